@@ -1,0 +1,366 @@
+// Package store holds tidings' domain types (feeds, items, queries) and the
+// Store interface that every storage backend implements.
+//
+// The store is the list of subscriptions and the archive of every item seen.
+// Backends live in subpackages (store/sqlite, store/postgres) and all pass the
+// conformance suite in store/storetest.
+package store
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// Sentinel errors. Backends wrap them; callers check with errors.Is.
+var (
+	// ErrNotFound means the feed or item asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrExists means a feed with that URL is already subscribed.
+	ErrExists = errors.New("already subscribed")
+	// ErrDeclared means the feed is declared in the config file and can only
+	// be changed there. The error returned wraps a *DeclaredError.
+	ErrDeclared = errors.New("declared in the config file")
+	// ErrNotTidings means the database exists but was not made by tidings.
+	ErrNotTidings = errors.New("not a tidings database")
+	// ErrSchemaTooNew means the database was migrated by a newer tidings.
+	ErrSchemaTooNew = errors.New("database schema is newer than this tidings")
+)
+
+// DeclaredError tells which config file and line declares a feed that the
+// caller tried to change. errors.Is(err, ErrDeclared) is true for it.
+type DeclaredError struct {
+	URL  string
+	File string
+	Line int
+}
+
+func (e *DeclaredError) Error() string {
+	return "feed " + e.URL + " is declared in " + e.File + " at line " + strconv.Itoa(e.Line) +
+		"; edit or remove it there"
+}
+
+// Is reports whether target is ErrDeclared.
+func (e *DeclaredError) Is(target error) bool { return target == ErrDeclared }
+
+// Origin says where a subscription came from.
+type Origin string
+
+// The origins of a subscription.
+const (
+	// OriginUser is a feed added by `tidings add`, an OPML import, the web
+	// page or a reader app. Config sync never touches it.
+	OriginUser Origin = "user"
+	// OriginConfig is a feed declared in a [[feed]] block of the config file.
+	// Only config sync adds, changes or removes it.
+	OriginConfig Origin = "config"
+)
+
+// Identity is the rule that gives an item its key within its feed
+// (DESIGN.md, Identity of an item). A feed only ever moves down the list.
+type Identity int
+
+// The identity rules, in the order a feed falls back through them.
+const (
+	// IdentityGUID keys items by their GUID (RSS guid, Atom id, JSON Feed id).
+	IdentityGUID Identity = iota
+	// IdentityLink keys items by their link.
+	IdentityLink
+	// IdentityHash keys items by a hash of title, published date and content.
+	IdentityHash
+)
+
+// String returns the rule's name.
+func (i Identity) String() string {
+	switch i {
+	case IdentityGUID:
+		return "guid"
+	case IdentityLink:
+		return "link"
+	case IdentityHash:
+		return "hash"
+	}
+	return "unknown"
+}
+
+// Feed is one subscription together with its fetch state.
+type Feed struct {
+	ID int64
+	// URL is the subscription's identity: what the user subscribed to or the
+	// config declares.
+	URL string
+	// FetchURL, when not empty, is where the feed is fetched from instead of
+	// URL: set when a config-declared feed was permanently moved.
+	FetchURL string
+	// Title is the feed's own title, from its last successful fetch, unless
+	// UserTitle overrides it.
+	Title string
+	// UserTitle is a title the user chose; it wins over the feed's own.
+	UserTitle string
+	SiteURL   string
+	IconURL   string
+	Tags      []string
+	// Schedule is a cron spec; empty means the global default.
+	Schedule string
+
+	Origin Origin
+	// ConfigFile and ConfigLine locate the [[feed]] block of a config feed.
+	ConfigFile string
+	ConfigLine int
+
+	State FeedState
+
+	// Counts, filled by Feeds and Feed.
+	Items  int
+	Unread int
+
+	CreatedAt time.Time
+}
+
+// Name returns the title to show: the user's, the feed's own, or its URL.
+func (f Feed) Name() string {
+	switch {
+	case f.UserTitle != "":
+		return f.UserTitle
+	case f.Title != "":
+		return f.Title
+	}
+	return f.URL
+}
+
+// Target returns the URL to fetch the feed from.
+func (f Feed) Target() string {
+	if f.FetchURL != "" {
+		return f.FetchURL
+	}
+	return f.URL
+}
+
+// Wait reasons: why a feed is waiting until NextDue.
+const (
+	WaitSchedule   = "schedule"    // its cron schedule
+	WaitServer     = "server"      // Cache-Control, Expires, ttl or sy:updatePeriod
+	WaitRetryAfter = "retry-after" // a 429/503 Retry-After
+	WaitBackoff    = "backoff"     // consecutive failures
+	WaitGone       = "gone"        // 410 Gone: not fetched again until named
+	WaitNew        = "new"         // never fetched yet
+)
+
+// FeedState is what the fetcher knows and decides about a feed. SaveFetch
+// replaces it whole.
+type FeedState struct {
+	// HTTP validators for conditional GET.
+	ETag         string
+	LastModified string
+
+	// LastFetch is when the feed was last fetched (any outcome); zero if never.
+	LastFetch time.Time
+	// LastSuccess is when it last answered 200 or 304; zero if never.
+	LastSuccess time.Time
+	// LastError is a user-readable message for the last failure; empty after
+	// a success.
+	LastError string
+	// ErrorCount counts consecutive failures.
+	ErrorCount int
+
+	// NextDue is the earliest time the scheduler fetches it again.
+	NextDue time.Time
+	// NotBefore is set from Retry-After: not even `fetch --all` fetches the
+	// feed before it.
+	NotBefore time.Time
+	// WaitReason says why the feed waits until NextDue (Wait* constants).
+	WaitReason string
+	// Gone is set after a 410: the feed is not fetched again until named.
+	Gone bool
+
+	// RedirectURL and RedirectCount track a permanent redirect seen on
+	// consecutive fetches; after enough of them the feed moves.
+	RedirectURL   string
+	RedirectCount int
+
+	// Identity is the feed's current item identity rule.
+	Identity Identity
+}
+
+// Enclosure is a media file attached to an item.
+type Enclosure struct {
+	URL    string `json:"url"`
+	Type   string `json:"type,omitempty"`
+	Length int64  `json:"length,omitempty"`
+}
+
+// Item is one entry of a feed.
+type Item struct {
+	ID     int64
+	FeedID int64
+
+	GUID   string
+	URL    string
+	Title  string
+	Author string
+	// Content is sanitised HTML.
+	Content    string
+	Categories []string
+	Enclosures []Enclosure
+
+	// Published is when the item was published; on save, zero means "not
+	// given" and the store uses the time it was first seen.
+	Published time.Time
+	// Updated is when the item last changed; zero if never given.
+	Updated time.Time
+	// FirstSeen is when this store first stored the item.
+	FirstSeen time.Time
+
+	Read    bool
+	Starred bool
+
+	// Filled by queries, from the item's feed.
+	FeedURL   string
+	FeedTitle string
+	Tags      []string
+}
+
+// FetchResult is everything one fetch of one feed produced, saved together.
+type FetchResult struct {
+	// Now is the time of the fetch; new items without a published date get it.
+	Now time.Time
+	// State replaces the feed's state.
+	State FeedState
+	// Title, SiteURL and IconURL replace the feed's own when not empty.
+	Title   string
+	SiteURL string
+	IconURL string
+	// MoveTo, when not empty, moves the feed: a user feed takes it as its URL,
+	// a config feed fetches from it (FetchURL) and keeps its declared URL.
+	MoveTo string
+	// Items are the feed's items as fetched, in feed order. Keys are assigned
+	// by the store per the feed's identity rule (see ChooseIdentity).
+	Items []Item
+}
+
+// SaveResult counts what a SaveFetch changed.
+type SaveResult struct {
+	New     int
+	Updated int
+	// Identity is the identity rule the feed uses after this save.
+	Identity Identity
+}
+
+// FeedEdit is a change to a user feed. Nil fields are left alone.
+type FeedEdit struct {
+	Title      *string
+	Schedule   *string
+	AddTags    []string
+	RemoveTags []string
+}
+
+// SyncResult lists what SyncDeclared changed, by URL.
+type SyncResult struct {
+	Added   []string
+	Updated []string
+	Removed []string
+	// Conflicts are declared URLs already subscribed by a user: the config
+	// takes them over (origin becomes config), keeping their items.
+	Conflicts []string
+}
+
+// ImportResult lists what ImportFeeds did, by URL.
+type ImportResult struct {
+	Added   []string
+	Skipped []string // already subscribed, or repeated in the input
+}
+
+// ClaimRequest says which feeds to claim for fetching.
+type ClaimRequest struct {
+	Now time.Time
+	// Lease is how long the claim holds; a feed whose lease ran out can be
+	// claimed again (the claimant died).
+	Lease time.Duration
+	// Limit caps the number of feeds claimed; 0 means no limit.
+	Limit int
+	// URLs, when not empty, claims exactly these feeds (matching URL or
+	// FetchURL), even gone or not yet due ones, but never before NotBefore.
+	URLs []string
+	// All claims every feed that is not gone, due or not, but never before
+	// NotBefore.
+	All bool
+}
+
+// Query selects items. The zero Query selects every item, newest first.
+type Query struct {
+	FeedURL string
+	FeedID  int64
+	Tag     string
+	Unread  bool // only unread items
+	Starred bool // only starred items
+	// Since keeps items published at or after it.
+	Since time.Time
+	// Search is a full-text query over title and content; results are
+	// ordered by relevance instead of date.
+	Search string
+	// Limit caps the page size; 0 means no limit.
+	Limit int
+	// Cursor continues after the last page; empty starts at the beginning.
+	Cursor string
+}
+
+// Store is a tidings backend. Every method is safe for concurrent use, and
+// several processes may use one database at once. Times are stored in UTC
+// with at least millisecond precision.
+type Store interface {
+	// AddFeed subscribes to f (origin user unless set). It returns the stored
+	// feed, or ErrExists if a feed with that URL exists.
+	AddFeed(ctx context.Context, f Feed) (Feed, error)
+	// EditFeed changes a user feed. It returns ErrNotFound, or a
+	// *DeclaredError for a config feed.
+	EditFeed(ctx context.Context, url string, e FeedEdit) (Feed, error)
+	// RemoveFeed unsubscribes: the feed and its items go, except starred
+	// items, which stay readable without their feed. ErrNotFound, or a
+	// *DeclaredError for a config feed.
+	RemoveFeed(ctx context.Context, url string) error
+	// Feed returns one feed by URL (or FetchURL), with counts.
+	Feed(ctx context.Context, url string) (Feed, error)
+	// Feeds returns every feed, with counts, ordered by URL.
+	Feeds(ctx context.Context) ([]Feed, error)
+	// SyncDeclared makes the config feeds in the store equal declared: adds,
+	// updates (title, tags, schedule, file, line) and removes config feeds,
+	// never touching user feeds except to take over one with a declared URL.
+	SyncDeclared(ctx context.Context, declared []Feed) (SyncResult, error)
+	// ImportFeeds adds user feeds in one transaction: all or nothing.
+	// Feeds already subscribed are skipped and listed.
+	ImportFeeds(ctx context.Context, feeds []Feed) (ImportResult, error)
+
+	// ClaimFeeds leases feeds for fetching so no other caller gets them
+	// until SaveFetch or the lease's end. Without URLs or All it claims due
+	// feeds: NextDue and NotBefore passed, not gone, not leased.
+	ClaimFeeds(ctx context.Context, r ClaimRequest) ([]Feed, error)
+	// SaveFetch writes one fetch of a feed in one transaction: its state,
+	// metadata and items, and releases the claim. A failure leaves nothing.
+	SaveFetch(ctx context.Context, feedID int64, r FetchResult) (SaveResult, error)
+	// NextDue returns the earliest NextDue of the feeds that are not gone,
+	// or the zero time when there are none.
+	NextDue(ctx context.Context) (time.Time, error)
+
+	// Items returns a page of items and the cursor of the next page ("" at
+	// the end).
+	Items(ctx context.Context, q Query) ([]Item, string, error)
+	// Item returns one item by ID.
+	Item(ctx context.Context, id int64) (Item, error)
+	// SetRead marks items read or unread; it returns how many exist.
+	SetRead(ctx context.Context, ids []int64, read bool) (int, error)
+	// SetStarred stars or unstars items; it returns how many exist.
+	SetStarred(ctx context.Context, ids []int64, starred bool) (int, error)
+	// MarkAllRead marks every item matching q (Limit and Cursor ignored)
+	// read, and returns how many changed.
+	MarkAllRead(ctx context.Context, q Query) (int, error)
+
+	// Prune deletes read, unstarred items published before cutoff, leaving
+	// a tombstone for each so they never come back as new. With dryRun it
+	// only counts.
+	Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, error)
+	// Optimize does the backend's housekeeping (statistics, FTS merge).
+	Optimize(ctx context.Context) error
+	// Close releases the database.
+	Close() error
+}
