@@ -338,6 +338,9 @@ type Store interface {
 	// SaveFetch writes one fetch of a feed in one transaction: its state,
 	// metadata and items, and releases the claim. A failure leaves nothing.
 	SaveFetch(ctx context.Context, feedID int64, r FetchResult) (SaveResult, error)
+	// Release ends the claims on these feeds without saving anything, for a
+	// caller that stops before fetching them.
+	Release(ctx context.Context, feedIDs []int64) error
 	// NextDue returns the earliest NextDue of the feeds that are not gone,
 	// or the zero time when there are none.
 	NextDue(ctx context.Context) (time.Time, error)
