@@ -1,0 +1,284 @@
+package fetch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/brotli"
+)
+
+// maxRedirects is how many redirects one fetch follows.
+const maxRedirects = 5
+
+// maxConnectTimeout bounds the connect and TLS handshake phases, which
+// should never take long; the rest of fetch.timeout is for the answer.
+const maxConnectTimeout = 10 * time.Second
+
+// acceptHeader prefers feeds but takes anything: a feed served as
+// text/plain or text/html is still parsed.
+const acceptHeader = "application/rss+xml, application/atom+xml, application/feed+json, " +
+	"application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5"
+
+// newClient builds the fetcher's HTTP client: every connection goes through
+// the checking dialer, bodies are decoded by the fetcher (so the size cap
+// applies after decompression), and redirects follow checkRedirect.
+func newClient(o Options, check addrCheck) *http.Client {
+	connect := min(maxConnectTimeout, o.Timeout)
+	tr := &http.Transport{
+		// No proxy: the safety check must see the address really
+		// connected to, and a proxy would hide it.
+		Proxy:                  nil,
+		DialContext:            newDialer(connect, check).DialContext,
+		ForceAttemptHTTP2:      true,
+		TLSHandshakeTimeout:    connect,
+		ResponseHeaderTimeout:  o.Timeout,
+		ExpectContinueTimeout:  time.Second,
+		DisableCompression:     true,
+		MaxIdleConns:           max(256, 4*o.Concurrency),
+		MaxIdleConnsPerHost:    o.PerHost,
+		IdleConnTimeout:        90 * time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+	}
+	return &http.Client{Transport: tr, CheckRedirect: checkRedirect}
+}
+
+// checkRedirect allows at most maxRedirects redirects, to http and https
+// URLs only, and stops at the first URL seen twice. The address of each
+// target is checked by the dialer when it connects.
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) > maxRedirects {
+		return fmt.Errorf("%w: more than %d in a row, the last to %s", ErrTooManyRedirects, maxRedirects, req.URL)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return fmt.Errorf("redirect to %s: %w", req.URL, errUnsupportedScheme)
+	}
+	target := req.URL.String()
+	for _, v := range via {
+		if v.URL.String() == target {
+			return fmt.Errorf("%w: %s redirects back to %s", ErrRedirectLoop, via[len(via)-1].URL, target)
+		}
+	}
+	return nil
+}
+
+// response is what one GET brought back.
+type response struct {
+	Status int
+	Header http.Header
+	// Body is the decoded body of a 200 or 203 answer; nil otherwise.
+	Body []byte
+	// URL is the URL finally answered, after redirects.
+	URL string
+	// Hops are the redirects followed, in order.
+	Hops []hop
+}
+
+// hop is one redirect followed: its status and where it led.
+type hop struct {
+	Status int
+	To     string
+}
+
+// permanentTarget returns where the permanent redirects at the start of the
+// chain lead: the URL after the last of the leading 301/308 hops, or "" when
+// the first hop is not permanent (a 302 or 307 says nothing lasting, and
+// neither does whatever follows it).
+func (r *response) permanentTarget() string {
+	target := ""
+	for _, h := range r.Hops {
+		if h.Status != http.StatusMovedPermanently && h.Status != http.StatusPermanentRedirect {
+			break
+		}
+		target = h.To
+	}
+	return target
+}
+
+// validators are the conditional GET headers' values.
+type validators struct {
+	ETag, LastModified string
+}
+
+// get fetches rawURL once, following redirects, and reads and decodes the
+// body of a 200 answer up to maxBody bytes. Any status is a response, not an
+// error; errors are transport, redirect, size and decoding failures.
+func (f *Fetcher) get(ctx context.Context, rawURL string, v validators) (*response, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid URL %q: %w", rawURL, err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil, fmt.Errorf("%s: %w", rawURL, errUnsupportedScheme)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("invalid URL %q: %w", rawURL, err)
+	}
+	req.Header.Set("User-Agent", f.opt.UserAgent)
+	req.Header.Set("Accept", acceptHeader)
+	req.Header.Set("Accept-Encoding", "gzip, br, deflate")
+	if v.ETag != "" {
+		req.Header.Set("If-None-Match", v.ETag)
+	}
+	if v.LastModified != "" {
+		req.Header.Set("If-Modified-Since", v.LastModified)
+	}
+	resp, err := f.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+
+	r := &response{Status: resp.StatusCode, Header: resp.Header, URL: resp.Request.URL.String(), Hops: hops(resp)}
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNonAuthoritativeInfo {
+		// Read a little of an error body so that the connection can be
+		// reused; a large one is not worth reading.
+		_, _ = io.CopyN(io.Discard, resp.Body, 4<<10)
+		return r, nil
+	}
+	r.Body, err = readBody(resp, f.opt.MaxBody)
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// hops lists the redirects that led to resp, oldest first. The client links
+// each redirected request to the response that caused it.
+func hops(resp *http.Response) []hop {
+	var hs []hop
+	for req := resp.Request; req != nil && req.Response != nil; req = req.Response.Request {
+		hs = append(hs, hop{Status: req.Response.StatusCode, To: req.URL.String()})
+	}
+	for i, j := 0, len(hs)-1; i < j; i, j = i+1, j-1 {
+		hs[i], hs[j] = hs[j], hs[i]
+	}
+	return hs
+}
+
+// readBody reads resp's body, undoing its Content-Encoding, and fails with
+// ErrTooLarge as soon as either the encoded or the decoded body passes
+// maxBody: a gzip bomb is stopped after maxBody bytes of output.
+func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
+	tooLarge := fmt.Errorf("%w (%s)", ErrTooLarge, formatSize(maxBody))
+	var r io.Reader = &capReader{r: resp.Body, left: maxBody, err: tooLarge}
+	encodings := contentEncodings(resp.Header)
+	// Encodings are listed in the order applied: undo them last first.
+	for i := len(encodings) - 1; i >= 0; i-- {
+		dec, err := decoder(encodings[i], r)
+		if err != nil {
+			return nil, err
+		}
+		defer dec.Close()
+		r = dec
+	}
+	if len(encodings) > 0 {
+		r = &capReader{r: r, left: maxBody, err: tooLarge}
+	}
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBody && len(encodings) == 0 {
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	if _, err := buf.ReadFrom(r); err != nil {
+		if len(encodings) > 0 && !errors.Is(err, ErrTooLarge) && !isTimeout(err) {
+			return nil, fmt.Errorf("server sent a broken %s body: %w", strings.Join(encodings, ", "), err)
+		}
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// contentEncodings lists the codings of the body, lowercased, without
+// "identity".
+func contentEncodings(h http.Header) []string {
+	var encs []string
+	for _, v := range h.Values("Content-Encoding") {
+		for e := range strings.SplitSeq(v, ",") {
+			e = strings.ToLower(strings.TrimSpace(e))
+			if e != "" && e != "identity" {
+				encs = append(encs, e)
+			}
+		}
+	}
+	return encs
+}
+
+// decoder returns a reader that undoes one content coding.
+func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {
+	switch encoding {
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("server sent a broken gzip body: %w", err)
+		}
+		return zr, nil
+	case "br":
+		return io.NopCloser(brotli.NewReader(r)), nil
+	case "deflate":
+		// "deflate" means zlib (RFC 9110 8.4.1.2), but some servers send a
+		// raw deflate stream: a zlib header tells them apart.
+		br := bufio.NewReader(r)
+		if h, err := br.Peek(2); err == nil && isZlibHeader(h[0], h[1]) {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, fmt.Errorf("server sent a broken deflate body: %w", err)
+			}
+			return zr, nil
+		}
+		return flate.NewReader(br), nil
+	}
+	return nil, fmt.Errorf("server sent the body in an unsupported encoding %q", encoding)
+}
+
+func isZlibHeader(cmf, flg byte) bool {
+	return cmf&0x0f == 8 && (uint16(cmf)<<8|uint16(flg))%31 == 0
+}
+
+// capReader reads at most left bytes from r, and fails with err on the
+// first byte beyond them.
+type capReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
+	}
+	// Ask for one byte more than allowed, to tell "exactly the cap" from
+	// "more than the cap".
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, c.err
+	}
+	return n, err
+}
+
+// formatSize writes a byte count the way the config takes it: "16 MiB".
+func formatSize(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

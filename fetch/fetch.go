@@ -1,0 +1,327 @@
+// Package fetch turns a feed (its URL and stored state) into normalised
+// items and a new state, politely and safely: conditional GET, compressed
+// bodies with a size cap, timeouts, redirects, Retry-After and cache hints,
+// and a refusal to reach non-public addresses. Run fetches many feeds at
+// once, bounded globally and per host, and saves them through one writer.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"tidings/store"
+)
+
+// Version is the tidings version sent in the User-Agent; the build sets it.
+var Version = "dev"
+
+// Defaults of Options.
+const (
+	DefaultConcurrency = 32
+	DefaultPerHost     = 2
+	DefaultTimeout     = 30 * time.Second
+	DefaultMaxBody     = 16 << 20
+)
+
+// Options configure a Fetcher. The zero value of each field means its
+// default.
+type Options struct {
+	// Concurrency bounds the fetches in flight in Run (default 32).
+	Concurrency int
+	// PerHost bounds the fetches in flight to one host in Run (default 2).
+	PerHost int
+	// AllowPrivateNetworks lifts the refusal to connect to loopback,
+	// private and other non-public addresses (fetch.allow_private_networks).
+	AllowPrivateNetworks bool
+	// Timeout is the total time one fetch may take, body included (default
+	// 30s). Connecting and the TLS handshake get at most 10s of it.
+	Timeout time.Duration
+	// MaxBody caps a body after decompression (default 16 MiB).
+	MaxBody int64
+	// DefaultSchedule is the schedule of feeds without their own.
+	DefaultSchedule string
+	// MaxServerDelay caps how long server hints may delay a feed.
+	MaxServerDelay time.Duration
+	// UserAgent is sent with every request (default
+	// "tidings/" + Version + " (+https://github.com/tidings-reader/tidings)").
+	UserAgent string
+	// Logger receives debug and info records (default: discarded).
+	Logger *slog.Logger
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Client replaces the HTTP client New builds. It is used as given
+	// (its transport decides about network safety and timeouts), except
+	// that the fetcher's redirect policy is set when it has none.
+	Client *http.Client
+}
+
+// Fetcher fetches feeds. It is safe for concurrent use.
+type Fetcher struct {
+	opt     Options
+	client  *http.Client
+	planner *Planner
+	log     *slog.Logger
+}
+
+// New returns a Fetcher with o's settings, defaults filled in.
+func New(o Options) *Fetcher {
+	check := publicOnly
+	if o.AllowPrivateNetworks {
+		check = allowAll
+	}
+	return newFetcher(o, check)
+}
+
+// newFetcher is New with the address check given, so that tests can allow
+// one loopback address and refuse another.
+func newFetcher(o Options, check addrCheck) *Fetcher {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.PerHost <= 0 {
+		o.PerHost = DefaultPerHost
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultTimeout
+	}
+	if o.MaxBody <= 0 {
+		o.MaxBody = DefaultMaxBody
+	}
+	if o.UserAgent == "" {
+		o.UserAgent = "tidings/" + Version + " (+https://github.com/tidings-reader/tidings)"
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	client := o.Client
+	if client == nil {
+		client = newClient(o, check)
+	} else if client.CheckRedirect == nil {
+		c := *client
+		c.CheckRedirect = checkRedirect
+		client = &c
+	}
+	return &Fetcher{
+		opt:     o,
+		client:  client,
+		planner: &Planner{Default: o.DefaultSchedule, MaxServerDelay: o.MaxServerDelay},
+		log:     o.Logger,
+	}
+}
+
+// Outcome is the result of one fetch of one feed: what to save, and what
+// happened.
+type Outcome struct {
+	// Feed is the feed as it was given to Fetch.
+	Feed store.Feed
+	// Result is what to save with Saver.SaveFetch.
+	Result store.FetchResult
+	// Status is the final HTTP status, 0 if there was no answer.
+	Status int
+	// Err is the feed's failure, an *Error whose Message is also in
+	// Result.State.LastError; nil on 200, 304 and a Retry-After answer.
+	// errors.Is(Err, ErrCanceled) means the caller's context ended the
+	// fetch: Result is then not to be saved.
+	Err error
+	// NotModified is true on a 304 answer.
+	NotModified bool
+	// Saved and SaveErr are what saving the result gave (Run only).
+	Saved   store.SaveResult
+	SaveErr error
+	// Duration is how long the fetch took, parse included.
+	Duration time.Duration
+}
+
+// Fetch fetches one feed from feed.Target() with a conditional GET using
+// its stored validators, parses the answer, and returns what to save: the
+// new state (planned by the Planner), the items and the feed's metadata.
+// Feed-level failures are not Go errors: they are in Outcome.Err and
+// Result.State.LastError. Fetch gives up after Options.Timeout.
+func (f *Fetcher) Fetch(ctx context.Context, feed store.Feed) Outcome {
+	start := time.Now()
+	now := f.opt.Now()
+	resp, err := f.download(ctx, feed)
+	o := f.finish(ctx, feed, now, resp, err)
+	o.Duration = time.Since(start)
+	return o
+}
+
+// download is the network half of Fetch: one conditional GET of the feed,
+// within the fetch timeout.
+func (f *Fetcher) download(ctx context.Context, feed store.Feed) (*response, error) {
+	ctx, cancel := context.WithTimeout(ctx, f.opt.Timeout)
+	defer cancel()
+	return f.get(ctx, feed.Target(), validators{ETag: feed.State.ETag, LastModified: feed.State.LastModified})
+}
+
+// finish is the CPU half of Fetch: it reads the answer (or the failure),
+// parses a body, and plans the next fetch.
+func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, resp *response, err error) Outcome {
+	o := Outcome{Feed: feed}
+	st := feed.State
+	st.LastFetch = now
+	sig := Signals{Now: now}
+	var res store.FetchResult
+
+	fail := func(err error) {
+		e := newError(feed.Target(), err, f.opt.Timeout)
+		o.Err = e
+		st.LastError = e.Message
+		sig.Failed = true
+	}
+	succeed := func() {
+		st.LastSuccess = now
+		st.LastError = ""
+	}
+
+	switch {
+	case err != nil && ctx.Err() != nil:
+		// The caller stopped us: this says nothing about the feed.
+		o.Err = &Error{URL: feed.Target(), Message: "fetch canceled", Err: errors.Join(ErrCanceled, ctx.Err())}
+		o.Result = store.FetchResult{Now: now, State: feed.State}
+		return o
+	case err != nil:
+		fail(err)
+	default:
+		o.Status = resp.Status
+		switch resp.Status {
+		case http.StatusNotModified:
+			o.NotModified = true
+			succeed()
+			// A 304 may refresh the validators (RFC 9110 15.4.5).
+			if et := resp.Header.Get("ETag"); et != "" {
+				st.ETag = et
+			}
+			if lm := resp.Header.Get("Last-Modified"); lm != "" {
+				st.LastModified = lm
+			}
+			f.trackRedirect(&st, &res, resp)
+			sig.ServerDelay = headerHint(resp.Header, now).Delay
+		case http.StatusOK, http.StatusNonAuthoritativeInfo:
+			p, perr := parseSafely(resp.Body, resp.Header.Get("Content-Type"), resp.URL, now)
+			if perr != nil {
+				fail(notFeed(resp, perr))
+				break
+			}
+			succeed()
+			// The validators are the ones of this answer: none if the
+			// server stopped sending them.
+			st.ETag = resp.Header.Get("ETag")
+			st.LastModified = resp.Header.Get("Last-Modified")
+			f.trackRedirect(&st, &res, resp)
+			res.Title, res.SiteURL, res.IconURL, res.Items = p.Title, p.SiteURL, p.IconURL, p.Items
+			sig.ServerDelay = max(headerHint(resp.Header, now).Delay, p.ServerDelay)
+		case http.StatusGone:
+			e := newError(feed.Target(), &StatusError{Code: resp.Status}, f.opt.Timeout)
+			o.Err = e
+			st.LastError = e.Message
+			sig.Gone = true
+		case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+			until, ok := parseRetryAfter(resp.Header.Get("Retry-After"), resp.Header.Get("Date"), now)
+			if !ok {
+				fail(&StatusError{Code: resp.Status})
+				break
+			}
+			// Not an error: the server asked for a pause, and the wait
+			// reason tells the user.
+			st.LastError = ""
+			sig.RetryAfter = until
+		default:
+			fail(&StatusError{Code: resp.Status})
+		}
+	}
+
+	f.planner.Apply(&st, feed.Schedule, sig)
+	res.Now = now
+	res.State = st
+	o.Result = res
+	f.logOutcome(o)
+	return o
+}
+
+// trackRedirect counts a permanent redirect seen on consecutive successful
+// fetches, and moves the feed when the same one is seen movesAfter times.
+func (f *Fetcher) trackRedirect(st *store.FeedState, res *store.FetchResult, resp *response) {
+	target := resp.permanentTarget()
+	switch {
+	case target == "":
+		st.RedirectURL, st.RedirectCount = "", 0
+		return
+	case target == st.RedirectURL:
+		st.RedirectCount++
+	default:
+		st.RedirectURL, st.RedirectCount = target, 1
+	}
+	if st.RedirectCount >= movesAfter {
+		res.MoveTo = target
+		st.RedirectURL, st.RedirectCount = "", 0
+	}
+}
+
+// movesAfter is how many fetches in a row must see the same permanent
+// redirect before the feed moves.
+const movesAfter = 3
+
+// notFeed explains why a 200 answer is not a feed.
+func notFeed(resp *response, perr error) error {
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch {
+	case len(strings.TrimSpace(string(resp.Body))) == 0:
+		return fmt.Errorf("%w: the server sent an empty body", ErrNotFeed)
+	case mt == "text/html" || mt == "application/xhtml+xml" || looksLikeHTML(resp.Body):
+		return fmt.Errorf("%w: the URL is a web page; `tidings add` with it finds the feeds it links to", ErrNotFeed)
+	case strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/"):
+		return fmt.Errorf("%w: the server sent %s", ErrNotFeed, mt)
+	}
+	return fmt.Errorf("%w: %w", ErrNotFeed, perr)
+}
+
+// looksLikeHTML sniffs the start of a body the way browsers do.
+func looksLikeHTML(body []byte) bool {
+	return strings.HasPrefix(http.DetectContentType(body), "text/html")
+}
+
+func (f *Fetcher) logOutcome(o Outcome) {
+	attrs := []slog.Attr{
+		slog.String("feed_url", o.Feed.Target()),
+		slog.Int("status", o.Status),
+		slog.Int("items", len(o.Result.Items)),
+	}
+	if o.Err != nil {
+		f.log.LogAttrs(context.Background(), slog.LevelInfo, "feed fetch failed",
+			append(attrs, slog.String("error", o.Result.State.LastError))...)
+		return
+	}
+	f.log.LogAttrs(context.Background(), slog.LevelDebug, "feed fetched", attrs...)
+}
+
+// hostOf returns the host a URL is fetched from, lowercased, for the
+// per-host bound; an unparsable URL is its own host.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return rawURL
+	}
+	return strings.ToLower(u.Hostname())
+}
+
+// parseSafely is Parse, turning a panic of the parser on a hostile body into
+// an error on that feed instead of a crash of every fetch.
+func parseSafely(body []byte, contentType, feedURL string, now time.Time) (p *Parsed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("the parser failed on this body (%v)", r)
+		}
+	}()
+	return Parse(body, contentType, feedURL, now)
+}

@@ -1,0 +1,250 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+	"time"
+
+	"tidings/store"
+)
+
+// Saver saves the result of one fetch of one feed, all or nothing.
+// store.Store satisfies it.
+type Saver interface {
+	SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error)
+}
+
+// Run fetches every feed received on in, at most Options.Concurrency at
+// once and Options.PerHost per host (the host of Target()), parses them
+// concurrently, and saves each result through s from one goroutine (so that
+// a single-writer database sees one writer), one SaveFetch per fetch. done,
+// when not nil, is called from that goroutine after each save, with
+// Outcome.Saved and Outcome.SaveErr set.
+//
+// A slow or hanging host holds at most PerHost fetches; the others go on.
+// Run returns when in is closed and every result is saved: nil, or an error
+// counting the saves that failed. When ctx ends it returns ctx.Err()
+// promptly: fetches in flight are abandoned and not saved, and results
+// already saved stay.
+func (f *Fetcher) Run(ctx context.Context, in <-chan store.Feed, s Saver, done func(Outcome)) error {
+	if s == nil {
+		return errNoSaver
+	}
+	p := &pool{
+		f:       f,
+		ctx:     ctx,
+		hosts:   make(map[string]*hostQueue),
+		global:  make(chan struct{}, f.opt.Concurrency),
+		parse:   make(chan struct{}, runtime.GOMAXPROCS(0)),
+		results: make(chan Outcome, f.opt.Concurrency),
+	}
+	saved := make(chan error, 1)
+	go func() { saved <- p.write(s, done) }()
+
+receive:
+	for {
+		select {
+		case <-ctx.Done():
+			break receive
+		case feed, ok := <-in:
+			if !ok {
+				break receive
+			}
+			p.add(feed)
+		}
+	}
+	p.workers.Wait()
+	close(p.results)
+	err := <-saved
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// RunAll is Run over a list of feeds.
+func (f *Fetcher) RunAll(ctx context.Context, feeds []store.Feed, s Saver, done func(Outcome)) error {
+	in := make(chan store.Feed, len(feeds))
+	for _, feed := range feeds {
+		in <- feed
+	}
+	close(in)
+	return f.Run(ctx, in, s, done)
+}
+
+// pool is one Run: per-host queues, each drained by at most PerHost
+// goroutines that take a global slot for the network part of each fetch.
+// Adding a feed never waits, so a busy host cannot hold up the others.
+type pool struct {
+	f   *Fetcher
+	ctx context.Context
+
+	mu    sync.Mutex
+	hosts map[string]*hostQueue
+
+	workers sync.WaitGroup
+	// global holds one token per request in flight; parse one per parse in
+	// progress, so that parsing overlaps the network without taking more
+	// CPUs than there are.
+	global  chan struct{}
+	parse   chan struct{}
+	results chan Outcome
+}
+
+// hostQueue is the feeds of one host waiting to be fetched, and how many
+// goroutines are working on them.
+type hostQueue struct {
+	host   string
+	feeds  []store.Feed
+	active int
+}
+
+// add queues a feed on its host, and starts a worker for the host if it has
+// fewer than PerHost.
+func (p *pool) add(feed store.Feed) {
+	host := hostOf(feed.Target())
+	p.mu.Lock()
+	q := p.hosts[host]
+	if q == nil {
+		q = &hostQueue{host: host}
+		p.hosts[host] = q
+	}
+	q.feeds = append(q.feeds, feed)
+	start := q.active < p.f.opt.PerHost
+	if start {
+		q.active++
+	}
+	p.mu.Unlock()
+	if start {
+		p.workers.Add(1)
+		go p.work(q)
+	}
+}
+
+// work fetches the feeds of one host, one at a time, until none is left or
+// the run is canceled.
+func (p *pool) work(q *hostQueue) {
+	defer p.workers.Done()
+	for {
+		feed, ok := p.next(q)
+		if !ok {
+			return
+		}
+		if !p.fetch(feed) {
+			p.leave(q)
+			return
+		}
+	}
+}
+
+// next takes the host's next feed; when there is none, the worker leaves.
+func (p *pool) next(q *hostQueue) (store.Feed, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(q.feeds) == 0 {
+		p.leaveLocked(q)
+		return store.Feed{}, false
+	}
+	feed := q.feeds[0]
+	q.feeds[0] = store.Feed{} // let the queue's array forget it
+	q.feeds = q.feeds[1:]
+	return feed, true
+}
+
+func (p *pool) leave(q *hostQueue) {
+	p.mu.Lock()
+	p.leaveLocked(q)
+	p.mu.Unlock()
+}
+
+func (p *pool) leaveLocked(q *hostQueue) {
+	q.active--
+	if q.active == 0 && len(q.feeds) == 0 {
+		delete(p.hosts, q.host)
+	}
+}
+
+// fetch fetches one feed and hands the outcome to the writer. It returns
+// false when the run is canceled: the outcome is then dropped, since a
+// canceled fetch says nothing about the feed.
+func (p *pool) fetch(feed store.Feed) bool {
+	ctx := p.ctx
+	select {
+	case p.global <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	start := time.Now()
+	now := p.f.opt.Now()
+	resp, err := p.f.download(ctx, feed)
+	<-p.global
+	if ctx.Err() != nil {
+		return false
+	}
+
+	select {
+	case p.parse <- struct{}{}:
+	case <-ctx.Done():
+		return false
+	}
+	o := p.f.finish(ctx, feed, now, resp, err)
+	<-p.parse
+	o.Duration = time.Since(start)
+
+	select {
+	case p.results <- o:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// write saves outcomes one at a time until the results channel closes or
+// the run is canceled.
+func (p *pool) write(s Saver, done func(Outcome)) error {
+	var (
+		failed int
+		first  error
+	)
+	for {
+		var (
+			o  Outcome
+			ok bool
+		)
+		select {
+		case <-p.ctx.Done():
+			return p.ctx.Err()
+		case o, ok = <-p.results:
+		}
+		if !ok {
+			break
+		}
+		if p.ctx.Err() != nil {
+			return p.ctx.Err()
+		}
+		o.Saved, o.SaveErr = s.SaveFetch(p.ctx, o.Feed.ID, o.Result)
+		if o.SaveErr != nil {
+			if p.ctx.Err() != nil {
+				return p.ctx.Err()
+			}
+			o.SaveErr = fmt.Errorf("save feed %s: %w", o.Feed.URL, o.SaveErr)
+			failed++
+			if first == nil {
+				first = o.SaveErr
+			}
+		}
+		if done != nil {
+			done(o)
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d fetched feeds could not be saved; the first: %w", failed, first)
+	}
+	return nil
+}
+
+// errNoSaver is returned by Run without a Saver.
+var errNoSaver = errors.New("fetch: Run needs a Saver")
