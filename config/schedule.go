@@ -1,0 +1,98 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/robfig/cron/v3"
+)
+
+const scheduleHelp = "use 5 cron fields, a descriptor like @hourly, or @every 30m"
+
+// ValidateSchedule reports whether spec is a schedule that tidings can run:
+// what github.com/robfig/cron/v3's standard parser accepts (5 fields, the
+// descriptors @yearly, @monthly, @weekly, @daily, @hourly, and @every
+// DURATION), optionally after a CRON_TZ=Zone or TZ=Zone prefix. On top of the
+// parser, "@every" must be at least 1s, and a spec that never fires within the
+// next 5 years ("0 0 30 2 *") is an error. Specs that panic the parser are
+// errors too. The error quotes spec and says what is accepted.
+func ValidateSchedule(spec string) (err error) {
+	fail := func(msg string) error {
+		return fmt.Errorf("%q: %s; %s", spec, msg, scheduleHelp)
+	}
+	if strings.TrimSpace(spec) == "" {
+		return fail("empty schedule")
+	}
+	body := spec
+	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
+		// The parser slices up to the first space and panics without one.
+		i := strings.IndexByte(spec, ' ')
+		if i < 0 {
+			return fail("a time zone prefix needs a schedule after it, e.g. CRON_TZ=Europe/Paris 0 7 * * *")
+		}
+		body = strings.TrimSpace(spec[i:])
+	}
+	if d, ok := strings.CutPrefix(body, "@every "); ok {
+		// The parser silently turns anything under a second into 1s.
+		every, perr := time.ParseDuration(d)
+		if perr != nil {
+			return fail("@every takes a Go duration such as 10s, 30m or 1h30m")
+		}
+		if every < time.Second {
+			return fail("@every must be at least 1s")
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fail(fmt.Sprintf("the cron parser cannot read it (%v)", r))
+		}
+	}()
+	sched, perr := cron.ParseStandard(spec)
+	if perr != nil {
+		return fail(cronMessage(perr, spec))
+	}
+	if sched.Next(time.Now()).IsZero() {
+		return fail("never fires (no matching date in the next 5 years)")
+	}
+	return nil
+}
+
+// cronMessage shortens the parser's error: it ends most messages with the
+// part of the spec it rejected, which our message already quotes whole.
+func cronMessage(err error, spec string) string {
+	msg := err.Error()
+	if i := strings.LastIndex(msg, ": "); i >= 0 {
+		tail := msg[i+2:]
+		if strings.HasPrefix(tail, "[") || (tail != "" && strings.Contains(spec, tail)) {
+			msg = msg[:i]
+		}
+	}
+	if num, ok := strings.CutPrefix(msg, "failed to parse int from "); ok {
+		if j := strings.Index(num, ": "); j >= 0 {
+			num = num[:j]
+		}
+		msg = fmt.Sprintf("%q is not a number or a month or weekday name", num)
+	}
+	return msg
+}
+
+// ValidTag reports whether t is a simple word usable as a tag: 1 to 64
+// characters, each a letter, a digit, '-', '_', '.' or '/', so no spaces.
+func ValidTag(t string) bool {
+	if t == "" || !utf8.ValidString(t) || utf8.RuneCountInString(t) > 64 {
+		return false
+	}
+	for _, r := range t {
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && !strings.ContainsRune("-_./", r) {
+			return false
+		}
+	}
+	return true
+}
+
+// errTag is the message for a tag that ValidTag refuses.
+var errTag = errors.New("not a simple word; a tag is 1 to 64 letters, digits, '-', '_', '.' or '/', with no spaces")
