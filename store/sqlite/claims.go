@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"time"
+
+	"tidings/store"
+)
+
+// DefaultLease is the lease ClaimFeeds uses when the request gives none.
+const DefaultLease = 10 * time.Minute
+
+// ClaimFeeds leases feeds for fetching, in one statement of one IMMEDIATE
+// transaction, so no two callers (goroutines or processes) get one feed.
+// Without URLs or All it claims due feeds: NextDue and NotBefore passed, not
+// gone, not leased, earliest due first. All claims every feed that is not
+// gone and not leased; URLs claims the named feeds (by URL or FetchURL),
+// gone ones included, unless leased. No mode claims a feed before its
+// NotBefore. A zero Lease means DefaultLease; a zero Now, the current time.
+func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error) {
+	if r.Now.IsZero() {
+		r.Now = time.Now()
+	}
+	if r.Lease <= 0 {
+		r.Lease = DefaultLease
+	}
+	now := toMillis(r.Now)
+	until := toMillis(r.Now.Add(r.Lease))
+	limit := int64(-1) // SQLite: no limit
+	if r.Limit > 0 {
+		limit = int64(r.Limit)
+	}
+	var (
+		where string
+		args  []any
+	)
+	switch {
+	case len(r.URLs) > 0:
+		where = `(url IN (SELECT value FROM json_each(?1)) OR
+			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))))
+			AND not_before <= ?2 AND claimed_until <= ?2`
+		args = []any{jsonList(r.URLs), now}
+	case r.All:
+		where = `gone = 0 AND not_before <= ?2 AND claimed_until <= ?2`
+		args = []any{nil, now}
+	default:
+		where = `gone = 0 AND next_due <= ?2 AND not_before <= ?2 AND claimed_until <= ?2`
+		args = []any{nil, now}
+	}
+	args = append(args, until, limit)
+	query := `UPDATE feeds SET claimed_until = ?3
+		WHERE id IN (SELECT id FROM feeds WHERE ` + where + ` ORDER BY next_due, id LIMIT ?4)
+		RETURNING ` + feedColumns
+
+	var feeds []store.Feed
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		feeds, err = queryFeeds(ctx, tx, query, args...)
+		if err != nil {
+			return err
+		}
+		ptrs := make([]*store.Feed, len(feeds))
+		for i := range feeds {
+			ptrs[i] = &feeds[i]
+		}
+		return loadTags(ctx, tx, ptrs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("claim feeds: %w", err)
+	}
+	// RETURNING gives rows in no promised order.
+	sort.Slice(feeds, func(i, j int) bool {
+		a, b := feeds[i].State.NextDue, feeds[j].State.NextDue
+		if !a.Equal(b) {
+			return a.Before(b)
+		}
+		return feeds[i].ID < feeds[j].ID
+	})
+	return feeds, nil
+}
+
+// Release ends the claims on these feeds without saving anything.
+func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
+	if len(feedIDs) == 0 {
+		return nil
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "UPDATE feeds SET claimed_until = 0 WHERE id IN (SELECT value FROM json_each(?))",
+			jsonList(feedIDs))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("release feeds: %w", err)
+	}
+	return nil
+}
+
+// NextDue returns the earliest NextDue of the feeds that are not gone, or
+// the zero time when there are none. A feed never fetched and without a
+// NextDue is due since it was added, so its CreatedAt counts.
+func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
+	var min sql.NullInt64
+	if err := db.read.QueryRowContext(ctx, "SELECT min(next_due) FROM feeds WHERE gone = 0").Scan(&min); err != nil {
+		return time.Time{}, fmt.Errorf("next due feed: %w", err)
+	}
+	if !min.Valid {
+		return time.Time{}, nil
+	}
+	if min.Int64 == 0 {
+		if err := db.read.QueryRowContext(ctx, "SELECT min(created_at) FROM feeds WHERE gone = 0 AND next_due = 0").Scan(&min); err != nil {
+			return time.Time{}, fmt.Errorf("next due feed: %w", err)
+		}
+	}
+	return fromMillis(min.Int64), nil
+}

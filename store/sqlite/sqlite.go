@@ -1,0 +1,387 @@
+// Package sqlite is tidings' embedded storage backend: one SQLite file
+// (modernc.org/sqlite, pure Go) in WAL mode, with full-text search by FTS5.
+//
+// Open refuses a file that tidings did not make and a schema newer than this
+// binary, without writing to the file. Migrations are numbered .sql files
+// embedded in the binary and applied on open, one transaction per file.
+//
+// Every write runs in a BEGIN IMMEDIATE transaction on a single connection,
+// so goroutines of one process queue up instead of failing with
+// SQLITE_BUSY; other processes on the same file are waited for by
+// busy_timeout. Reads use a separate pool and, under WAL, never wait for a
+// writer.
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"tidings/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// versionTable records the applied migrations; its presence is what marks a
+// file as a tidings database.
+const versionTable = "tidings_migrations"
+
+// busyTimeout is how long a statement waits for another process's lock:
+// long enough for a large import in another process to finish.
+const busyTimeout = 30 * time.Second
+
+// DB is a tidings store in one SQLite file. It implements store.Store and
+// is safe for concurrent use.
+type DB struct {
+	path  string
+	write *sql.DB // one connection: every write transaction queues here
+	read  *sql.DB // a pool for queries
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open opens the tidings database at path, creating it (and its directory)
+// if needed and migrating it to this binary's schema.
+//
+// A file that is not a tidings database is refused with an error wrapping
+// store.ErrNotTidings, one migrated by a newer tidings with one wrapping
+// store.ErrSchemaTooNew; in both cases the file is not written to.
+func Open(ctx context.Context, path string) (*DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	migs, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
+		return nil, fmt.Errorf("open database %s: create its directory: %w", abs, err)
+	}
+	if err := probe(ctx, abs, len(migs)); err != nil {
+		return nil, err
+	}
+
+	common := url.Values{}
+	common.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
+	common.Add("_pragma", "foreign_keys(1)")
+	common.Add("_pragma", "synchronous(NORMAL)")
+
+	wq := cloneValues(common)
+	wq.Set("_txlock", "immediate")
+	w, err := sql.Open("sqlite", dsn(abs, wq))
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	db := &DB{path: abs, write: w}
+
+	// WAL is a property of the file; setting it once here (after probe has
+	// vouched for the file) makes every later connection use it.
+	var mode string
+	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: enable WAL: %w", abs, err)
+	}
+	if err := db.migrate(ctx, migs); err != nil {
+		w.Close()
+		return nil, err
+	}
+
+	rq := cloneValues(common)
+	rq.Add("_pragma", "query_only(1)")
+	r, err := sql.Open("sqlite", dsn(abs, rq))
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+	r.SetMaxOpenConns(8)
+	r.SetMaxIdleConns(8)
+	db.read = r
+	return db, nil
+}
+
+// Path returns the absolute path of the database file.
+func (db *DB) Path() string { return db.path }
+
+// Close closes both connection pools.
+func (db *DB) Close() error {
+	var errs []error
+	if db.read != nil {
+		errs = append(errs, db.read.Close())
+	}
+	errs = append(errs, db.write.Close())
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("close database %s: %w", db.path, err)
+	}
+	return nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// dsn builds an SQLite URI for an absolute path; escaping keeps '?', '#'
+// and '%' in file names from being read as URI syntax.
+func dsn(abs string, q url.Values) string {
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(abs), RawQuery: q.Encode()}
+	return u.String()
+}
+
+// sqliteHeader starts every SQLite 3 database file.
+var sqliteHeader = []byte("SQLite format 3\x00")
+
+// probe checks, without writing to it, that an existing file at path is a
+// tidings database no newer than known migrations. A missing or empty file
+// passes: Open creates the schema.
+func probe(ctx context.Context, abs string, known int) error {
+	f, err := os.Open(abs)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if st.IsDir() {
+		f.Close()
+		return fmt.Errorf("open database %s: it is a directory; set database to a file path", abs)
+	}
+	head := make([]byte, len(sqliteHeader))
+	n, err := io.ReadFull(f, head)
+	f.Close()
+	if n == 0 && (err == io.EOF || err == nil) {
+		return nil
+	}
+	if err != nil && err != io.ErrUnexpectedEOF {
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if !bytes.Equal(head[:n], sqliteHeader) {
+		return fmt.Errorf("open database %s: the file is not an SQLite database; "+
+			"point database at another path (tidings leaves this file alone): %w", abs, store.ErrNotTidings)
+	}
+
+	// mode=ro: SQLite itself refuses to write through this connection.
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
+	conn, err := sql.Open("sqlite", dsn(abs, q))
+	if err != nil {
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	defer conn.Close()
+	conn.SetMaxOpenConns(1)
+
+	rows, err := conn.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table'")
+	if err != nil {
+		return fmt.Errorf("open database %s: cannot read it as SQLite (%v); "+
+			"point database at another path (tidings leaves this file alone): %w", abs, err, store.ErrNotTidings)
+	}
+	var tables []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return fmt.Errorf("open database %s: %w", abs, err)
+		}
+		tables = append(tables, name)
+	}
+	if err := rows.Close(); err != nil {
+		return fmt.Errorf("open database %s: %w", abs, err)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("open database %s: cannot read it as SQLite (%v): %w", abs, err, store.ErrNotTidings)
+	}
+	if len(tables) == 0 {
+		return nil // an empty SQLite database: ours to initialise
+	}
+	if !contains(tables, versionTable) {
+		return fmt.Errorf("open database %s: it is an SQLite database of another program (tables %s); "+
+			"point database at another path (tidings leaves this file alone): %w",
+			abs, strings.Join(firstN(tables, 5), ", "), store.ErrNotTidings)
+	}
+	var version int
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); err != nil {
+		return fmt.Errorf("open database %s: read schema version: %w", abs, err)
+	}
+	if version > known {
+		return tooNew(abs, version, known)
+	}
+	return nil
+}
+
+func tooNew(abs string, version, known int) error {
+	return fmt.Errorf("open database %s: schema version %d, this tidings knows up to %d; upgrade tidings: %w",
+		abs, version, known, store.ErrSchemaTooNew)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func firstN(list []string, n int) []string {
+	if len(list) > n {
+		return append(list[:n:n], "...")
+	}
+	return list
+}
+
+// migration is one numbered schema file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads migrations/NNNN_name.sql in order and checks that the
+// numbers run 1, 2, 3... without gaps.
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	var migs []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("embedded migration %s: name must start with a number and '_'", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
+		}
+		migs = append(migs, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	for i, m := range migs {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("embedded migrations: expected version %d, found %s", i+1, m.name)
+		}
+	}
+	return migs, nil
+}
+
+// migrate applies the migrations not yet applied, each in its own
+// transaction. The version is re-read inside each transaction, so two
+// processes opening a new file at once apply each migration once.
+func (db *DB) migrate(ctx context.Context, migs []migration) error {
+	if _, err := db.write.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
+		" (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"); err != nil {
+		return fmt.Errorf("open database %s: create version table: %w", db.path, err)
+	}
+	for _, m := range migs {
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			var version int
+			if err := tx.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); err != nil {
+				return err
+			}
+			if version > len(migs) {
+				return tooNew(db.path, version, len(migs))
+			}
+			if version >= m.version {
+				return nil
+			}
+			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "INSERT INTO "+versionTable+" (version, applied_at) VALUES (?, ?)",
+				m.version, toMillis(time.Now()))
+			return err
+		})
+		if errors.Is(err, store.ErrSchemaTooNew) {
+			return err
+		}
+		if err != nil {
+			return fmt.Errorf("open database %s: apply migration %s: %w", db.path, m.name, err)
+		}
+	}
+	return nil
+}
+
+// tx runs fn in a write transaction (BEGIN IMMEDIATE, on the single write
+// connection) and commits if fn returns nil.
+func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// readTx runs fn in a read transaction on the read pool, so that what fn
+// reads in several queries is one snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.read.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+// toMillis is the one conversion of times into the database: milliseconds
+// since the Unix epoch, UTC, with 0 for the zero time.
+func toMillis(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMillis is the inverse of toMillis.
+func fromMillis(ms int64) time.Time {
+	if ms == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(ms).UTC()
+}
+
+// queryer is what *sql.Tx and *sql.DB have in common for reads.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface {
+	Scan(dest ...any) error
+}
