@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"tidings/store"
+)
+
+const feedsHelp = `Lists every subscription with its tags, item counts, when it was last
+fetched, when it is next due and why, and its last error. ORIGIN is "user"
+for feeds added with add or import, and FILE:LINE for feeds declared in the
+config file.
+
+With --json, prints one JSON object per feed with the fields url, title,
+site_url, origin ("config" or "user"), tags, schedule, last_fetch,
+last_error, next_due, items and unread; times are RFC 3339 in UTC and absent
+values are null.`
+
+func setupFeeds(fs *flag.FlagSet) runFunc {
+	jsonOut := fs.Bool("json", false, "print one JSON object per line")
+	return func(ctx context.Context, c *cli, args []string) error {
+		if len(args) > 0 {
+			return usagef("feeds takes no arguments")
+		}
+		e, err := c.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		feeds, err := e.store.Feeds(ctx)
+		if err != nil {
+			return fmt.Errorf("list feeds: %w", err)
+		}
+		if *jsonOut {
+			for _, f := range feeds {
+				if err := writeJSONLine(c.stdout, newJSONFeed(f)); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return c.writeFeeds(feeds)
+	}
+}
+
+// writeFeeds prints the feeds as a table for people.
+func (c *cli) writeFeeds(feeds []store.Feed) error {
+	if len(feeds) == 0 {
+		fmt.Fprintln(c.stdout, "No feeds yet. Subscribe with 'tidings add URL' or 'tidings import FILE.opml'.")
+		return nil
+	}
+	now := c.now()
+	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TITLE\tURL\tTAGS\tUNREAD\tITEMS\tFETCHED\tNEXT\tORIGIN\tSTATUS")
+	unread := 0
+	for _, f := range feeds {
+		unread += f.Unread
+		tags := strings.Join(f.Tags, ",")
+		if tags == "" {
+			tags = "-"
+		}
+		next := "-"
+		if !f.State.NextDue.IsZero() && !f.State.Gone {
+			next = relTime(f.State.NextDue, now)
+			if !f.State.NextDue.After(now) {
+				next = "due"
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
+			truncate(f.Name(), 30), truncate(f.URL, 60), truncate(tags, 24), f.Unread, f.Items,
+			relTime(f.State.LastFetch, now), next, feedOrigin(f), truncate(feedStatus(f), 300))
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "\n%s, %d unread.\n", plural(len(feeds), "feed"), unread)
+	return nil
+}
+
+// feedOrigin says where a feed comes from: "user", or the file and line of
+// its [[feed]] block.
+func feedOrigin(f store.Feed) string {
+	if f.Origin == store.OriginConfig {
+		return fmt.Sprintf("%s:%d", filepath.Base(f.ConfigFile), f.ConfigLine)
+	}
+	return string(f.Origin)
+}
+
+// feedStatus says in a few words how the feed is doing.
+func feedStatus(f store.Feed) string {
+	st := f.State
+	var parts []string
+	switch {
+	case st.Gone:
+		parts = append(parts, "gone (410): not fetched until named, e.g. 'tidings fetch "+f.URL+"'")
+	case st.LastError != "":
+		parts = append(parts, fmt.Sprintf("error (%d in a row): %s", st.ErrorCount, st.LastError))
+	case st.LastFetch.IsZero():
+		parts = append(parts, "not fetched yet")
+	default:
+		parts = append(parts, "ok")
+	}
+	if f.FetchURL != "" && f.Origin == store.OriginConfig {
+		parts = append(parts, fmt.Sprintf("moved to %s: update line %d of %s", f.FetchURL, f.ConfigLine, f.ConfigFile))
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"tidings/store"
+)
+
+const showHelp = `Prints one item for reading in a terminal: its title, feed, date, author
+and link, then its content as text wrapped to $COLUMNS (else 80 columns),
+with the links and images it refers to numbered and listed at the end.
+Showing an item marks it read, as opening it in a reader does; --keep-unread
+leaves it unread.`
+
+func setupShow(fs *flag.FlagSet) runFunc {
+	keepUnread := fs.Bool("keep-unread", false, "do not mark the item read")
+	return func(ctx context.Context, c *cli, args []string) error {
+		if len(args) != 1 {
+			return usagef("show takes one item ID")
+		}
+		id, err := strconv.ParseInt(args[0], 10, 64)
+		if err != nil || id <= 0 {
+			return usagef("%q is not an item ID; IDs are the numbers 'tidings items' lists", args[0])
+		}
+		e, err := c.open(ctx)
+		if err != nil {
+			return err
+		}
+		defer e.Close()
+		it, err := e.store.Item(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("no item with ID %d; see 'tidings items'", id)
+		}
+		if err != nil {
+			return fmt.Errorf("read item %d: %w", id, err)
+		}
+		if _, err := fmt.Fprint(c.stdout, c.renderItem(it, terminalWidth())); err != nil {
+			return err
+		}
+		if !*keepUnread && !it.Read {
+			if _, err := e.store.SetRead(ctx, []int64{id}, true); err != nil {
+				return fmt.Errorf("mark item %d read: %w", id, err)
+			}
+		}
+		return nil
+	}
+}
+
+// terminalWidth is $COLUMNS when it is a sensible number, else 80.
+func terminalWidth() int {
+	if n, err := strconv.Atoi(os.Getenv("COLUMNS")); err == nil && n >= 20 {
+		return n
+	}
+	return 80
+}
+
+// renderItem renders an item as text: a header, the content and the list
+// of the links it refers to.
+func (c *cli) renderItem(it store.Item, width int) string {
+	var b strings.Builder
+	title := strings.TrimSpace(sanitizeLine(it.Title))
+	if title == "" {
+		title = "(untitled)"
+	}
+	b.WriteString(title + "\n")
+	b.WriteString(strings.Repeat("=", min(width, max(10, len([]rune(title))))) + "\n")
+	feed := it.FeedTitle
+	if it.FeedURL != "" && feed != it.FeedURL {
+		feed = strings.TrimSpace(feed + " (" + it.FeedURL + ")")
+	}
+	field := func(name, value string) {
+		if value != "" {
+			fmt.Fprintf(&b, "%-8s %s\n", name+":", sanitizeLine(value))
+		}
+	}
+	field("Feed", feed)
+	if !it.Published.IsZero() {
+		field("Date", it.Published.UTC().Format("2006-01-02 15:04 UTC")+" ("+relTime(it.Published, c.now())+")")
+	}
+	field("Author", it.Author)
+	field("Link", it.URL)
+	field("Tags", strings.Join(it.Tags, ", "))
+	var flags []string
+	if it.Starred {
+		flags = append(flags, "starred")
+	}
+	if !it.Read {
+		flags = append(flags, "unread")
+	}
+	field("State", strings.Join(flags, ", "))
+
+	text, links := renderHTML(it.Content, width, 1)
+	if text != "" {
+		b.WriteString("\n" + text + "\n")
+	}
+	if len(it.Enclosures) > 0 {
+		b.WriteString("\nAttachments:\n")
+		for _, enc := range it.Enclosures {
+			desc := enc.Type
+			if enc.Length > 0 {
+				desc = strings.TrimSpace(desc + ", " + byteSize(enc.Length))
+			}
+			if desc != "" {
+				desc = " (" + desc + ")"
+			}
+			fmt.Fprintf(&b, "  %s%s\n", sanitizeLine(enc.URL), sanitizeLine(desc))
+		}
+	}
+	if len(links) > 0 {
+		b.WriteString("\nLinks:\n")
+		for i, l := range links {
+			kind := ""
+			if l.Kind != "" {
+				kind = " (" + l.Kind + ")"
+			}
+			fmt.Fprintf(&b, "[%d] %s%s\n", i+1, sanitizeLine(l.URL), kind)
+		}
+	}
+	return b.String()
+}
+
+// byteSize formats a size in bytes for people: "12.3 MB".
+func byteSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}
