@@ -2,10 +2,17 @@ package fetch
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/mmcdole/gofeed/atom"
+	gojson "github.com/mmcdole/gofeed/json"
+	"github.com/mmcdole/gofeed/rss"
 
 	"tidings/store"
 )
@@ -24,23 +31,348 @@ type Parsed struct {
 	Items []store.Item
 }
 
+// Errors Parse returns besides ErrNotFeed, checked with errors.Is. For a
+// body that is not a feed at all, Parse returns a *NotFeedError, which
+// matches ErrNotFeed.
+var (
+	// ErrHTMLPage means the body is an HTML page: a website whose feeds
+	// DiscoverLinks may find. errors.Is(err, ErrNotFeed) holds too.
+	ErrHTMLPage = errors.New("an HTML page")
+	// ErrMalformed means the body is a feed that cannot be read: broken XML
+	// or JSON.
+	ErrMalformed = errors.New("malformed feed")
+)
+
+// NotFeedError is the error for a body that is not a feed. It matches
+// ErrNotFeed, and ErrHTMLPage when Looks is "html".
+type NotFeedError struct {
+	// Looks is what the body looks like: "empty", "html", "json", "xml",
+	// "image", or another media type as sniffed.
+	Looks string
+	msg   string
+}
+
+func (e *NotFeedError) Error() string { return e.msg }
+
+// Is reports whether target is ErrNotFeed, or ErrHTMLPage for an HTML body.
+func (e *NotFeedError) Is(target error) bool {
+	return target == ErrNotFeed || (target == ErrHTMLPage && e.Looks == "html")
+}
+
 // Parse decodes body (any encoding; contentType is the HTTP Content-Type,
-// possibly empty) as RSS, Atom or JSON Feed fetched from feedURL, and
-// normalises it.
+// possibly empty) as RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed 1.0/1.1
+// fetched from feedURL, and normalises it: every string valid UTF-8, titles
+// plain text, content sanitised HTML, every URL absolute http(s), dates UTC
+// and not after now.
 //
-// TEMPORARY minimal implementation; the parse work replaces it.
+// A body that is not a feed gives a *NotFeedError (errors.Is ErrNotFeed);
+// a feed that cannot be read gives an error matching ErrMalformed. Both
+// messages are written for the user. Parse is safe for concurrent use.
 func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, error) {
-	f, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err := rejectNonText(body); err != nil {
+		return nil, err
+	}
+	text, _ := decodeBody(body, contentType)
+
+	f, err := newFeedParser().Parse(bytes.NewReader(text))
 	if err != nil {
-		return nil, fmt.Errorf("parse feed: %w", err)
+		return nil, parseError(text, err)
 	}
-	p := &Parsed{Title: f.Title, SiteURL: f.Link}
-	for _, it := range f.Items {
-		si := store.Item{GUID: it.GUID, URL: it.Link, Title: it.Title, Content: it.Content}
-		if it.PublishedParsed != nil {
-			si.Published = it.PublishedParsed.UTC()
+	if jf, ok := f.OriginalFeed().(*gojson.Feed); ok && !isJSONFeed(jf) {
+		return nil, &NotFeedError{Looks: "json",
+			msg: "the server sent JSON that is not a JSON Feed (no jsonfeed.org version); check the feed URL"}
+	}
+	return normalize(f, feedURL, now), nil
+}
+
+// newFeedParser returns a gofeed parser for one parse. It keeps the
+// format-specific feed (for RSS ttl, Atom icon, JSON Feed content_text) and
+// skips gofeed's per-item HTML scan for a first image, which tidings does
+// not use and which costs a full HTML parse of every item. A parser is a
+// handful of small allocations, cheaper than pooling it.
+func newFeedParser() *gofeed.Parser {
+	p := gofeed.NewParser()
+	p.KeepOriginalFeed = true
+	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
+	return p
+}
+
+// rejectNonText refuses bodies that no decoding can make a feed: empty ones
+// and binary formats.
+func rejectNonText(body []byte) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return &NotFeedError{Looks: "empty", msg: "the server sent an empty body, not a feed; check the feed URL"}
+	}
+	ct := http.DetectContentType(firstBytes(body, 512))
+	mt, _, _ := strings.Cut(ct, ";")
+	switch {
+	case strings.HasPrefix(mt, "image/"), strings.HasPrefix(mt, "audio/"), strings.HasPrefix(mt, "video/"),
+		strings.HasPrefix(mt, "font/"), mt == "application/pdf", mt == "application/zip",
+		mt == "application/x-gzip", mt == "application/wasm", mt == "application/x-rar-compressed",
+		mt == "application/vnd.ms-fontobject", mt == "application/postscript":
+		looks := mt
+		if strings.HasPrefix(mt, "image/") {
+			looks = "image"
 		}
-		p.Items = append(p.Items, si)
+		return &NotFeedError{Looks: looks,
+			msg: fmt.Sprintf("the server sent %s (%s), not a feed; check the feed URL", article(mt), mt)}
 	}
-	return p, nil
+	return nil
+}
+
+func article(mt string) string {
+	switch {
+	case strings.HasPrefix(mt, "image/"):
+		return "an image"
+	case strings.HasPrefix(mt, "audio/"):
+		return "an audio file"
+	case strings.HasPrefix(mt, "video/"):
+		return "a video"
+	case strings.HasPrefix(mt, "font/"):
+		return "a font"
+	}
+	return "a binary file"
+}
+
+// parseError turns gofeed's error into one that says what the body is and
+// what to do.
+func parseError(text []byte, err error) error {
+	if !errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		if looksLikeJSON(text) {
+			return fmt.Errorf("%w: the feed is not valid JSON (%v); its publisher must fix it", ErrMalformed, err)
+		}
+		return fmt.Errorf("%w: the feed is not well-formed XML (%v); its publisher must fix it", ErrMalformed, err)
+	}
+	t := bytes.TrimLeft(text, " \t\r\n")
+	if len(t) > 0 && (t[0] == '[' || t[0] == '{') {
+		return &NotFeedError{Looks: "json",
+			msg: "the server sent JSON that is not a JSON Feed; check the feed URL"}
+	}
+	root := xmlRoot(t)
+	switch {
+	case root == "html" || isHTML(t):
+		return &NotFeedError{Looks: "html",
+			msg: "the server sent an HTML page, not a feed; if this is a website, `tidings add` can find its feed"}
+	case root != "":
+		return &NotFeedError{Looks: "xml",
+			msg: fmt.Sprintf("the server sent an XML document with root <%s>, not RSS or Atom; check the feed URL", root)}
+	}
+	mt, _, _ := strings.Cut(http.DetectContentType(firstBytes(text, 512)), ";")
+	return &NotFeedError{Looks: mt,
+		msg: fmt.Sprintf("the server sent %s, not a feed; check the feed URL", describeMediaType(mt))}
+}
+
+func describeMediaType(mt string) string {
+	if mt == "text/plain" {
+		return "plain text"
+	}
+	return "a document of type " + mt
+}
+
+// xmlRoot returns the lower-cased local name of the first element, skipping
+// the XML declaration, processing instructions, comments and a doctype;
+// "" when the body does not start like markup.
+func xmlRoot(b []byte) string {
+	b = firstBytes(b, 8192)
+	for {
+		b = bytes.TrimLeft(b, " \t\r\n")
+		switch {
+		case bytes.HasPrefix(b, []byte("<?")):
+			i := bytes.Index(b, []byte("?>"))
+			if i < 0 {
+				return ""
+			}
+			b = b[i+2:]
+		case bytes.HasPrefix(b, []byte("<!--")):
+			i := bytes.Index(b, []byte("-->"))
+			if i < 0 {
+				return ""
+			}
+			b = b[i+3:]
+		case bytes.HasPrefix(b, []byte("<!")):
+			i := bytes.IndexByte(b, '>')
+			if i < 0 {
+				return ""
+			}
+			b = b[i+1:]
+		case bytes.HasPrefix(b, []byte("<")):
+			b = b[1:]
+			end := bytes.IndexAny(b, " \t\r\n/>")
+			if end < 0 {
+				end = len(b)
+			}
+			name := string(b[:end])
+			if _, local, ok := strings.Cut(name, ":"); ok {
+				name = local
+			}
+			return strings.ToLower(name)
+		default:
+			return ""
+		}
+	}
+}
+
+// isHTML reports whether the start of b is an HTML document even when it
+// does not open with <html>.
+func isHTML(b []byte) bool {
+	head := bytes.ToLower(firstBytes(b, 1024))
+	for _, s := range []string{"<!doctype html", "<html", "<head", "<body", "<meta ", "<title>", "<script"} {
+		if bytes.Contains(head, []byte(s)) {
+			return true
+		}
+	}
+	return false
+}
+
+// isJSONFeed tells a JSON Feed from other JSON that starts with '{'.
+func isJSONFeed(f *gojson.Feed) bool {
+	if strings.Contains(f.Version, "jsonfeed.org/version/") {
+		return true
+	}
+	// Lenient: a feed without its version but with a title and items.
+	return f.Version == "" && f.Title != "" && f.Items != nil
+}
+
+// normalize turns gofeed's feed into Parsed.
+func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
+	feedBase := parseBase(feedURL)
+	p := &Parsed{Title: plainText(f.Title)}
+	if u, ok := resolveHTTP(feedBase, f.Link); ok {
+		p.SiteURL = u
+	}
+
+	var ttl string
+	var rssItems []*rss.Item
+	var jsonItems []*gojson.Item
+	icons := make([]string, 0, 3)
+	switch orig := f.OriginalFeed().(type) {
+	case *rss.Feed:
+		ttl = orig.TTL
+		rssItems = orig.Items
+	case *atom.Feed:
+		// The icon is the small square image meant for lists; the logo
+		// is a banner.
+		icons = append(icons, orig.Icon, orig.Logo)
+	case *gojson.Feed:
+		icons = append(icons, orig.Favicon, orig.Icon)
+		jsonItems = orig.Items
+	}
+	if f.Image != nil {
+		icons = append(icons, f.Image.URL)
+	}
+	if f.ITunesExt != nil {
+		icons = append(icons, f.ITunesExt.Image)
+	}
+	for _, ic := range icons {
+		if u, ok := resolveHTTP(feedBase, ic); ok {
+			p.IconURL = u
+			break
+		}
+	}
+	p.ServerDelay = serverDelay(ttl, f)
+
+	p.Items = make([]store.Item, 0, len(f.Items))
+	for i, it := range f.Items {
+		if it == nil {
+			continue
+		}
+		var ri *rss.Item
+		if i < len(rssItems) {
+			ri = rssItems[i]
+		}
+		var ji *gojson.Item
+		if i < len(jsonItems) {
+			ji = jsonItems[i]
+		}
+		p.Items = append(p.Items, normalizeItem(it, ri, ji, feedBase, now))
+	}
+	return p
+}
+
+// normalizeItem turns one gofeed item into a store.Item. ri and ji are the
+// format-specific item when the feed is RSS or JSON Feed.
+func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url.URL, now time.Time) store.Item {
+	si := store.Item{
+		GUID:       strings.TrimSpace(it.GUID),
+		Title:      plainText(it.Title),
+		Author:     author(it),
+		Categories: categories(it.Categories),
+		Published:  itemDate(it.PublishedParsed, it.Published, now),
+		Updated:    itemDate(it.UpdatedParsed, it.Updated, now),
+	}
+	si.URL = itemLink(it, ri, ji, feedBase)
+
+	// Relative URLs in the item resolve against its own page when it has
+	// one (gofeed has already applied any xml:base), else the feed's URL.
+	base := feedBase
+	if si.URL != "" {
+		if b := parseBase(si.URL); b != nil {
+			base = b
+		}
+	}
+	si.Enclosures = enclosures(it.Enclosures, base)
+	si.Content = sanitizeHTML(itemHTML(it, ji), base)
+	return si
+}
+
+// itemLink picks the item's web page: its link, its other links, an RSS
+// guid that is a permalink, a JSON Feed external_url; the first that
+// resolves to http(s) wins.
+func itemLink(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, base *url.URL) string {
+	if u, ok := resolveHTTP(base, it.Link); ok {
+		return u
+	}
+	for _, l := range it.Links {
+		if u, ok := resolveHTTP(base, l); ok {
+			return u
+		}
+	}
+	if ri != nil && ri.GUID != nil && !strings.EqualFold(strings.TrimSpace(ri.GUID.IsPermalink), "false") {
+		// An RSS guid is a permalink unless it says otherwise; only an
+		// absolute one is taken, since a relative guid is rarely a path.
+		if g := strings.TrimSpace(ri.GUID.Value); strings.HasPrefix(g, "http://") || strings.HasPrefix(g, "https://") {
+			if u, ok := resolveHTTP(nil, g); ok {
+				return u
+			}
+		}
+	}
+	if ji != nil {
+		if u, ok := resolveHTTP(base, ji.ExternalURL); ok {
+			return u
+		}
+	}
+	return ""
+}
+
+// itemHTML returns the item's body as HTML: its content, else its summary,
+// else a plain-text body (JSON Feed content_text, a media description)
+// escaped.
+func itemHTML(it *gofeed.Item, ji *gojson.Item) string {
+	if ji != nil {
+		switch {
+		case strings.TrimSpace(ji.ContentHTML) != "":
+			return ji.ContentHTML
+		case strings.TrimSpace(ji.ContentText) != "":
+			return textToHTML(ji.ContentText)
+		}
+		return textToHTML(ji.Summary)
+	}
+	if strings.TrimSpace(it.Content) != "" {
+		return it.Content
+	}
+	if strings.TrimSpace(it.Description) != "" {
+		return it.Description
+	}
+	// YouTube and other media feeds put the text in media:group.
+	if media := it.Extensions["media"]; media != nil {
+		for _, g := range media["group"] {
+			if d := extValue(g.Children["description"]); d != "" {
+				return textToHTML(d)
+			}
+		}
+		if d := extValue(media["description"]); d != "" {
+			return textToHTML(d)
+		}
+	}
+	return ""
 }

@@ -1,0 +1,309 @@
+package fetch
+
+import (
+	"strconv"
+	"strings"
+	"time"
+)
+
+// zoneOffsets maps the zone abbreviations seen in real feeds to their UTC
+// offsets in seconds. time.Parse gives an abbreviation it does not know a
+// zero offset, silently shifting the date, so every named zone is rewritten
+// to a numeric offset before parsing. Ambiguous ones (CST, IST, BST) take
+// the reading most common in feeds.
+var zoneOffsets = map[string]int{
+	"UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "WET": 0, "WEZ": 0,
+	"EST": -5 * 3600, "EDT": -4 * 3600,
+	"CST": -6 * 3600, "CDT": -5 * 3600,
+	"MST": -7 * 3600, "MDT": -6 * 3600,
+	"PST": -8 * 3600, "PDT": -7 * 3600,
+	"AKST": -9 * 3600, "AKDT": -8 * 3600,
+	"HST": -10 * 3600,
+	"AST": -4 * 3600, "ADT": -3 * 3600,
+	"NST": -(3*3600 + 1800), "NDT": -(2*3600 + 1800),
+	"WEST": 3600, "BST": 3600, "IST": 5*3600 + 1800,
+	"CET": 3600, "MEZ": 3600, "CEST": 2 * 3600, "MESZ": 2 * 3600,
+	"EET": 2 * 3600, "EEST": 3 * 3600, "MSK": 3 * 3600,
+	"PKT": 5 * 3600, "ICT": 7 * 3600, "WIB": 7 * 3600,
+	"HKT": 8 * 3600, "SGT": 8 * 3600, "AWST": 8 * 3600, "PHT": 8 * 3600,
+	"JST": 9 * 3600, "KST": 9 * 3600,
+	"ACST": 9*3600 + 1800, "ACDT": 10*3600 + 1800,
+	"AEST": 10 * 3600, "AEDT": 11 * 3600,
+	"NZST": 12 * 3600, "NZDT": 13 * 3600,
+	"BRT": -3 * 3600, "ART": -3 * 3600,
+}
+
+// dateLayouts are tried, in order, on a date string after normalizeDate
+// has removed weekdays, commas, ordinals and comments and turned every zone
+// into a numeric offset. Layouts without a zone read the time as UTC.
+var dateLayouts = []string{
+	"2 Jan 2006 15:04:05 -0700",
+	"2 Jan 2006 15:04 -0700",
+	"2 Jan 2006 3:04:05 PM -0700",
+	"2 Jan 2006 3:04 PM -0700",
+	"2 Jan 06 15:04:05 -0700",
+	"2 Jan 06 15:04 -0700",
+	"2 January 2006 15:04:05 -0700",
+	"2 January 2006 15:04 -0700",
+	"Jan 2 2006 15:04:05 -0700",
+	"Jan 2 2006 15:04 -0700",
+	"Jan 2 2006 3:04:05 PM -0700",
+	"Jan 2 2006 3:04 PM -0700",
+	"January 2 2006 15:04:05 -0700",
+	"January 2 2006 15:04 -0700",
+	"January 2 2006 3:04 PM -0700",
+	"Jan 2 15:04:05 -0700 2006",
+	"Jan 2 15:04:05 2006 -0700",
+	"2006-01-02T15:04:05.999999999-0700",
+	"2006-01-02T15:04-0700",
+	"2006-01-02 15:04:05.999999999 -0700",
+	"2006-01-02 15:04 -0700",
+	"2006-01-02T15:04:05.999999999",
+	"2006-01-02T15:04",
+	"2006-01-02 15:04:05.999999999",
+	"2006-01-02 15:04",
+	"2006-01-02",
+	"2006/01/02 15:04:05 -0700",
+	"2006/01/02 15:04:05",
+	"2006/01/02",
+	"20060102T150405-0700",
+	"20060102",
+	"2 Jan 2006 15:04:05",
+	"2 Jan 2006 15:04",
+	"2 Jan 06 15:04:05",
+	"2 January 2006 15:04:05",
+	"2 January 2006 15:04",
+	"Jan 2 2006 15:04:05",
+	"Jan 2 2006 15:04",
+	"Jan 2 2006 3:04 PM",
+	"January 2 2006 15:04:05",
+	"January 2 2006 3:04 PM",
+	"Jan 2 15:04:05 2006",
+	"2 Jan 2006",
+	"2 January 2006",
+	"Jan 2 2006",
+	"January 2 2006",
+	"Jan 2006",
+	"January 2006",
+}
+
+// parseDate is the second chance for a date string that gofeed could not
+// parse. It returns the time in UTC and whether it succeeded.
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if t, ok := parseEpoch(s); ok {
+		return t, true
+	}
+	n := normalizeDate(s)
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, n); err == nil {
+			return t.UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// parseEpoch reads a bare Unix time in seconds or milliseconds, as some
+// generators emit.
+func parseEpoch(s string) (time.Time, bool) {
+	if len(s) < 9 || len(s) > 13 {
+		return time.Time{}, false
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v <= 0 {
+		return time.Time{}, false
+	}
+	if len(s) == 13 {
+		return time.UnixMilli(v).UTC(), true
+	}
+	return time.Unix(v, 0).UTC(), true
+}
+
+// normalizeDate rewrites a date string into the small vocabulary of
+// dateLayouts: no weekday, no commas or parenthesised comments, no ordinal
+// suffixes, single spaces, "." as the time separator turned into ":", and
+// the zone as a numeric -0700 offset.
+func normalizeDate(s string) string {
+	// Drop comments such as "(UTC)" or "(Coordinated Universal Time)".
+	for {
+		i := strings.IndexByte(s, '(')
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(s[i:], ')')
+		if j < 0 {
+			s = s[:i]
+			break
+		}
+		s = s[:i] + " " + s[i+j+1:]
+	}
+	s = strings.NewReplacer(",", " ", "\u00a0", " ").Replace(s)
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return ""
+	}
+	if isWeekday(fields[0]) {
+		fields = fields[1:]
+	}
+	for i, f := range fields {
+		f = stripOrdinal(f)
+		if isAlpha(strings.TrimSuffix(f, ".")) {
+			// "Jan." and "Sept" are months too.
+			f = strings.TrimSuffix(f, ".")
+			if strings.EqualFold(f, "sept") {
+				f = "Sep"
+			}
+		}
+		if strings.EqualFold(f, "at") {
+			f = ""
+		}
+		fields[i] = f
+	}
+	// A zone may be split from its offset ("GMT +0100", "UTC -05:00") or
+	// glued to it ("GMT+1", "UTC-05:00"), or be a bare abbreviation.
+	out := fields[:0]
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if f == "" {
+			continue
+		}
+		upper := strings.ToUpper(f)
+		if off, ok := zoneOffsets[upper]; ok {
+			if (upper == "GMT" || upper == "UTC" || upper == "UT") && i+1 < len(fields) && isOffset(fields[i+1]) {
+				continue // the numeric offset that follows says it all
+			}
+			if i > 0 && isOffset(fields[i-1]) {
+				continue // "+0000 GMT": the offset came first
+			}
+			out = append(out, formatOffset(off))
+			continue
+		}
+		if z, ok := gluedZone(upper); ok {
+			out = append(out, z)
+			continue
+		}
+		if isOffset(f) {
+			out = append(out, canonicalOffset(f))
+			continue
+		}
+		if strings.Contains(f, "T") && len(f) >= 16 && f[4] == '-' {
+			out = append(out, normalizeISO(f))
+			continue
+		}
+		out = append(out, f)
+	}
+	return strings.Join(out, " ")
+}
+
+// normalizeISO turns the zone of an ISO 8601 date-time into -0700 form:
+// "Z" and "+01:00" and "+01" all become numeric four-digit offsets, with
+// nothing for a zoneless time.
+func normalizeISO(f string) string {
+	t := strings.Index(f, "T")
+	date, clock := f[:t], f[t+1:]
+	if strings.HasSuffix(clock, "Z") || strings.HasSuffix(clock, "z") {
+		return date + "T" + clock[:len(clock)-1] + "+0000"
+	}
+	if i := strings.LastIndexAny(clock, "+-"); i > 0 {
+		return date + "T" + clock[:i] + canonicalOffset(clock[i:])
+	}
+	return f
+}
+
+// gluedZone reads "GMT+1", "UTC-05:00", "GMT+0530" as a numeric offset.
+func gluedZone(upper string) (string, bool) {
+	for _, p := range []string{"GMT", "UTC", "UT"} {
+		if strings.HasPrefix(upper, p) && len(upper) > len(p) && isOffset(upper[len(p):]) {
+			return canonicalOffset(upper[len(p):]), true
+		}
+	}
+	return "", false
+}
+
+// isOffset reports whether f is a numeric zone offset: +h, +hh, +hhmm or
+// +hh:mm, with either sign.
+func isOffset(f string) bool {
+	if len(f) < 2 || (f[0] != '+' && f[0] != '-') {
+		return false
+	}
+	digits := 0
+	for i := 1; i < len(f); i++ {
+		switch {
+		case f[i] >= '0' && f[i] <= '9':
+			digits++
+		case f[i] == ':' && i > 1:
+		default:
+			return false
+		}
+	}
+	return digits >= 1 && digits <= 4
+}
+
+// canonicalOffset turns an offset accepted by isOffset into -0700 form.
+func canonicalOffset(f string) string {
+	sign := f[:1]
+	d := strings.ReplaceAll(f[1:], ":", "")
+	switch len(d) {
+	case 1:
+		d = "0" + d + "00"
+	case 2:
+		d += "00"
+	case 3:
+		d = "0" + d
+	}
+	return sign + d
+}
+
+func formatOffset(sec int) string {
+	sign := "+"
+	if sec < 0 {
+		sign, sec = "-", -sec
+	}
+	h, m := sec/3600, sec%3600/60
+	return sign + strconv.Itoa(h/10) + strconv.Itoa(h%10) + strconv.Itoa(m/10) + strconv.Itoa(m%10)
+}
+
+func isWeekday(f string) bool {
+	f = strings.ToLower(strings.TrimRight(f, "."))
+	if len(f) < 3 {
+		return false
+	}
+	for _, d := range []string{"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"} {
+		if strings.HasPrefix(d, f) || (len(f) == 4 && strings.HasPrefix(d, f[:3])) {
+			return true
+		}
+	}
+	return false
+}
+
+// stripOrdinal turns "1st", "22nd", "3rd", "4th" into the bare number.
+func stripOrdinal(f string) string {
+	if len(f) < 3 || f[0] < '0' || f[0] > '9' {
+		return f
+	}
+	suf := strings.ToLower(f[len(f)-2:])
+	switch suf {
+	case "st", "nd", "rd", "th":
+		num := f[:len(f)-2]
+		if _, err := strconv.Atoi(num); err == nil {
+			return num
+		}
+	}
+	return f
+}
+
+func isAlpha(f string) bool {
+	if f == "" {
+		return false
+	}
+	for i := 0; i < len(f); i++ {
+		c := f[i] | 0x20
+		if c < 'a' || c > 'z' {
+			return false
+		}
+	}
+	return true
+}

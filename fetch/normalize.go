@@ -1,0 +1,330 @@
+package fetch
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/mmcdole/gofeed"
+	ext "github.com/mmcdole/gofeed/extensions"
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"tidings/store"
+)
+
+// maxServerDelay bounds a feed's own polling hint, so that absurd values
+// cannot overflow a Duration; the scheduler applies its own, lower cap.
+const maxServerDelay = 365 * 24 * time.Hour
+
+// resolveHTTP resolves raw against base (which may be nil) and returns the
+// absolute URL if its scheme, checked after resolving, is http or https and
+// it has a host. Protocol-relative URLs take base's scheme.
+func resolveHTTP(base *url.URL, raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", false
+	}
+	// Already absolute over http(s): the common case needs no parsing to
+	// know its scheme.
+	if rest, ok := cutHTTPScheme(raw); ok && isPlainURL(raw) && rest != "" && !strings.ContainsAny(rest[:1], "/?#") {
+		return raw, true
+	}
+	return resolveSlow(base, raw)
+}
+
+// cutHTTPScheme returns what follows "http://" or "https://" (lower case).
+func cutHTTPScheme(s string) (string, bool) {
+	if rest, ok := strings.CutPrefix(s, "https://"); ok {
+		return rest, true
+	}
+	return strings.CutPrefix(s, "http://")
+}
+
+func resolveSlow(base *url.URL, raw string) (string, bool) {
+	ref, err := url.Parse(raw)
+	if err != nil {
+		return "", false
+	}
+	abs := ref
+	if base != nil {
+		abs = base.ResolveReference(ref)
+	}
+	if (abs.Scheme != "http" && abs.Scheme != "https") || abs.Host == "" {
+		return "", false
+	}
+	return abs.String(), true
+}
+
+// isPlainURL reports whether s has no whitespace or control characters,
+// which the parser would reject or escape.
+func isPlainURL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// parseBase parses raw as an absolute http(s) URL to resolve others against;
+// nil when it is not one.
+func parseBase(raw string) *url.URL {
+	if raw == "" {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil
+	}
+	return u
+}
+
+// plainText reduces s to plain text: entities decoded, markup reduced to its
+// text (nothing from script or style), control characters dropped and
+// whitespace collapsed to single spaces.
+func plainText(s string) string {
+	if s == "" {
+		return ""
+	}
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		return collapseSpace(s)
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	b.Grow(len(s))
+	skip := 0
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return collapseSpace(b.String())
+		case html.TextToken:
+			if skip == 0 {
+				b.Write(z.Text())
+			}
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch atom.Lookup(name) {
+			case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Noscript, atom.Iframe:
+				// The tokenizer reads their contents as raw text.
+				if tt == html.StartTagToken {
+					skip++
+				} else if tt == html.EndTagToken && skip > 0 {
+					skip--
+				}
+			case atom.Br, atom.P, atom.Div, atom.Li, atom.Td, atom.Th, atom.Tr, atom.H1, atom.H2,
+				atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Hr:
+				b.WriteByte(' ')
+			}
+		}
+	}
+}
+
+// collapseSpace trims s, turns every run of whitespace into one space and
+// drops control characters and invalid UTF-8.
+func collapseSpace(s string) string {
+	clean := true
+	prevSpace := true
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < ' ' || c == 0x7f || c >= utf8.RuneSelf {
+			clean = false
+			break
+		}
+		if c == ' ' {
+			if prevSpace {
+				clean = false
+				break
+			}
+			prevSpace = true
+		} else {
+			prevSpace = false
+		}
+	}
+	if clean && !prevSpace {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	pending := false
+	for _, r := range s {
+		switch {
+		case r == utf8.RuneError:
+			r = '\uFFFD'
+		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v' ||
+			r == '\u00a0' || r == '\u2028' || r == '\u2029' || r == '\u3000' || (r >= '\u2000' && r <= '\u200a'):
+			pending = b.Len() > 0
+			continue
+		case r < ' ' || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			continue
+		}
+		if pending {
+			b.WriteByte(' ')
+			pending = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// itemDate returns the parsed date gofeed gave, else a second-chance parse
+// of the raw string, in UTC and no later than now; zero when neither works.
+func itemDate(parsed *time.Time, raw string, now time.Time) time.Time {
+	var t time.Time
+	switch {
+	case parsed != nil && !parsed.IsZero():
+		t = *parsed
+	case raw != "":
+		var ok bool
+		if t, ok = parseDate(raw); !ok {
+			return time.Time{}
+		}
+	default:
+		return time.Time{}
+	}
+	t = t.UTC()
+	if !now.IsZero() && t.After(now) {
+		return now.UTC()
+	}
+	return t
+}
+
+// author returns the first author's name, or their e-mail when there is no
+// name, as plain text.
+func author(it *gofeed.Item) string {
+	people := it.Authors
+	if len(people) == 0 && it.Author != nil {
+		people = []*gofeed.Person{it.Author}
+	}
+	for _, p := range people {
+		if p == nil {
+			continue
+		}
+		if n := plainText(p.Name); n != "" {
+			return n
+		}
+		if e := plainText(p.Email); e != "" {
+			return e
+		}
+	}
+	if it.DublinCoreExt != nil {
+		for _, c := range it.DublinCoreExt.Creator {
+			if n := plainText(c); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// categories returns the item's categories as plain text, trimmed, without
+// empty ones or repeats (compared case-insensitively), in feed order.
+func categories(in []string) []string {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(in))
+next:
+	for _, c := range in {
+		c = plainText(c)
+		if c == "" {
+			continue
+		}
+		for _, o := range out {
+			if strings.EqualFold(o, c) {
+				continue next
+			}
+		}
+		out = append(out, c)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// enclosures returns the item's enclosures with absolute http(s) URLs,
+// without repeats; a length that is not a positive integer becomes 0.
+func enclosures(in []*gofeed.Enclosure, base *url.URL) []store.Enclosure {
+	if len(in) == 0 {
+		return nil
+	}
+	out := make([]store.Enclosure, 0, len(in))
+next:
+	for _, e := range in {
+		if e == nil {
+			continue
+		}
+		u, ok := resolveHTTP(base, e.URL)
+		if !ok {
+			continue
+		}
+		for _, o := range out {
+			if o.URL == u {
+				continue next
+			}
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(e.Length), 10, 64)
+		if err != nil || n < 0 {
+			n = 0
+		}
+		out = append(out, store.Enclosure{URL: u, Type: collapseSpace(e.Type), Length: n})
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// serverDelay reads a feed's own polling hint: RSS <ttl> in minutes, and
+// sy:updatePeriod divided by sy:updateFrequency. When both are given the
+// longer wins: each is a request not to poll more often.
+func serverDelay(ttl string, f *gofeed.Feed) time.Duration {
+	var d time.Duration
+	if m, err := strconv.Atoi(strings.TrimSpace(ttl)); err == nil && m > 0 {
+		d = clampDelay(time.Duration(min(int64(m), int64(maxServerDelay/time.Minute))) * time.Minute)
+	}
+	sy := f.Extensions["sy"]
+	if sy == nil {
+		return d
+	}
+	period := extValue(sy["updatePeriod"])
+	var p time.Duration
+	switch strings.ToLower(period) {
+	case "hourly":
+		p = time.Hour
+	case "daily":
+		p = 24 * time.Hour
+	case "weekly":
+		p = 7 * 24 * time.Hour
+	case "monthly":
+		p = 30 * 24 * time.Hour
+	case "yearly":
+		p = 365 * 24 * time.Hour
+	default:
+		return d
+	}
+	freq := 1
+	if v, err := strconv.Atoi(extValue(sy["updateFrequency"])); err == nil && v > 0 {
+		freq = v
+	}
+	if s := clampDelay(p / time.Duration(freq)); s > d {
+		d = s
+	}
+	return d
+}
+
+func clampDelay(d time.Duration) time.Duration {
+	return min(max(d, 0), maxServerDelay)
+}
+
+// extValue is the trimmed text of the first extension element.
+func extValue(exts []ext.Extension) string {
+	if len(exts) == 0 {
+		return ""
+	}
+	return strings.TrimSpace(exts[0].Value)
+}

@@ -1,0 +1,252 @@
+package fetch
+
+import (
+	"bytes"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+)
+
+// contentPolicy is the allow-list every item's HTML passes through. A
+// bluemonday policy is safe for concurrent use once built, and building one
+// compiles dozens of regular expressions, so it is built once per process.
+var contentPolicy = sync.OnceValue(newContentPolicy)
+
+// newContentPolicy starts from bluemonday's policy for user-generated
+// content (no script, style, forms, objects, embeds or event handlers; only
+// http, https and mailto URLs) and adds what feeds need: images with
+// srcset, picture/source, audio and video, figures, tables, code.
+func newContentPolicy() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	// Every URL is made absolute before sanitising; a relative one left
+	// over would resolve against tidings' own pages when displayed.
+	p.AllowRelativeURLs(false)
+	p.AllowDataURIImages()
+	p.RequireNoFollowOnLinks(true)
+	p.RequireNoReferrerOnLinks(true)
+	// target=_blank on absolute links; bluemonday adds rel=noopener with it.
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+
+	p.AllowElements("picture", "figure", "figcaption")
+	p.AllowAttrs("srcset", "sizes").OnElements("img", "source")
+	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^(?i)(lazy|eager)$`)).OnElements("img")
+	p.AllowAttrs("src", "type", "media").OnElements("source")
+	p.AllowAttrs("src", "kind", "srclang", "label").OnElements("track")
+	p.AllowAttrs("src", "poster", "width", "height", "controls", "loop", "muted", "preload", "playsinline").OnElements("video")
+	p.AllowAttrs("src", "controls", "loop", "muted", "preload").OnElements("audio")
+	// Syntax highlighters mark the language on code blocks.
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^[\w\- ]{1,100}$`)).OnElements("code", "pre")
+	return p
+}
+
+// sanitizeHTML makes every URL in s absolute against base (dropping those
+// whose scheme is not allowed after resolving), then passes the result
+// through the content policy. base must be an absolute http(s) URL or nil;
+// with nil, relative URLs are dropped.
+func sanitizeHTML(s string, base *url.URL) string {
+	if s == "" {
+		return ""
+	}
+	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
+		// Plain text: nothing to sanitise, only characters to escape.
+		return strings.TrimSpace(html.EscapeString(s))
+	}
+	pre := absolutizeHTML(s, base)
+	return strings.TrimSpace(contentPolicy().Sanitize(pre))
+}
+
+// textToHTML turns plain text (JSON Feed content_text, media descriptions)
+// into HTML: escaped, with line breaks kept.
+func textToHTML(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
+	}
+	s = html.EscapeString(s)
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.ReplaceAll(s, "\n", "<br>\n")
+}
+
+// urlAttr says how one attribute holds URLs.
+type urlAttr int
+
+const (
+	notURL     urlAttr = iota
+	linkURL            // href: http, https, mailto
+	mediaURL           // src, poster, cite: http, https
+	imageURL           // img src: http, https, data:image/*
+	srcsetURLs         // a srcset list
+)
+
+// urlAttrKind classifies attribute key on element tag. Attributes the
+// policy drops anyway (action, formaction, background...) are not looked at.
+func urlAttrKind(tag, key string) urlAttr {
+	switch key {
+	case "href":
+		return linkURL
+	case "src":
+		if tag == "img" {
+			return imageURL
+		}
+		return mediaURL
+	case "poster", "cite", "longdesc":
+		return mediaURL
+	case "srcset":
+		return srcsetURLs
+	}
+	return notURL
+}
+
+// absolutizeHTML rewrites the URL attributes of every start tag in s:
+// relative and protocol-relative URLs resolved against base, and attributes
+// whose resolved scheme is not allowed removed. Tokens it does not change are
+// copied byte for byte.
+func absolutizeHTML(s string, base *url.URL) string {
+	z := html.NewTokenizer(strings.NewReader(s))
+	var out bytes.Buffer
+	out.Grow(len(s) + len(s)/8)
+	changed := false
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			out.Write(z.Raw())
+			continue
+		}
+		raw := z.Raw()
+		if !mayHoldURL(raw) {
+			out.Write(raw)
+			continue
+		}
+		// Token lower-cases names inside the tokenizer's buffer, so the
+		// raw bytes are written first and taken back if the tag changes.
+		mark := out.Len()
+		out.Write(raw)
+		tok := z.Token()
+		if !rewriteURLAttrs(&tok, base) {
+			continue
+		}
+		changed = true
+		out.Truncate(mark)
+		out.WriteString(tok.String())
+	}
+	if !changed {
+		return s
+	}
+	return out.String()
+}
+
+// mayHoldURL is a cheap pre-check on a raw start tag: a tag with no
+// attribute value, or none whose name could be a URL attribute, is copied
+// without being split into attributes.
+func mayHoldURL(raw []byte) bool {
+	if bytes.IndexByte(raw, '=') < 0 {
+		return false
+	}
+	return containsFold(raw, "href") || containsFold(raw, "src") || containsFold(raw, "poster") ||
+		containsFold(raw, "cite") || containsFold(raw, "longdesc")
+}
+
+// containsFold reports whether b contains the lower-case ASCII word w,
+// ignoring ASCII case, without allocating.
+func containsFold(b []byte, w string) bool {
+	first := w[0]
+	for i := 0; i+len(w) <= len(b); i++ {
+		if b[i]|0x20 != first {
+			continue
+		}
+		j := 1
+		for j < len(w) && b[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
+
+// rewriteURLAttrs resolves and checks tok's URL attributes in place and
+// reports whether it changed any.
+func rewriteURLAttrs(tok *html.Token, base *url.URL) bool {
+	changed := false
+	kept := tok.Attr[:0]
+	for _, a := range tok.Attr {
+		kind := urlAttrKind(tok.Data, a.Key)
+		if kind == notURL {
+			kept = append(kept, a)
+			continue
+		}
+		var v string
+		var ok bool
+		if kind == srcsetURLs {
+			v, ok = resolveSrcset(a.Val, base)
+		} else {
+			v, ok = resolveContentURL(a.Val, base, kind)
+		}
+		if !ok {
+			changed = true
+			continue
+		}
+		if v != a.Val {
+			changed = true
+			a.Val = v
+		}
+		kept = append(kept, a)
+	}
+	tok.Attr = kept
+	return changed
+}
+
+// resolveContentURL resolves one URL found in content and reports whether
+// its scheme is allowed for that kind of attribute.
+func resolveContentURL(raw string, base *url.URL, kind urlAttr) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return "", false
+	}
+	if hasSchemePrefix(raw, "data:") {
+		// Inline images only; bluemonday checks the media type and
+		// encoding.
+		return raw, kind == imageURL
+	}
+	if kind == linkURL && hasSchemePrefix(raw, "mailto:") {
+		return raw, true
+	}
+	abs, ok := resolveHTTP(base, raw)
+	return abs, ok
+}
+
+// resolveSrcset resolves each candidate of a srcset ("a.jpg 1x, b.jpg 2x"),
+// dropping candidates that do not resolve to http(s). It reports false when
+// none is left.
+func resolveSrcset(v string, base *url.URL) (string, bool) {
+	var parts []string
+	for _, cand := range strings.Split(v, ",") {
+		f := strings.Fields(cand)
+		if len(f) == 0 {
+			continue
+		}
+		abs, ok := resolveHTTP(base, f[0])
+		if !ok {
+			continue
+		}
+		f[0] = abs
+		parts = append(parts, strings.Join(f, " "))
+	}
+	if len(parts) == 0 {
+		return "", false
+	}
+	return strings.Join(parts, ", "), true
+}
+
+// hasSchemePrefix reports whether s starts with prefix, ignoring ASCII case.
+func hasSchemePrefix(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
