@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -74,7 +75,7 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, er
 	}
 	text, _ := decodeBody(body, contentType)
 
-	f, err := newFeedParser().Parse(bytes.NewReader(text))
+	f, err := parseFeed(text)
 	if err != nil {
 		return nil, parseError(text, err)
 	}
@@ -95,6 +96,44 @@ func newFeedParser() *gofeed.Parser {
 	p.KeepOriginalFeed = true
 	p.RSSTranslator = &gofeed.DefaultRSSTranslator{DisableContentImageScan: true}
 	return p
+}
+
+// parseFeed runs gofeed over text, and when that fails, or finds no items
+// in a body that has some, tries again on a mended copy: the RSS or Atom
+// document inside an HTML wrapper, or the XML with unclosed elements closed
+// (see repairXML). It returns gofeed's first error when mending does not
+// help.
+func parseFeed(text []byte) (*gofeed.Feed, error) {
+	f, err := newFeedParser().Parse(bytes.NewReader(text))
+	switch {
+	case err == nil && (len(f.Items) > 0 || f.FeedType == "json" || !hasItemTags(text)):
+		return f, nil
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
+		emb := embeddedFeed(text)
+		if emb == nil {
+			return nil, err
+		}
+		if f2, err2 := parseFeed(emb); err2 == nil {
+			return f2, nil
+		}
+		return nil, err
+	case err != nil && looksLikeJSON(text):
+		return nil, err
+	}
+	fixed := repairXML(text)
+	if fixed == nil {
+		return f, err
+	}
+	f2, err2 := newFeedParser().Parse(bytes.NewReader(fixed))
+	if err2 != nil || (f != nil && len(f2.Items) <= len(f.Items)) {
+		return f, err
+	}
+	return f2, nil
+}
+
+// hasItemTags reports whether text holds an RSS item or Atom entry start tag.
+func hasItemTags(text []byte) bool {
+	return indexStartTag(text, "item") >= 0 || indexStartTag(text, "entry") >= 0
 }
 
 // rejectNonText refuses bodies that no decoding can make a feed: empty ones
@@ -339,6 +378,25 @@ func itemLink(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, base *url.URL) str
 	if ji != nil {
 		if u, ok := resolveHTTP(base, ji.ExternalURL); ok {
 			return u
+		}
+	}
+	if ri != nil {
+		// An Atom <link> inside an RSS item, under whatever prefix the
+		// feed bound the Atom namespace to.
+		prefixes := make([]string, 0, len(it.Extensions))
+		for p := range it.Extensions {
+			prefixes = append(prefixes, p)
+		}
+		sort.Strings(prefixes)
+		for _, p := range prefixes {
+			for _, l := range it.Extensions[p]["link"] {
+				if rel := l.Attrs["rel"]; rel != "" && rel != "alternate" {
+					continue
+				}
+				if u, ok := resolveHTTP(base, l.Attrs["href"]); ok {
+					return u
+				}
+			}
 		}
 	}
 	return ""
