@@ -144,7 +144,7 @@ func describe(err error, timeout time.Duration) string {
 		return "TLS certificate is not valid for " + host.Host + "; check the URL"
 	case errors.As(err, &invalid):
 		return "TLS certificate is not valid: " + invalid.Error()
-	case errors.As(err, &record):
+	case errors.As(err, &record), errors.Is(err, http.ErrSchemeMismatch):
 		return "TLS handshake failed: the server does not speak TLS on this port; try http://"
 	case errors.As(err, &alert):
 		return "TLS handshake failed: " + alert.Error()
