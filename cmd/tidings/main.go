@@ -86,6 +86,7 @@ func commands() []command {
 		{name: "unstar", args: "ID...", summary: "unstar items", help: unstarHelp, setup: setupUnstar},
 		{name: "search", args: "QUERY", summary: "full-text search over titles and content", help: searchHelp, setup: setupSearch},
 		{name: "prune", args: "", summary: "delete old read items per [retention]", help: pruneHelp, setup: setupPrune},
+		{name: "run", args: "", summary: "run the daemon: fetch feeds on schedule, /healthz and /metrics", help: runHelp, setup: setupRun},
 		{name: "help", args: "[COMMAND]", summary: "explain a command and its flags", help: helpHelp, setup: setupHelp},
 	}
 }

@@ -1,0 +1,331 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/robfig/cron/v3"
+
+	"tidings/config"
+	"tidings/fetch"
+	"tidings/store"
+	"tidings/web"
+)
+
+const runHelp = `Runs the daemon: fetches every feed when it is due, keeps the database tidy,
+and serves GET /healthz and Prometheus GET /metrics on the config's listen
+address (default 127.0.0.1:7070).
+
+Each feed follows its schedule (or the config's default): a cron expression
+such as "*/15 * * * *", a descriptor such as @hourly, "@every 20m", with an
+optional CRON_TZ=Zone prefix. Servers are obeyed: Retry-After always, and
+Cache-Control, Expires and the feed's ttl up to fetch.max_server_delay.
+Failing feeds back off from a minute up to a day. Due times are kept in the
+database, so a restart fetches each overdue feed once.
+
+Housekeeping runs in the same process: an hourly prune per
+retention.read_after and a daily database optimise.
+
+SIGHUP reloads the config file: [[feed]] blocks added, changed or removed
+and the default schedule take effect at once; a broken file is reported and
+the running config kept. SIGINT or SIGTERM stops claiming feeds, lets the
+fetches in flight finish within shutdown_grace, and exits 0.`
+
+func setupRun(fs *flag.FlagSet) runFunc {
+	return func(ctx context.Context, c *cli, args []string) error {
+		if len(args) > 0 {
+			return usagef("run takes no arguments")
+		}
+		// main stops on SIGINT and SIGTERM through ctx; SIGHUP is ours.
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		return c.run(ctx, hup)
+	}
+}
+
+// daemon is one `tidings run`: the parts that live as long as the process.
+type daemon struct {
+	c     *cli
+	store store.Store
+	log   *slog.Logger
+	// cfg is the config in force; SIGHUP replaces it.
+	cfg   atomic.Pointer[config.Config]
+	sched *fetch.Scheduler
+}
+
+// run is `tidings run` with the reload signal given, so tests can send it.
+func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
+	e, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer e.Close()
+	d := &daemon{c: c, store: e.store, log: e.log}
+	d.cfg.Store(e.cfg)
+	cfg := e.cfg
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	metrics, err := fetch.NewMetrics(reg, e.store)
+	if err != nil {
+		return err
+	}
+	fetcher := fetch.New(fetch.Options{
+		Concurrency:          cfg.Fetch.Concurrency,
+		PerHost:              cfg.Fetch.PerHost,
+		AllowPrivateNetworks: cfg.Fetch.AllowPrivateNetworks,
+		Timeout:              cfg.Fetch.Timeout,
+		MaxBody:              cfg.Fetch.MaxBody,
+		DefaultSchedule:      cfg.Schedule,
+		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
+		Logger:               e.log,
+	})
+	d.sched = fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:           e.store,
+		Fetcher:         fetcher,
+		Grace:           cfg.ShutdownGrace,
+		DefaultSchedule: cfg.Schedule,
+		Logger:          e.log,
+		Metrics:         metrics,
+	})
+
+	// Listen before anything starts, so a busy port fails the start.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w; set listen in the config to a free address", cfg.Listen, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", web.Health(d.health))
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelError)}))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	}
+	httpErr := make(chan error, 1)
+	go func() { httpErr <- srv.Serve(ln) }()
+
+	housekeeping := d.housekeeping(ctx)
+	housekeeping.Start()
+
+	d.announce(ctx, ln.Addr().String())
+
+	schedCtx, stopSched := context.WithCancel(ctx)
+	defer stopSched()
+	schedErr := make(chan error, 1)
+	go func() { schedErr <- d.sched.Run(schedCtx) }()
+
+	var runErr error
+wait:
+	for {
+		select {
+		case <-ctx.Done():
+			d.log.Info("stopping: no new fetches; finishing the ones in flight",
+				slog.Duration("grace", d.cfg.Load().ShutdownGrace))
+			break wait
+		case <-hup:
+			d.reload(ctx)
+		case err := <-schedErr:
+			runErr = err
+			schedErr = nil
+			break wait
+		case err := <-httpErr:
+			runErr = fmt.Errorf("web server on %s: %w", cfg.Listen, err)
+			break wait
+		}
+	}
+
+	stopSched()
+	if schedErr != nil {
+		if err := <-schedErr; err != nil && runErr == nil {
+			runErr = err
+		}
+	}
+	// Housekeeping jobs get the same grace as fetches.
+	select {
+	case <-housekeeping.Stop().Done():
+	case <-time.After(d.cfg.Load().ShutdownGrace):
+		d.log.Warn("stopping without waiting for housekeeping any longer")
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		d.log.Warn("web server shutdown", slog.String("error", err.Error()))
+	}
+	if runErr != nil {
+		return runErr
+	}
+	d.log.Info("stopped")
+	return nil
+}
+
+// announce says what the daemon does and where its data is.
+func (d *daemon) announce(ctx context.Context, addr string) {
+	cfg := d.cfg.Load()
+	file := cfg.File
+	if file == "" {
+		file = "none (defaults; create one with `tidings init`)"
+	}
+	feeds, err := d.store.Feeds(ctx)
+	n := len(feeds)
+	if err != nil {
+		n = -1
+	}
+	d.log.Info("tidings running: fetching feeds when due",
+		slog.String("database", cfg.Database),
+		slog.String("config", file),
+		slog.Int("feeds", n),
+		slog.String("default_schedule", cfg.Schedule),
+		slog.String("health", "http://"+addr+"/healthz"),
+		slog.String("metrics", "http://"+addr+"/metrics"))
+	if err == nil && n == 0 {
+		d.log.Info("no feeds yet: run `tidings add URL`, or add [[feed]] blocks to the config and send SIGHUP")
+	}
+}
+
+// health is the /healthz check: the database answers, and how the last
+// round went.
+func (d *daemon) health(ctx context.Context) (map[string]any, error) {
+	st := d.sched.Status()
+	fields := map[string]any{
+		"scheduler_running": st.Running,
+		"in_flight":         st.InFlight,
+	}
+	if !st.LastClaim.IsZero() {
+		fields["last_claim"] = st.LastClaim.UTC().Format(time.RFC3339)
+	}
+	if r := st.LastRound; !r.Finished.IsZero() {
+		fields["last_round"] = map[string]any{
+			"finished":     r.Finished.UTC().Format(time.RFC3339),
+			"feeds":        r.Feeds,
+			"new_items":    r.New,
+			"not_modified": r.NotModified,
+			"errors":       r.Errors,
+		}
+	}
+	if _, err := d.store.NextDue(ctx); err != nil {
+		fields["database"] = "unreachable"
+		return fields, fmt.Errorf("database: %w", err)
+	}
+	fields["database"] = "ok"
+	if st.LastClaimErr != nil {
+		return fields, fmt.Errorf("last claim of due feeds failed: %w", st.LastClaimErr)
+	}
+	return fields, nil
+}
+
+// reload applies the config file again after SIGHUP. A broken file changes
+// nothing: every problem is logged and the running config stays.
+func (d *daemon) reload(ctx context.Context) {
+	old := d.cfg.Load()
+	d.log.Info("SIGHUP: reloading the config", slog.String("config", old.File))
+	cfg, err := config.Load(d.c.configPath)
+	if err != nil {
+		var errs config.Errors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				d.log.Error("config problem", slog.String("problem", e.Error()))
+			}
+		} else {
+			d.log.Error("config problem", slog.String("problem", err.Error()))
+		}
+		d.log.Error("config not reloaded: keeping the running one; fix the file and send SIGHUP again")
+		return
+	}
+	if err := syncDeclared(ctx, d.store, cfg, d.log); err != nil {
+		d.log.Error("config not reloaded: keeping the running one", slog.String("error", err.Error()))
+		return
+	}
+	// What can change live does; the rest waits for a restart, and says so.
+	d.sched.SetDefaultSchedule(cfg.Schedule)
+	live := *old
+	live.File, live.Schedule, live.Retention, live.Feeds, live.LogLevel = cfg.File, cfg.Schedule, cfg.Retention, cfg.Feeds, cfg.LogLevel
+	for _, k := range restartKeys(old, cfg) {
+		d.log.Warn("setting changed; restart tidings run to apply it", slog.String("key", k))
+	}
+	d.cfg.Store(&live)
+	d.log.Info("config reloaded", slog.Int("declared_feeds", len(cfg.Feeds)), slog.String("default_schedule", cfg.Schedule))
+}
+
+// restartKeys names the settings that differ between a and b and only take
+// effect at start.
+func restartKeys(a, b *config.Config) []string {
+	var keys []string
+	for _, k := range []struct {
+		name    string
+		changed bool
+	}{
+		{"database", a.Database != b.Database},
+		{"listen", a.Listen != b.Listen},
+		{"log_level", a.LogLevel != b.LogLevel},
+		{"shutdown_grace", a.ShutdownGrace != b.ShutdownGrace},
+		{"fetch", a.Fetch != b.Fetch},
+	} {
+		if k.changed {
+			keys = append(keys, k.name)
+		}
+	}
+	return keys
+}
+
+// housekeeping returns the cron of maintenance jobs: an hourly prune per
+// [retention] (read at each run, so SIGHUP changes it) and a daily
+// optimise. A job that panics is logged and the daemon goes on; a job
+// still running when its next time comes is skipped.
+func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
+	clog := cronLogger{d.log}
+	cr := cron.New(cron.WithLogger(clog), cron.WithChain(cron.Recover(clog), cron.SkipIfStillRunning(clog)))
+	// The specs are constants: they always parse.
+	_, _ = cr.AddFunc("@hourly", func() { d.prune(ctx) })
+	_, _ = cr.AddFunc("@daily", func() {
+		start := time.Now()
+		if err := d.store.Optimize(ctx); err != nil {
+			d.log.Error("database optimise failed", slog.String("error", err.Error()))
+			return
+		}
+		d.log.Info("database optimised", slog.Duration("took", time.Since(start)))
+	})
+	return cr
+}
+
+// prune deletes read items older than retention.read_after.
+func (d *daemon) prune(ctx context.Context) {
+	keep := d.cfg.Load().Retention.ReadAfter
+	if keep <= 0 {
+		return
+	}
+	n, err := d.store.Prune(ctx, time.Now().Add(-keep), false)
+	if err != nil {
+		d.log.Error("retention prune failed", slog.String("error", err.Error()))
+		return
+	}
+	if n > 0 {
+		d.log.Info("retention prune", slog.Int("deleted_items", n), slog.Duration("read_after", keep))
+	}
+}
+
+// cronLogger adapts cron's logger to slog. Cron's routine messages are
+// debug records; its errors (a job's panic among them) are errors.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, keysAndValues ...any) {
+	l.log.Debug("cron: "+msg, keysAndValues...)
+}
+
+func (l cronLogger) Error(err error, msg string, keysAndValues ...any) {
+	l.log.Error("cron: "+msg, append(keysAndValues, "error", err)...)
+}

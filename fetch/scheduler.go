@@ -1,0 +1,416 @@
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"tidings/store"
+)
+
+// SchedulerStore is what a Scheduler needs from the store; store.Store
+// satisfies it.
+type SchedulerStore interface {
+	Saver
+	ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error)
+	Release(ctx context.Context, feedIDs []int64) error
+	NextDue(ctx context.Context) (time.Time, error)
+}
+
+// Scheduler defaults.
+const (
+	// DefaultPoll is the longest a Scheduler sleeps between two claims.
+	DefaultPoll = time.Second
+	// DefaultGrace is how long in-flight fetches may finish at shutdown.
+	DefaultGrace = 30 * time.Second
+	// LeaseMargin is added to the fetch timeout to make the claim lease:
+	// long enough for a fetch and its save, short enough that the feeds of
+	// a crashed process are fetched again within a minute or so.
+	LeaseMargin = 30 * time.Second
+	// minSleep keeps the loop from spinning when a due time is a hair away.
+	minSleep = 5 * time.Millisecond
+	// bigClockJump is how far the wall clock must jump back before the
+	// scheduler refetches the feeds whose due times the jump pushed away.
+	bigClockJump = 5 * time.Minute
+)
+
+// SchedulerOptions configure a Scheduler. Store and Fetcher are required;
+// zero values of the others mean their defaults.
+type SchedulerOptions struct {
+	Store   SchedulerStore
+	Fetcher *Fetcher
+	// Capacity bounds the feeds claimed and not yet saved (default four
+	// times the Fetcher's concurrency: enough to keep every worker busy
+	// while a few hosts are slow, few enough that a claim never outlives
+	// its lease in a queue).
+	Capacity int
+	// Lease is how long a claim holds (default the fetch timeout plus
+	// LeaseMargin).
+	Lease time.Duration
+	// Poll is the longest the scheduler sleeps between two claims (default
+	// DefaultPoll); it sleeps less when a feed is due sooner.
+	Poll time.Duration
+	// Grace bounds how long Run lets in-flight fetches finish after its
+	// context ends (default DefaultGrace); those still running then are
+	// abandoned and their claims released.
+	Grace time.Duration
+	// DefaultSchedule is the schedule of feeds without their own; empty
+	// means the Fetcher's. SetDefaultSchedule changes it while running.
+	DefaultSchedule string
+	// Logger receives one line per fetch round (default: discarded).
+	Logger *slog.Logger
+	// Metrics, when not nil, records every fetch.
+	Metrics *Metrics
+	// Now is the clock (default time.Now); it must give the Fetcher's time.
+	Now func() time.Time
+}
+
+// Round is what one fetch round did: the due feeds claimed together, from
+// claim to the last save.
+type Round struct {
+	Started  time.Time
+	Finished time.Time
+	Feeds    int
+	New      int
+	Updated  int
+	// NotModified counts 304 answers, Errors failed fetches and saves.
+	NotModified int
+	Errors      int
+}
+
+// Status is a snapshot of a running Scheduler, for health checks.
+type Status struct {
+	// Running is true between the start and the end of Run.
+	Running bool
+	// LastClaim is when the store last answered a claim; LastClaimErr is
+	// the error of the last claim, nil when it succeeded.
+	LastClaim    time.Time
+	LastClaimErr error
+	// LastRound is the last round that finished; zero before the first.
+	LastRound Round
+	// InFlight counts feeds claimed and not yet saved.
+	InFlight int
+}
+
+// Scheduler keeps feeds fresh: it claims due feeds from the store with a
+// lease, hands them to the Fetcher's Run, and logs each round. The due
+// times live in the store (set by the Planner on every save), so several
+// schedulers, in one process or many, share the work, and a restart neither
+// loses nor doubles a fetch.
+type Scheduler struct {
+	opt  SchedulerOptions
+	log  *slog.Logger
+	wake chan struct{}
+
+	mu              sync.Mutex
+	defaultSchedule string
+	inFlight        map[int64]*round
+	status          Status
+}
+
+// round counts one claim batch until its last feed is saved.
+type round struct {
+	Round
+	pending int
+}
+
+// NewScheduler returns a Scheduler with o's settings, defaults filled in.
+// It panics without a Store or a Fetcher: that is a programming error.
+func NewScheduler(o SchedulerOptions) *Scheduler {
+	if o.Store == nil || o.Fetcher == nil {
+		panic("fetch: NewScheduler needs a Store and a Fetcher")
+	}
+	if o.Capacity <= 0 {
+		o.Capacity = 4 * o.Fetcher.opt.Concurrency
+	}
+	if o.Lease <= 0 {
+		o.Lease = o.Fetcher.opt.Timeout + LeaseMargin
+	}
+	if o.Poll <= 0 {
+		o.Poll = DefaultPoll
+	}
+	if o.Grace <= 0 {
+		o.Grace = DefaultGrace
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Scheduler{
+		opt:             o,
+		log:             o.Logger,
+		wake:            make(chan struct{}, 1),
+		defaultSchedule: o.DefaultSchedule,
+		inFlight:        make(map[int64]*round),
+	}
+}
+
+// SetDefaultSchedule changes the schedule of feeds without their own, from
+// their next fetch on. spec must be valid (see Planner.Next).
+func (s *Scheduler) SetDefaultSchedule(spec string) {
+	s.mu.Lock()
+	s.defaultSchedule = spec
+	s.mu.Unlock()
+}
+
+// Status returns a snapshot of the scheduler's state.
+func (s *Scheduler) Status() Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.status
+	st.InFlight = len(s.inFlight)
+	return st
+}
+
+// Run schedules until ctx ends, then stops claiming, lets the fetches in
+// flight finish and be saved within the grace period, abandons the rest
+// (releasing their claims so another process can take them at once) and
+// returns nil. It returns an error only when the fetcher stops while the
+// scheduler still runs.
+func (s *Scheduler) Run(ctx context.Context) error {
+	// The fetches outlive ctx by the grace period: they get their own
+	// context, canceled only when the grace period is over.
+	fetchCtx, cancelFetch := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelFetch()
+	in := make(chan store.Feed)
+	runErr := make(chan error, 1)
+	go func() { runErr <- s.opt.Fetcher.Run(fetchCtx, in, s.opt.Store, s.done) }()
+
+	s.mu.Lock()
+	s.status.Running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.status.Running = false
+		s.mu.Unlock()
+	}()
+
+	var err error
+	last := time.Now()
+loop:
+	for ctx.Err() == nil {
+		// time.Now has a monotonic reading: comparing it with the wall
+		// clock tells a clock jump from time passing.
+		cur := time.Now()
+		if jump := cur.Sub(last) - cur.Round(0).Sub(last.Round(0)); jump > bigClockJump {
+			s.log.Warn("the clock jumped back; fetching every feed once to plan it from the new time",
+				slog.Duration("jump", jump))
+			err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
+		}
+		last = cur
+		if err == nil {
+			err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
+		}
+		if err != nil {
+			break loop
+		}
+		if !s.sleep(ctx) {
+			break loop
+		}
+	}
+	close(in)
+	if err != nil {
+		// The fetcher stopped on its own: nothing more will be saved.
+		s.releaseAll()
+		return err
+	}
+	return s.shutdown(runErr, cancelFetch)
+}
+
+// errFetcherStopped means Fetcher.Run returned while the scheduler was
+// still feeding it.
+var errFetcherStopped = errors.New("fetcher stopped")
+
+// claimAndSend claims due feeds up to the free capacity and sends them to
+// the fetcher. A failed claim is logged and retried on the next poll: a
+// busy or briefly unreachable database must not stop the daemon.
+func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req store.ClaimRequest, runErr <-chan error) error {
+	s.mu.Lock()
+	free := s.opt.Capacity - len(s.inFlight)
+	def := s.defaultSchedule
+	s.mu.Unlock()
+	if free <= 0 && !req.All {
+		return nil
+	}
+	now := s.opt.Now()
+	req.Now, req.Lease = now, s.opt.Lease
+	if !req.All {
+		req.Limit = free
+	}
+	feeds, err := s.opt.Store.ClaimFeeds(ctx, req)
+	s.mu.Lock()
+	s.status.LastClaimErr = err
+	if err == nil {
+		s.status.LastClaim = now
+	}
+	s.mu.Unlock()
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Error("claim due feeds failed; retrying", slog.String("error", err.Error()))
+		}
+		return nil
+	}
+	r := &round{Round: Round{Started: now}}
+	var send []store.Feed
+	s.mu.Lock()
+	for _, f := range feeds {
+		// A feed of ours whose lease ran out while it waited in a host's
+		// queue comes back from the claim: it is on its way already.
+		if _, ok := s.inFlight[f.ID]; ok {
+			continue
+		}
+		s.inFlight[f.ID] = r
+		r.pending++
+		send = append(send, f)
+	}
+	r.Feeds = r.pending
+	s.opt.Metrics.setInFlight(len(s.inFlight))
+	s.mu.Unlock()
+
+	for _, f := range send {
+		if f.Schedule == "" && def != "" {
+			f.Schedule = def
+		}
+		select {
+		case in <- f:
+		case err := <-runErr:
+			if err == nil {
+				err = errFetcherStopped
+			}
+			return fmt.Errorf("scheduler: %w", err)
+		}
+	}
+	return nil
+}
+
+// sleep waits until the next feed is due, at most Poll, or until a fetch
+// frees capacity when all of it is used. It returns false when ctx ends.
+func (s *Scheduler) sleep(ctx context.Context) bool {
+	d := s.opt.Poll
+	s.mu.Lock()
+	full := len(s.inFlight) >= s.opt.Capacity
+	s.mu.Unlock()
+	if !full {
+		if next, err := s.opt.Store.NextDue(ctx); err == nil && !next.IsZero() {
+			// A due time in the past belongs to a leased feed, or one
+			// held back by Retry-After: nothing to do before the poll.
+			if until := next.Sub(s.opt.Now()); until > 0 && until < d {
+				d = max(until, minSleep)
+			}
+		}
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	wake := s.wake
+	if !full {
+		// Only a full scheduler waits for a fetch to end.
+		wake = nil
+	}
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+	case <-wake:
+	}
+	return true
+}
+
+// done is called by the fetcher after each save.
+func (s *Scheduler) done(o Outcome) {
+	s.opt.Metrics.Observe(o)
+	outcome := Classify(o)
+	s.mu.Lock()
+	r := s.inFlight[o.Feed.ID]
+	delete(s.inFlight, o.Feed.ID)
+	s.opt.Metrics.setInFlight(len(s.inFlight))
+	var finished *Round
+	if r != nil {
+		r.pending--
+		switch outcome {
+		case OutcomeError:
+			r.Errors++
+		case OutcomeNotModified:
+			r.NotModified++
+		}
+		if o.SaveErr == nil {
+			r.New += o.Saved.New
+			r.Updated += o.Saved.Updated
+		}
+		if r.pending == 0 {
+			r.Finished = s.opt.Now()
+			s.status.LastRound = r.Round
+			finished = &r.Round
+		}
+	}
+	s.mu.Unlock()
+	if o.SaveErr != nil {
+		s.log.Error("saving a fetched feed failed; it will be fetched again when its claim ends",
+			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
+	}
+	if finished != nil {
+		s.opt.Metrics.roundDone()
+		s.log.Info("fetch round",
+			slog.Int("feeds", finished.Feeds), slog.Int("new_items", finished.New),
+			slog.Int("updated_items", finished.Updated), slog.Int("not_modified", finished.NotModified),
+			slog.Int("errors", finished.Errors), slog.Duration("took", finished.Finished.Sub(finished.Started)))
+	}
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// shutdown waits for the fetches in flight within the grace period, then
+// cancels the rest and releases their claims.
+func (s *Scheduler) shutdown(runErr <-chan error, cancelFetch context.CancelFunc) error {
+	n := s.Status().InFlight
+	if n > 0 {
+		s.log.Info("stopping: letting fetches in flight finish",
+			slog.Int("feeds", n), slog.Duration("grace", s.opt.Grace))
+	}
+	t := time.NewTimer(s.opt.Grace)
+	defer t.Stop()
+	var err error
+	select {
+	case err = <-runErr:
+	case <-t.C:
+		s.log.Warn("grace period over: abandoning the fetches still in flight",
+			slog.Int("feeds", s.Status().InFlight))
+		cancelFetch()
+		err = <-runErr
+	}
+	s.releaseAll()
+	if err != nil && !errors.Is(err, context.Canceled) {
+		// Failed saves were logged one by one; the feeds are fetched
+		// again when their claims end.
+		s.log.Warn("some fetches could not be saved", slog.String("error", err.Error()))
+	}
+	return nil
+}
+
+// releaseAll ends the claims of feeds that were claimed and never saved,
+// so another process may fetch them without waiting for the lease.
+func (s *Scheduler) releaseAll() {
+	s.mu.Lock()
+	ids := make([]int64, 0, len(s.inFlight))
+	for id := range s.inFlight {
+		ids = append(ids, id)
+	}
+	clear(s.inFlight)
+	s.opt.Metrics.setInFlight(0)
+	s.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := s.opt.Store.Release(ctx, ids); err != nil {
+		s.log.Warn("releasing unfinished claims failed; they end with their lease",
+			slog.Int("feeds", len(ids)), slog.String("error", err.Error()))
+	}
+}
