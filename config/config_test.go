@@ -546,7 +546,7 @@ func TestStarter(t *testing.T) {
 	t.Run("mentions every key", func(t *testing.T) {
 		for table, keys := range schema {
 			for _, k := range keys {
-				if !regexp.MustCompile(`(?m)^#` + k + ` *= `).MatchString(s) && !strings.Contains(s, "["+k+"]") {
+				if !regexp.MustCompile(`(?m)^#`+k+` *= `).MatchString(s) && !strings.Contains(s, "["+k+"]") {
 					t.Errorf("Starter() does not show key %q of table %q as a setting", k, table)
 				}
 			}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net"
@@ -42,7 +43,7 @@ const (
 func parse(name, abs string, data []byte) (*Config, error) {
 	var raw map[string]any
 	if _, err := toml.Decode(string(data), &raw); err != nil {
-		return nil, Errors{syntaxError(name, err)}
+		return nil, Errors{syntaxError(name, data, err)}
 	}
 	d := &decoder{file: name, lines: scanLines(data)}
 	c := Default()
@@ -55,21 +56,54 @@ func parse(name, abs string, data []byte) (*Config, error) {
 	return c, nil
 }
 
-func syntaxError(name string, err error) *Error {
+func syntaxError(name string, data []byte, err error) *Error {
 	var pe toml.ParseError
 	if !errors.As(err, &pe) {
-		return &Error{File: name, Msg: "cannot read TOML: " + err.Error()}
+		return &Error{File: name, Msg: "cannot read TOML: " + oneLine(err.Error())}
 	}
-	msg := "invalid TOML: " + pe.Message
-	if pe.Position.Col > 0 {
-		msg = fmt.Sprintf("invalid TOML at column %d: %s", pe.Position.Col, pe.Message)
+	line, col := pe.Position.Line, pe.Position.Col
+	if line < 1 && pe.Position.Start >= 0 && pe.Position.Start <= len(data) {
+		// Some errors come without a line but with a byte offset.
+		before := data[:pe.Position.Start]
+		line = bytes.Count(before, []byte("\n")) + 1
+		col = len(before) - bytes.LastIndexByte(before, '\n')
 	}
-	ctx := pe.ErrorWithPosition()
-	// Drop the first line, which repeats Message; keep the excerpt.
+	msg := "invalid TOML: " + oneLine(pe.Message)
+	if col > 0 {
+		msg = fmt.Sprintf("invalid TOML at column %d: %s", col, oneLine(pe.Message))
+	}
+	return &Error{File: name, Line: line, Msg: msg, Context: errorContext(pe)}
+}
+
+// oneLine escapes the control characters that the library's messages may
+// quote from the input, so that each problem prints on one line.
+func oneLine(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s))
+}
+
+// errorContext returns the source excerpt of ErrorWithPosition without its
+// first line, which repeats the message. ErrorWithPosition indexes lines by
+// Position.Line and panics on some errors that have none (line 0, seen with
+// input `000."\`), hence the guard and the recover.
+func errorContext(pe toml.ParseError) (ctx string) {
+	if pe.Position.Line < 1 {
+		return ""
+	}
+	defer func() {
+		if recover() != nil {
+			ctx = ""
+		}
+	}()
+	ctx = pe.ErrorWithPosition()
 	if i := strings.Index(ctx, "\n"); i >= 0 {
 		ctx = strings.TrimLeft(ctx[i+1:], "\n")
 	}
-	return &Error{File: name, Line: pe.Position.Line, Msg: msg, Context: ctx}
+	return ctx
 }
 
 type decoder struct {

@@ -86,6 +86,14 @@ func (s *lineScanner) record(path []string, line int) {
 	}
 }
 
+// recordAll records line for path and for each of its prefixes that has no
+// line yet.
+func (s *lineScanner) recordAll(path []string, line int) {
+	for n := 1; n <= len(path); n++ {
+		s.record(path[:n], line)
+	}
+}
+
 // skipBlank skips spaces and tabs, and also newlines and comments when
 // newlines is true.
 func (s *lineScanner) skipBlank(newlines bool) {
@@ -145,12 +153,13 @@ func (s *lineScanner) header() []string {
 	// Every prefix that names an array of tables refers to its last element.
 	if !isArray {
 		path := s.resolve(keys)
-		s.record(path, line)
+		s.recordAll(path, line)
 		return path
 	}
 	path := append(s.resolve(keys[:len(keys)-1]), keys[len(keys)-1])
 	k := pathKey(path)
-	s.record(path, line)
+	// Parents a header creates implicitly ([[a.b]] makes a) get its line.
+	s.recordAll(path, line)
 	i := s.arrays[k]
 	s.arrays[k] = i + 1
 	path = append(path, indexSeg(i))
