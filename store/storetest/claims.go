@@ -1,0 +1,199 @@
+package storetest
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"tidings/store"
+)
+
+// setState saves a fetch with no items that leaves the feed with st.
+func setState(t *testing.T, s store.Store, id int64, st store.FeedState) {
+	t.Helper()
+	save(t, s, id, store.FetchResult{Now: base, State: st})
+}
+
+func claim(t *testing.T, s store.Store, r store.ClaimRequest) []store.Feed {
+	t.Helper()
+	feeds, err := s.ClaimFeeds(t.Context(), r)
+	if err != nil {
+		t.Fatalf("ClaimFeeds(%+v): %v", r, err)
+	}
+	return feeds
+}
+
+func claimedURLs(feeds []store.Feed) []string {
+	out := make([]string, len(feeds))
+	for i, f := range feeds {
+		out[i] = f.URL
+	}
+	return out
+}
+
+func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("ConcurrentClaimsAreDisjoint", func(t *testing.T) {
+		s := open(t)
+		const n = 200
+		for i := range n {
+			addFeed(t, s, fmt.Sprintf("https://c%03d.test/feed", i))
+		}
+		var (
+			mu  sync.Mutex
+			got = make(map[int64]int)
+			wg  sync.WaitGroup
+		)
+		for range 16 {
+			wg.Go(func() {
+				for {
+					feeds, err := s.ClaimFeeds(t.Context(), store.ClaimRequest{Now: base, Lease: time.Minute, Limit: 7})
+					if err != nil {
+						t.Errorf("ClaimFeeds: %v", err)
+						return
+					}
+					if len(feeds) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, f := range feeds {
+						got[f.ID]++
+					}
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		if len(got) != n {
+			t.Errorf("%d feeds claimed; want %d", len(got), n)
+		}
+		for id, c := range got {
+			if c != 1 {
+				t.Errorf("feed %d claimed %d times", id, c)
+			}
+		}
+	})
+
+	t.Run("LeaseAndRelease", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://lease.test/feed")
+		if got := claim(t, s, store.ClaimRequest{Now: base, Lease: time.Minute}); len(got) != 1 || got[0].ID != f.ID {
+			t.Fatalf("claim = %q; want the new feed", claimedURLs(got))
+		}
+		for _, r := range []store.ClaimRequest{
+			{Now: base.Add(30 * time.Second), Lease: time.Minute},
+			{Now: base.Add(30 * time.Second), Lease: time.Minute, All: true},
+			{Now: base.Add(30 * time.Second), Lease: time.Minute, URLs: []string{f.URL}},
+		} {
+			if got := claim(t, s, r); len(got) != 0 {
+				t.Errorf("claim %+v during the lease = %q; want none", r, claimedURLs(got))
+			}
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(61 * time.Second), Lease: time.Minute}); len(got) != 1 {
+			t.Fatalf("claim after the lease ran out = %q; want the feed again", claimedURLs(got))
+		}
+		if err := s.Release(t.Context(), []int64{f.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(62 * time.Second), Lease: time.Minute}); len(got) != 1 {
+			t.Errorf("claim after Release = %q; want the feed", claimedURLs(got))
+		}
+	})
+
+	t.Run("SaveReleasesAndReschedules", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://due.test/feed")
+		claim(t, s, store.ClaimRequest{Now: base, Lease: time.Hour})
+		setState(t, s, f.ID, store.FeedState{LastFetch: base, NextDue: base.Add(time.Hour)})
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Minute), Lease: time.Hour}); len(got) != 0 {
+			t.Errorf("claim before NextDue = %q; want none", claimedURLs(got))
+		}
+		// All ignores NextDue, and SaveFetch ended the lease.
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Minute), Lease: time.Hour, All: true}); len(got) != 1 {
+			t.Errorf("claim All = %q; want the feed", claimedURLs(got))
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(2 * time.Hour), Lease: time.Hour}); len(got) != 1 {
+			t.Errorf("claim when due = %q; want the feed", claimedURLs(got))
+		}
+	})
+
+	t.Run("NotBefore", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://nb.test/feed")
+		setState(t, s, f.ID, store.FeedState{NextDue: base, NotBefore: base.Add(time.Hour), WaitReason: store.WaitRetryAfter})
+		for _, r := range []store.ClaimRequest{
+			{Now: base.Add(time.Minute)},
+			{Now: base.Add(time.Minute), All: true},
+			{Now: base.Add(time.Minute), URLs: []string{f.URL}},
+		} {
+			if got := claim(t, s, r); len(got) != 0 {
+				t.Errorf("claim %+v before NotBefore = %q; want none", r, claimedURLs(got))
+			}
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour)}); len(got) != 1 {
+			t.Errorf("claim at NotBefore = %q; want the feed", claimedURLs(got))
+		}
+	})
+
+	t.Run("Gone", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://gone.test/feed")
+		other := addFeed(t, s, "https://alive.test/feed")
+		setState(t, s, f.ID, store.FeedState{NextDue: base, Gone: true, WaitReason: store.WaitGone})
+		setState(t, s, other.ID, store.FeedState{NextDue: base.Add(24 * time.Hour)})
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour)}); len(got) != 0 {
+			t.Errorf("due claim = %q; want no gone feed", claimedURLs(got))
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour), All: true, Lease: time.Second}); len(got) != 1 || got[0].ID != other.ID {
+			t.Errorf("All claim = %q; want only the feed that is not gone", claimedURLs(got))
+		}
+		got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour), URLs: []string{f.URL, "https://unknown.test/"}})
+		if len(got) != 1 || got[0].ID != f.ID || !got[0].State.Gone {
+			t.Errorf("claim by URL = %q; want the gone feed", claimedURLs(got))
+		}
+		next, err := s.NextDue(t.Context())
+		if err != nil || !next.Equal(base.Add(24*time.Hour)) {
+			t.Errorf("NextDue = %v, %v; want %v (gone feeds do not count)", next, err, base.Add(24*time.Hour))
+		}
+	})
+
+	t.Run("LimitAndOrder", func(t *testing.T) {
+		s := open(t)
+		for i := range 10 {
+			f := addFeed(t, s, fmt.Sprintf("https://o%d.test/feed", i), "t")
+			// Feed 9 is the most overdue.
+			setState(t, s, f.ID, store.FeedState{NextDue: base.Add(time.Duration(10-i) * time.Minute)})
+		}
+		got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour), Limit: 3})
+		want := []string{"https://o9.test/feed", "https://o8.test/feed", "https://o7.test/feed"}
+		if fmt.Sprint(claimedURLs(got)) != fmt.Sprint(want) {
+			t.Errorf("claim Limit 3 = %q; want the 3 most overdue, earliest first: %q", claimedURLs(got), want)
+		}
+		if len(got) > 0 && (len(got[0].Tags) != 1 || got[0].Tags[0] != "t") {
+			t.Errorf("claimed feed tags %q; want [t]", got[0].Tags)
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour)}); len(got) != 7 {
+			t.Errorf("claim without limit = %d feeds; want the other 7", len(got))
+		}
+	})
+
+	t.Run("NextDue", func(t *testing.T) {
+		s := open(t)
+		next, err := s.NextDue(t.Context())
+		if err != nil || !next.IsZero() {
+			t.Fatalf("NextDue of an empty store = %v, %v; want zero", next, err)
+		}
+		a := addFeed(t, s, "https://a.test/feed")
+		next, err = s.NextDue(t.Context())
+		if err != nil || next.IsZero() || next.After(time.Now()) {
+			t.Errorf("NextDue with a new feed = %v, %v; want a time not after now", next, err)
+		}
+		b := addFeed(t, s, "https://b.test/feed")
+		setState(t, s, a.ID, store.FeedState{NextDue: base.Add(3 * time.Hour)})
+		setState(t, s, b.ID, store.FeedState{NextDue: base.Add(2 * time.Hour)})
+		next, err = s.NextDue(t.Context())
+		if err != nil || !next.Equal(base.Add(2*time.Hour)) || next.Location() != time.UTC {
+			t.Errorf("NextDue = %v, %v; want %v UTC", next, err, base.Add(2*time.Hour))
+		}
+	})
+}

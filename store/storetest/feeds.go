@@ -1,0 +1,284 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"testing"
+
+	"tidings/store"
+)
+
+func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("AddAndGet", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		f, err := s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed", Tags: []string{"go", "News", "go", " "},
+			Schedule: "@hourly", UserTitle: "Mine"})
+		if err != nil {
+			t.Fatalf("AddFeed: %v", err)
+		}
+		if f.ID == 0 || f.Origin != store.OriginUser || f.Schedule != "@hourly" || f.UserTitle != "Mine" {
+			t.Errorf("AddFeed returned %+v; want an ID, origin user, the schedule and title", f)
+		}
+		if !slices.Equal(f.Tags, []string{"go", "News"}) {
+			t.Errorf("tags %q; want [go News] (kept as given, repeats and blanks dropped)", f.Tags)
+		}
+		if f.CreatedAt.IsZero() {
+			t.Error("CreatedAt is zero")
+		}
+		_, err = s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed"})
+		wantErr(t, "AddFeed twice", err, store.ErrExists)
+		addFeed(t, s, "https://a.test/feed")
+
+		got := feedByURL(t, s, "https://b.test/feed")
+		if got.ID != f.ID || !slices.Equal(got.Tags, f.Tags) {
+			t.Errorf("Feed = %+v; want %+v", got, f)
+		}
+		_, err = s.Feed(ctx, "https://nowhere.test/")
+		wantErr(t, "Feed of unknown URL", err, store.ErrNotFound)
+
+		feeds, err := s.Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var urls []string
+		for _, f := range feeds {
+			urls = append(urls, f.URL)
+		}
+		if !slices.Equal(urls, []string{"https://a.test/feed", "https://b.test/feed"}) {
+			t.Errorf("Feeds = %q; want both, ordered by URL", urls)
+		}
+	})
+
+	t.Run("Counts", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://count.test/feed")
+		addFeed(t, s, "https://empty.test/feed")
+		save(t, s, f.ID, fetch(items("c", 5)...))
+		got, _, err := s.Items(t.Context(), store.Query{FeedID: f.ID, Limit: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetRead(t.Context(), ids(got), true); err != nil {
+			t.Fatal(err)
+		}
+		f = feedByURL(t, s, f.URL)
+		if f.Items != 5 || f.Unread != 3 {
+			t.Errorf("Feed counts %d items %d unread; want 5 and 3", f.Items, f.Unread)
+		}
+		feeds, err := s.Feeds(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range feeds {
+			want := [2]int{0, 0}
+			if g.ID == f.ID {
+				want = [2]int{5, 3}
+			}
+			if [2]int{g.Items, g.Unread} != want {
+				t.Errorf("Feeds: %s counts %d/%d; want %d/%d", g.URL, g.Items, g.Unread, want[0], want[1])
+			}
+		}
+	})
+
+	t.Run("Edit", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		addFeed(t, s, "https://e.test/feed", "a", "b")
+		title, sched := "New title", "*/5 * * * *"
+		f, err := s.EditFeed(ctx, "https://e.test/feed", store.FeedEdit{Title: &title, Schedule: &sched,
+			AddTags: []string{"c", "a"}, RemoveTags: []string{"b"}})
+		if err != nil {
+			t.Fatalf("EditFeed: %v", err)
+		}
+		if f.UserTitle != title || f.Schedule != sched || !slices.Equal(f.Tags, []string{"a", "c"}) {
+			t.Errorf("EditFeed = title %q schedule %q tags %q; want %q %q [a c]", f.UserTitle, f.Schedule, f.Tags, title, sched)
+		}
+		if got := feedByURL(t, s, f.URL); got.UserTitle != title || !slices.Equal(got.Tags, f.Tags) {
+			t.Errorf("edit not stored: %+v", got)
+		}
+		// Nil fields are left alone.
+		f, err = s.EditFeed(ctx, "https://e.test/feed", store.FeedEdit{})
+		if err != nil || f.UserTitle != title || f.Schedule != sched {
+			t.Errorf("empty edit changed the feed: %+v, %v", f, err)
+		}
+		_, err = s.EditFeed(ctx, "https://nowhere.test/", store.FeedEdit{Title: &title})
+		wantErr(t, "EditFeed of unknown URL", err, store.ErrNotFound)
+	})
+
+	t.Run("Declared", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		if _, err := s.SyncDeclared(ctx, []store.Feed{{URL: "https://c.test/feed", ConfigFile: "/etc/tidings.toml", ConfigLine: 12}}); err != nil {
+			t.Fatal(err)
+		}
+		title := "x"
+		_, err := s.EditFeed(ctx, "https://c.test/feed", store.FeedEdit{Title: &title})
+		checkDeclared(t, "EditFeed", err)
+		checkDeclared(t, "RemoveFeed", s.RemoveFeed(ctx, "https://c.test/feed"))
+		if f := feedByURL(t, s, "https://c.test/feed"); f.UserTitle == title {
+			t.Error("EditFeed changed a config feed")
+		}
+	})
+
+	t.Run("Remove", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		f, err := s.AddFeed(ctx, store.Feed{URL: "https://r.test/feed", UserTitle: "Removed feed", Tags: []string{"t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		other := addFeed(t, s, "https://keep.test/feed")
+		save(t, s, f.ID, fetch(items("r", 4)...))
+		save(t, s, other.ID, fetch(items("k", 2)...))
+		got := all(t, s, store.Query{FeedID: f.ID})
+		starred, plain := got[0], got[1]
+		if n, err := s.SetStarred(ctx, []int64{starred.ID}, true); err != nil || n != 1 {
+			t.Fatalf("SetStarred = %d, %v", n, err)
+		}
+
+		err = s.RemoveFeed(ctx, "https://nowhere.test/")
+		wantErr(t, "RemoveFeed of unknown URL", err, store.ErrNotFound)
+		if err := s.RemoveFeed(ctx, f.URL); err != nil {
+			t.Fatalf("RemoveFeed: %v", err)
+		}
+		_, err = s.Feed(ctx, f.URL)
+		wantErr(t, "Feed after RemoveFeed", err, store.ErrNotFound)
+		_, err = s.Item(ctx, plain.ID)
+		wantErr(t, "Item of a removed feed's unstarred item", err, store.ErrNotFound)
+
+		kept, err := s.Item(ctx, starred.ID)
+		if err != nil {
+			t.Fatalf("starred item of a removed feed: %v", err)
+		}
+		if kept.FeedURL != f.URL || kept.FeedTitle != "Removed feed" || !kept.Starred || kept.Title != starred.Title {
+			t.Errorf("kept item = feed %q %q starred %v; want %q %q true", kept.FeedURL, kept.FeedTitle, kept.Starred, f.URL, "Removed feed")
+		}
+		st := all(t, s, store.Query{Starred: true})
+		if len(st) != 1 || st[0].ID != starred.ID || st[0].FeedURL != f.URL {
+			t.Errorf("Items(starred) after removal = %v; want the one starred item with its feed URL", guids(st))
+		}
+		if n := len(all(t, s, store.Query{})); n != 3 {
+			t.Errorf("%d items after removal; want 3 (1 starred + the other feed's 2)", n)
+		}
+		// The URL is free again.
+		addFeed(t, s, f.URL)
+	})
+}
+
+func checkDeclared(t *testing.T, what string, err error) {
+	t.Helper()
+	wantErr(t, what+" of a config feed", err, store.ErrDeclared)
+	var de *store.DeclaredError
+	if !errors.As(err, &de) {
+		t.Fatalf("%s: %v is not a *store.DeclaredError", what, err)
+	}
+	if de.File != "/etc/tidings.toml" || de.Line != 12 || de.URL != "https://c.test/feed" {
+		t.Errorf("%s: DeclaredError %+v; want the file, line 12 and URL", what, de)
+	}
+}
+
+func testSync(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	user := addFeed(t, s, "https://user.test/feed", "mine")
+	taken := addFeed(t, s, "https://taken.test/feed")
+	save(t, s, taken.ID, fetch(items("taken", 3)...))
+
+	decl := []store.Feed{
+		{URL: "https://one.test/feed", Tags: []string{"x"}, Schedule: "@daily", ConfigFile: "c.toml", ConfigLine: 3},
+		{URL: "https://two.test/feed", UserTitle: "Two", ConfigFile: "c.toml", ConfigLine: 8},
+		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
+	}
+	res, err := s.SyncDeclared(ctx, decl)
+	if err != nil {
+		t.Fatalf("SyncDeclared: %v", err)
+	}
+	if !equalSet(res.Added, []string{"https://one.test/feed", "https://two.test/feed"}) ||
+		!slices.Equal(res.Conflicts, []string{"https://taken.test/feed"}) || len(res.Updated)+len(res.Removed) != 0 {
+		t.Errorf("first sync = %+v", res)
+	}
+	one := feedByURL(t, s, "https://one.test/feed")
+	if one.Origin != store.OriginConfig || one.ConfigFile != "c.toml" || one.ConfigLine != 3 ||
+		one.Schedule != "@daily" || !slices.Equal(one.Tags, []string{"x"}) {
+		t.Errorf("declared feed stored as %+v", one)
+	}
+	if tk := feedByURL(t, s, "https://taken.test/feed"); tk.Origin != store.OriginConfig || tk.Items != 3 || tk.ID != taken.ID {
+		t.Errorf("taken-over feed = origin %s, %d items, id %d; want config, its 3 items, same id", tk.Origin, tk.Items, tk.ID)
+	}
+
+	// Same again: nothing to do.
+	res, err = s.SyncDeclared(ctx, decl)
+	if err != nil || len(res.Added)+len(res.Updated)+len(res.Removed)+len(res.Conflicts) != 0 {
+		t.Errorf("repeated sync = %+v, %v; want no changes", res, err)
+	}
+
+	// Change one, drop one.
+	decl = []store.Feed{
+		{URL: "https://one.test/feed", Tags: []string{"y"}, Schedule: "@hourly", ConfigFile: "c.toml", ConfigLine: 4},
+		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
+	}
+	res, err = s.SyncDeclared(ctx, decl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Updated, []string{"https://one.test/feed"}) || !slices.Equal(res.Removed, []string{"https://two.test/feed"}) ||
+		len(res.Added)+len(res.Conflicts) != 0 {
+		t.Errorf("second sync = %+v", res)
+	}
+	one = feedByURL(t, s, "https://one.test/feed")
+	if one.ConfigLine != 4 || one.Schedule != "@hourly" || !slices.Equal(one.Tags, []string{"y"}) {
+		t.Errorf("updated declared feed = %+v", one)
+	}
+	_, err = s.Feed(ctx, "https://two.test/feed")
+	wantErr(t, "Feed of an undeclared config feed", err, store.ErrNotFound)
+
+	// Empty config: every config feed goes, user feeds stay untouched.
+	res, err = s.SyncDeclared(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalSet(res.Removed, []string{"https://one.test/feed", "https://taken.test/feed"}) {
+		t.Errorf("empty sync removed %q", res.Removed)
+	}
+	u := feedByURL(t, s, user.URL)
+	if u.Origin != store.OriginUser || !slices.Equal(u.Tags, []string{"mine"}) {
+		t.Errorf("user feed changed by sync: %+v", u)
+	}
+}
+
+func testImport(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	addFeed(t, s, "https://old.test/feed")
+
+	// A broken entry anywhere: nothing is added.
+	_, err := s.ImportFeeds(ctx, []store.Feed{{URL: "https://new1.test/feed"}, {URL: ""}})
+	if err == nil {
+		t.Fatal("ImportFeeds with an empty URL succeeded")
+	}
+	if _, err := s.Feed(ctx, "https://new1.test/feed"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("failed import left a feed behind: %v", err)
+	}
+
+	res, err := s.ImportFeeds(ctx, []store.Feed{
+		{URL: "https://new1.test/feed", Tags: []string{"a", "b"}, UserTitle: "New one"},
+		{URL: "https://old.test/feed"},
+		{URL: "https://new2.test/feed", Origin: store.OriginConfig},
+		{URL: "https://new1.test/feed"},
+	})
+	if err != nil {
+		t.Fatalf("ImportFeeds: %v", err)
+	}
+	if !slices.Equal(res.Added, []string{"https://new1.test/feed", "https://new2.test/feed"}) ||
+		!equalSet(res.Skipped, []string{"https://old.test/feed", "https://new1.test/feed"}) {
+		t.Errorf("ImportFeeds = %+v", res)
+	}
+	f := feedByURL(t, s, "https://new1.test/feed")
+	if !slices.Equal(f.Tags, []string{"a", "b"}) || f.UserTitle != "New one" || f.Origin != store.OriginUser {
+		t.Errorf("imported feed = %+v", f)
+	}
+	if f := feedByURL(t, s, "https://new2.test/feed"); f.Origin != store.OriginUser {
+		t.Errorf("imported feed has origin %s; imports are user feeds", f.Origin)
+	}
+}

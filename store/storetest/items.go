@@ -1,0 +1,427 @@
+package storetest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"tidings/store"
+)
+
+// twoFeeds stores feed a (tag "go", 6 items) and feed b (tag "news", 4
+// items); the items of a are published at even minutes, b's at odd ones.
+func twoFeeds(t *testing.T, s store.Store) (a, b store.Feed) {
+	t.Helper()
+	a = addFeed(t, s, "https://a.test/feed", "go")
+	b = addFeed(t, s, "https://b.test/feed", "news")
+	var ai, bi []store.Item
+	for i := range 6 {
+		it := item("a", i)
+		it.Published = base.Add(time.Duration(2*i) * time.Minute)
+		ai = append(ai, it)
+	}
+	for i := range 4 {
+		it := item("b", i)
+		it.Published = base.Add(time.Duration(2*i+1) * time.Minute)
+		bi = append(bi, it)
+	}
+	save(t, s, a.ID, fetch(ai...))
+	save(t, s, b.ID, fetch(bi...))
+	return a, b
+}
+
+func testQuery(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("Filters", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		a, b := twoFeeds(t, s)
+		every := all(t, s, store.Query{})
+		if len(every) != 10 {
+			t.Fatalf("%d items; want 10", len(every))
+		}
+		for i := 1; i < len(every); i++ {
+			if every[i].Published.After(every[i-1].Published) {
+				t.Fatalf("items not newest first: %v", guids(every))
+			}
+		}
+		if every[0].GUID != "a-guid-5" {
+			t.Errorf("newest = %s; want a-guid-5", every[0].GUID)
+		}
+		if _, err := s.SetRead(ctx, []int64{every[0].ID, every[1].ID}, true); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetStarred(ctx, []int64{every[2].ID}, true); err != nil {
+			t.Fatal(err)
+		}
+		tests := []struct {
+			name string
+			q    store.Query
+			want int
+		}{
+			{"feed url", store.Query{FeedURL: a.URL}, 6},
+			{"feed id", store.Query{FeedID: b.ID}, 4},
+			{"tag", store.Query{Tag: "news"}, 4},
+			{"unknown tag", store.Query{Tag: "nope"}, 0},
+			{"unknown feed", store.Query{FeedURL: "https://nowhere.test/"}, 0},
+			{"unread", store.Query{Unread: true}, 8},
+			{"starred", store.Query{Starred: true}, 1},
+			{"since", store.Query{Since: base.Add(6 * time.Minute)}, 4},
+			{"unread in a since", store.Query{FeedURL: a.URL, Unread: true, Since: base.Add(4 * time.Minute)}, 2},
+		}
+		for _, tt := range tests {
+			got := all(t, s, tt.q)
+			if len(got) != tt.want {
+				t.Errorf("%s: %d items %v; want %d", tt.name, len(got), guids(got), tt.want)
+			}
+			for _, it := range got {
+				if (tt.q.FeedID != 0 && it.FeedID != tt.q.FeedID) || (tt.q.Unread && it.Read) ||
+					(tt.q.Starred && !it.Starred) || (tt.q.FeedURL != "" && it.FeedURL != tt.q.FeedURL) ||
+					(tt.q.Tag != "" && !slices.Contains(it.Tags, tt.q.Tag)) || it.Published.Before(tt.q.Since) {
+					t.Errorf("%s: item %+v does not match", tt.name, it)
+				}
+			}
+		}
+		page, next, err := s.Items(ctx, store.Query{Limit: 0})
+		if err != nil || len(page) != 10 || next != "" {
+			t.Errorf("Limit 0 = %d items, next %q, %v; want all 10 and no next page", len(page), next, err)
+		}
+	})
+
+	t.Run("CursorCoversEveryItemOnce", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://page.test/feed")
+		its := items("pg", 53)
+		for i := range its {
+			// Many items share a published time: the cursor must still
+			// neither skip nor repeat.
+			its[i].Published = base.Add(time.Duration(i/5) * time.Minute)
+		}
+		save(t, s, f.ID, fetch(its...))
+		for _, size := range []int{1, 5, 7, 53, 100} {
+			var got []store.Item
+			q := store.Query{Limit: size}
+			pages := 0
+			for {
+				page, next, err := s.Items(t.Context(), q)
+				if err != nil {
+					t.Fatalf("Items: %v", err)
+				}
+				if len(page) > size {
+					t.Fatalf("page of %d items; limit %d", len(page), size)
+				}
+				got = append(got, page...)
+				pages++
+				if next == "" {
+					break
+				}
+				if pages > 100 {
+					t.Fatal("cursor never ends")
+				}
+				q.Cursor = next
+			}
+			seen := make(map[string]bool)
+			for _, it := range got {
+				if seen[it.GUID] {
+					t.Errorf("size %d: %s twice", size, it.GUID)
+				}
+				seen[it.GUID] = true
+			}
+			if len(seen) != 53 {
+				t.Errorf("size %d: %d distinct items; want 53", size, len(seen))
+			}
+			if want := (53 + size - 1) / size; pages != want && !(53%size == 0 && pages == want+1) {
+				t.Errorf("size %d: %d pages; want %d", size, pages, want)
+			}
+		}
+		if _, _, err := s.Items(t.Context(), store.Query{Cursor: "not a cursor!"}); err == nil {
+			t.Error("Items with a garbage cursor succeeded")
+		}
+	})
+}
+
+func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	a := addFeed(t, s, "https://sa.test/feed", "go")
+	b := addFeed(t, s, "https://sb.test/feed", "news")
+	mk := func(n int, title, content string) store.Item {
+		it := item("s", n)
+		it.Title, it.Content = title, content
+		return it
+	}
+	save(t, s, a.ID, fetch(
+		mk(1, "Weekly notes", "<p>Many things happened. In passing, a gopher was seen.</p>"),
+		mk(2, "Gopher gopher: all about the gopher", "<p>The <b>gopher</b> is the Go mascot; gophers love gopher burrows.</p>"),
+		mk(3, "Unrelated", "<p>Nothing to see.</p>"),
+		mk(4, "Script", `<script>var zebra = 1;</script><p>visible text</p>`),
+	))
+	save(t, s, b.ID, fetch(mk(5, "News of a gopher", "<p>A gopher in the news.</p>")))
+
+	got := all(t, s, store.Query{Search: "gopher"})
+	if len(got) != 3 || got[0].GUID != "s-guid-2" {
+		t.Errorf("search gopher = %v; want 3 results, s-guid-2 (title and body, many times) first", guids(got))
+	}
+	if i := slices.Index(guids(got), "s-guid-1"); i >= 0 && i < slices.Index(guids(got), "s-guid-2") {
+		t.Errorf("passing mention ranked above the main article: %v", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "GOPHER mascot"}); len(got) != 1 || got[0].GUID != "s-guid-2" {
+		t.Errorf("search for two words = %v; want only s-guid-2", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "zebra"}); len(got) != 0 {
+		t.Errorf("search found text inside <script>: %v", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "b"}); len(got) != 0 {
+		t.Errorf("search found an HTML tag name: %v", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "goph*"}); len(got) != 3 {
+		t.Errorf("prefix search goph* = %v; want 3", guids(got))
+	}
+
+	// Filters still apply.
+	if got := all(t, s, store.Query{Search: "gopher", Tag: "news"}); len(got) != 1 || got[0].GUID != "s-guid-5" {
+		t.Errorf("search with tag = %v; want s-guid-5", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "gopher", FeedURL: a.URL}); len(got) != 2 {
+		t.Errorf("search with feed = %v; want 2", guids(got))
+	}
+	if _, err := s.SetRead(ctx, []int64{got[0].ID}, true); err != nil {
+		t.Fatal(err)
+	}
+	if got := all(t, s, store.Query{Search: "gopher", Unread: true}); len(got) != 2 || slices.Contains(guids(got), "s-guid-2") {
+		t.Errorf("search unread = %v; want 2 without the read one", guids(got))
+	}
+	// Pages of a search cover every result once, in rank order.
+	var paged []store.Item
+	q := store.Query{Search: "gopher", Limit: 1}
+	for range 10 {
+		page, next, err := s.Items(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		paged = append(paged, page...)
+		if next == "" {
+			break
+		}
+		q.Cursor = next
+	}
+	if fmt.Sprint(guids(paged)) != fmt.Sprint(guids(all(t, s, store.Query{Search: "gopher"}))) {
+		t.Errorf("paged search = %v; want the same as one page", guids(paged))
+	}
+	// An edit reaches the index.
+	changed := mk(3, "Unrelated no more", "<p>Now about a platypus.</p>")
+	save(t, s, a.ID, fetch(changed))
+	if got := all(t, s, store.Query{Search: "platypus"}); len(got) != 1 {
+		t.Errorf("search after update = %v; want the updated item", guids(got))
+	}
+	if got := all(t, s, store.Query{Search: "nothing"}); len(got) != 0 {
+		t.Errorf("old text still found after update: %v", guids(got))
+	}
+
+	hostile := []string{`"`, `AND(`, `gopher AND`, `OR`, `NOT gopher`, `*`, `"gopher`, `gopher"`, `(`, `)`,
+		`title:gopher`, `NEAR(a b`, `^gopher`, `-gopher`, `+`, `{title}: x`, `'; DROP TABLE items; --`,
+		"\x00", "gopher\x00", strings.Repeat("(", 1000), `""""`, `col:`, `a:b:c`, "\xff\xfe", "   "}
+	for _, h := range hostile {
+		if _, _, err := s.Items(ctx, store.Query{Search: h}); err != nil {
+			t.Errorf("search %q: %v", h, err)
+		}
+		if _, err := s.MarkAllRead(ctx, store.Query{Search: h, Tag: "nope"}); err != nil {
+			t.Errorf("MarkAllRead search %q: %v", h, err)
+		}
+	}
+	if got := all(t, s, store.Query{Search: `"gopher"`}); len(got) != 3 {
+		t.Errorf(`search "gopher" with quotes = %v; want 3`, guids(got))
+	}
+}
+
+func testMarks(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("SetReadAndStarredCount", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		twoFeeds(t, s)
+		every := all(t, s, store.Query{})
+		n, err := s.SetRead(ctx, []int64{every[0].ID, every[1].ID, every[1].ID, 999_999}, true)
+		if err != nil || n != 2 {
+			t.Errorf("SetRead = %d, %v; want 2 (the unknown ID does not count)", n, err)
+		}
+		n, err = s.SetRead(ctx, []int64{every[0].ID}, true)
+		if err != nil || n != 1 {
+			t.Errorf("SetRead of a read item = %d, %v; want 1 (it exists)", n, err)
+		}
+		if got := all(t, s, store.Query{Unread: true}); len(got) != 8 {
+			t.Errorf("%d unread; want 8", len(got))
+		}
+		n, err = s.SetRead(ctx, []int64{every[0].ID}, false)
+		if err != nil || n != 1 {
+			t.Errorf("SetRead false = %d, %v", n, err)
+		}
+		if got := all(t, s, store.Query{Unread: true}); len(got) != 9 {
+			t.Errorf("%d unread after unread; want 9", len(got))
+		}
+		n, err = s.SetStarred(ctx, []int64{every[3].ID, 999_999}, true)
+		if err != nil || n != 1 {
+			t.Errorf("SetStarred = %d, %v; want 1", n, err)
+		}
+		if got, err := s.Item(ctx, every[3].ID); err != nil || !got.Starred {
+			t.Errorf("item not starred: %+v %v", got, err)
+		}
+		n, err = s.SetStarred(ctx, []int64{every[3].ID}, false)
+		if err != nil || n != 1 {
+			t.Errorf("SetStarred false = %d, %v", n, err)
+		}
+		if got := all(t, s, store.Query{Starred: true}); len(got) != 0 {
+			t.Errorf("%d starred after unstar; want 0", len(got))
+		}
+		if n, err := s.SetRead(ctx, nil, true); err != nil || n != 0 {
+			t.Errorf("SetRead(nil) = %d, %v", n, err)
+		}
+	})
+
+	t.Run("MarkAllRead", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		a, _ := twoFeeds(t, s)
+		every := all(t, s, store.Query{FeedID: a.ID})
+		if _, err := s.SetRead(ctx, []int64{every[0].ID}, true); err != nil {
+			t.Fatal(err)
+		}
+		n, err := s.MarkAllRead(ctx, store.Query{FeedURL: a.URL, Limit: 1})
+		if err != nil || n != 5 {
+			t.Errorf("MarkAllRead(feed a) = %d, %v; want 5 (6 minus the one read; Limit ignored)", n, err)
+		}
+		if got := all(t, s, store.Query{Unread: true}); len(got) != 4 {
+			t.Errorf("%d unread; want feed b's 4", len(got))
+		}
+		n, err = s.MarkAllRead(ctx, store.Query{Tag: "news", Since: base.Add(4 * time.Minute)})
+		if err != nil || n != 2 {
+			t.Errorf("MarkAllRead(tag news, since) = %d, %v; want 2", n, err)
+		}
+		n, err = s.MarkAllRead(ctx, store.Query{})
+		if err != nil || n != 2 {
+			t.Errorf("MarkAllRead() = %d, %v; want 2", n, err)
+		}
+		if got := all(t, s, store.Query{Unread: true}); len(got) != 0 {
+			t.Errorf("%d unread; want 0", len(got))
+		}
+	})
+}
+
+func testPrune(t *testing.T, open func(t *testing.T) store.Store) {
+	s := open(t)
+	ctx := t.Context()
+	f := addFeed(t, s, "https://prune.test/feed")
+	its := items("pr", 6)
+	save(t, s, f.ID, fetch(its...))
+	every := all(t, s, store.Query{}) // newest first: pr-5 ... pr-0
+	byGUID := make(map[string]int64)
+	for _, it := range every {
+		byGUID[it.GUID] = it.ID
+	}
+	// pr-0: read (pruned); pr-1: read+starred (kept); pr-2: unread (kept);
+	// pr-3: read (pruned); pr-4, pr-5: read but after the cutoff (kept).
+	read := []int64{byGUID["pr-guid-0"], byGUID["pr-guid-1"], byGUID["pr-guid-3"], byGUID["pr-guid-4"], byGUID["pr-guid-5"]}
+	if _, err := s.SetRead(ctx, read, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.SetStarred(ctx, []int64{byGUID["pr-guid-1"]}, true); err != nil {
+		t.Fatal(err)
+	}
+	cutoff := its[4].Published
+	n, err := s.Prune(ctx, cutoff, true)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune dry run = %d, %v; want 2", n, err)
+	}
+	if got := all(t, s, store.Query{}); len(got) != 6 {
+		t.Fatalf("dry run deleted: %d items left", len(got))
+	}
+	n, err = s.Prune(ctx, cutoff, false)
+	if err != nil || n != 2 {
+		t.Fatalf("Prune = %d, %v; want 2", n, err)
+	}
+	left := guids(all(t, s, store.Query{}))
+	if !equalSet(left, []string{"pr-guid-1", "pr-guid-2", "pr-guid-4", "pr-guid-5"}) {
+		t.Errorf("after prune %v; want starred, unread and recent items kept", left)
+	}
+	if _, err := s.Item(ctx, byGUID["pr-guid-0"]); err == nil {
+		t.Error("pruned item still readable")
+	}
+	if got := all(t, s, store.Query{Search: "pr item 0"}); len(got) != 0 {
+		t.Errorf("pruned item still found by search: %v", guids(got))
+	}
+	// The feed still lists the pruned items: they are not new.
+	res := save(t, s, f.ID, fetch(its...))
+	if res.New != 0 {
+		t.Errorf("refetch after prune = %+v; want 0 new (tombstones)", res)
+	}
+	if got := all(t, s, store.Query{}); len(got) != 4 {
+		t.Errorf("%d items after refetch; want 4", len(got))
+	}
+	// A tombstone holds under a fallback rule too.
+	noGUIDs := slices.Clone(its)
+	for i := range noGUIDs {
+		noGUIDs[i].GUID = ""
+	}
+	if res := save(t, s, f.ID, fetch(noGUIDs...)); res.New != 0 || res.Identity != store.IdentityLink {
+		t.Errorf("refetch by link after prune = %+v; want link, 0 new", res)
+	}
+}
+
+func testMove(t *testing.T, open func(t *testing.T) store.Store) {
+	t.Run("UserFeedTakesNewURL", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://old.test/feed")
+		save(t, s, f.ID, fetch(item("m", 1)))
+		r := fetch(item("m", 1))
+		r.MoveTo = "https://new.test/feed"
+		save(t, s, f.ID, r)
+		got := feedByURL(t, s, "https://new.test/feed")
+		if got.ID != f.ID || got.URL != "https://new.test/feed" || got.Items != 1 {
+			t.Errorf("moved feed = %+v; want same ID, the new URL and its item", got)
+		}
+		if _, err := s.Feed(t.Context(), "https://old.test/feed"); err == nil {
+			t.Error("old URL still finds the feed")
+		}
+		if its := all(t, s, store.Query{FeedURL: "https://new.test/feed"}); len(its) != 1 || its[0].FeedURL != "https://new.test/feed" {
+			t.Errorf("items of the moved feed = %+v", its)
+		}
+	})
+
+	t.Run("UserFeedMoveConflict", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://old.test/feed")
+		addFeed(t, s, "https://new.test/feed")
+		r := fetch()
+		r.MoveTo = "https://new.test/feed"
+		save(t, s, f.ID, r)
+		got := feedByURL(t, s, "https://old.test/feed")
+		if got.ID != f.ID || got.State.LastError == "" || !strings.Contains(got.State.LastError, "https://new.test/feed") {
+			t.Errorf("feed moved onto a subscribed URL = %+v; want URL kept and an error naming the other", got)
+		}
+	})
+
+	t.Run("ConfigFeedFetchesFromNewURL", func(t *testing.T) {
+		s := open(t)
+		if _, err := s.SyncDeclared(t.Context(), []store.Feed{{URL: "https://decl.test/feed", ConfigFile: "c.toml", ConfigLine: 2}}); err != nil {
+			t.Fatal(err)
+		}
+		f := feedByURL(t, s, "https://decl.test/feed")
+		r := fetch()
+		r.MoveTo = "https://moved.test/feed"
+		save(t, s, f.ID, r)
+		got := feedByURL(t, s, "https://decl.test/feed")
+		if got.URL != "https://decl.test/feed" || got.FetchURL != "https://moved.test/feed" || got.Target() != "https://moved.test/feed" {
+			t.Errorf("moved config feed = URL %q FetchURL %q; want declared URL kept, FetchURL set", got.URL, got.FetchURL)
+		}
+		if byFetch := feedByURL(t, s, "https://moved.test/feed"); byFetch.ID != f.ID {
+			t.Errorf("Feed(FetchURL) = %d; want %d", byFetch.ID, f.ID)
+		}
+		if _, err := s.AddFeed(t.Context(), store.Feed{URL: "https://moved.test/feed"}); err == nil {
+			t.Error("AddFeed of another feed's FetchURL succeeded")
+		}
+		claimed := claim(t, s, store.ClaimRequest{Now: base.Add(2 * time.Hour), URLs: []string{"https://moved.test/feed"}})
+		if len(claimed) != 1 || claimed[0].ID != f.ID {
+			t.Errorf("claim by FetchURL = %q", claimedURLs(claimed))
+		}
+	})
+}
