@@ -28,6 +28,8 @@ const (
 	// expected. It advertises no feed.
 	FaultHTML Fault = "html"
 	// FaultJSONNotFeed is JSON (application/json) that is not a JSON Feed.
+	// Note that gofeed parses any JSON object as a JSON Feed with an empty
+	// version and no items; a client must check the version itself.
 	FaultJSONNotFeed Fault = "json-not-feed"
 	// FaultImage is a PNG image.
 	FaultImage Fault = "image"
@@ -200,7 +202,7 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, kind Fault, 
 		_, _ = w.Write([]byte(htmlPage("A page, not a feed", "")))
 	case FaultJSONNotFeed:
 		hd.Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"status":"ok","items":[{"id":1,"name":"not a feed"}],"version":"1.0"}` + "\n"))
+		_, _ = w.Write([]byte(`{"status":"ok","results":[{"id":1,"name":"not a feed"}],"next":null}` + "\n"))
 	case FaultImage:
 		hd.Set("Content-Type", "image/png")
 		_, _ = w.Write(pngImage())
@@ -257,6 +259,8 @@ func (s *Server) serveFault(w http.ResponseWriter, r *http.Request, kind Fault, 
 		case <-r.Context().Done():
 		case <-s.done:
 		}
+		// Drop the connection rather than answer an empty 200.
+		panic(http.ErrAbortHandler)
 	case FaultSlow:
 		s.serveSlow(w, r)
 	case FaultInvalidUTF8:
@@ -394,8 +398,8 @@ func (s *Server) serveEndless(w http.ResponseWriter, r *http.Request) {
 }
 
 const (
-	bombMember  = 16 << 20 // uncompressed bytes per gzip member
-	bombMembers = 256
+	bombMember  = 1 << 20 // uncompressed bytes per gzip member
+	bombMembers = 4096
 )
 
 // bomb builds, once, the gzip members of the bomb: a head member with an
@@ -438,11 +442,8 @@ func (s *Server) serveGzipBomb(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) serveSlow(w http.ResponseWriter, r *http.Request) {
-	base := "http://" + r.Host
-	body := renderRSS("Slow feed", base+"/", DefaultEpoch, []item{{
-		guid: "slow-1", link: base + "/slow/1", title: "Slow item", summary: "Worth the wait?",
-		published: DefaultEpoch,
-	}})
+	body := []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title>` +
+		`<item><guid>slow-1</guid><title>Slow item</title><link>http://` + r.Host + `/slow/1</link></item></channel></rss>`)
 	w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	pos := 0

@@ -93,7 +93,7 @@ func makeItem(o Options, i, j int, base string) item {
 		guid:      itemGUID(i, j),
 		link:      link,
 		title:     fmt.Sprintf("Post %d: %s", j, titleWords(r)),
-		author:    authors[(i+j)%len(authors)],
+		author:    authors[(max(i, 0)+j)%len(authors)],
 		published: epochOf(o.Epoch, i).Add(time.Duration(j) * ItemInterval),
 		categories: []string{
 			words[r.IntN(len(words))], words[r.IntN(len(words))],

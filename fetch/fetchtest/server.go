@@ -401,7 +401,7 @@ func (s *Server) handler(h *host) http.Handler {
 			s.opts.OnRequest(r)
 		}
 		if !s.sleep(r.Context(), s.opts.Latency) {
-			return
+			panic(http.ErrAbortHandler)
 		}
 		cw := &countingWriter{ResponseWriter: w, n: &s.bytesSent}
 		cw.Header().Set("Date", s.opts.Now().UTC().Format(http.TimeFormat))
@@ -443,8 +443,11 @@ type countingWriter struct {
 }
 
 func (c *countingWriter) Write(p []byte) (int, error) {
+	// Count before writing: a client may hold the bytes before Write
+	// returns, and a test may read the counter right then.
+	c.n.Add(int64(len(p)))
 	n, err := c.ResponseWriter.Write(p)
-	c.n.Add(int64(n))
+	c.n.Add(int64(n - len(p)))
 	return n, err
 }
 

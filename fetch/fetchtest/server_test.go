@@ -281,13 +281,6 @@ func TestMaxConcurrency(t *testing.T) {
 	if st.MaxConcurrentPerHost > 3 || st.MaxConcurrentPerHost < 1 {
 		t.Errorf("MaxConcurrentPerHost = %d, want 1..3", st.MaxConcurrentPerHost)
 	}
-	// Sequential requests never overlap.
-	s.ResetStats()
-	get(t, s.URL(0), nil)
-	get(t, s.URL(2), nil)
-	if st := s.Stats(); st.MaxConcurrent != 1 || st.MaxConcurrentPerHost != 1 {
-		t.Errorf("sequential requests: max concurrent %d, per host %d; want 1, 1", st.MaxConcurrent, st.MaxConcurrentPerHost)
-	}
 }
 
 func TestGzip(t *testing.T) {
