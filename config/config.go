@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -177,15 +178,7 @@ func xdgDir(env, underHome string) string {
 // When the file has problems, the error is an Errors listing all of them, in
 // line order, each with file, line and key; no Config is returned then.
 func Load(path string) (*Config, error) {
-	named := path != ""
-	if !named {
-		if env := os.Getenv(EnvConfig); env != "" {
-			path, named = env, true
-		}
-	}
-	if !named {
-		path = DefaultPath()
-	}
+	path, named := resolvePath(path)
 	abs, err := filepath.Abs(expandHome(path))
 	if err != nil {
 		return nil, fmt.Errorf("config file %s: %w", path, err)
@@ -210,6 +203,40 @@ func Load(path string) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// ResolvePath returns the config file that Load(path) reads: path itself
+// when not empty, else $TIDINGS_CONFIG when set, else DefaultPath(). It is
+// where `tidings init` writes the starter file.
+func ResolvePath(path string) string {
+	p, _ := resolvePath(path)
+	return p
+}
+
+// resolvePath also reports whether the file was named by the user (argument
+// or environment), in which case its absence is an error.
+func resolvePath(path string) (string, bool) {
+	if path != "" {
+		return path, true
+	}
+	if env := os.Getenv(EnvConfig); env != "" {
+		return env, true
+	}
+	return DefaultPath(), false
+}
+
+// SlogLevel returns LogLevel as a slog.Level (info for an unknown value,
+// which Load never returns).
+func (c *Config) SlogLevel() slog.Level {
+	switch c.LogLevel {
+	case "debug":
+		return slog.LevelDebug
+	case "warn":
+		return slog.LevelWarn
+	case "error":
+		return slog.LevelError
+	}
+	return slog.LevelInfo
 }
 
 // applyEnv applies TIDINGS_DATABASE.

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+	// CRON_TZ specs need the zone database; embed it so that the tests do
+	// not depend on the machine's /usr/share/zoneinfo.
+	_ "time/tzdata"
 )
 
 // isolate clears the environment Load reads and points HOME and the XDG
@@ -597,4 +601,27 @@ func TestStarter(t *testing.T) {
 			t.Errorf("example feed = %+v, want one feed with every key set", c.Feeds)
 		}
 	})
+}
+
+func TestResolvePath(t *testing.T) {
+	home := isolate(t)
+	if got, want := ResolvePath(""), filepath.Join(home, ".config", "tidings", "config.toml"); got != want {
+		t.Errorf("ResolvePath(\"\") = %q, want %q", got, want)
+	}
+	t.Setenv(EnvConfig, "/etc/tidings.toml")
+	if got := ResolvePath(""); got != "/etc/tidings.toml" {
+		t.Errorf("ResolvePath(\"\") with %s = %q", EnvConfig, got)
+	}
+	if got := ResolvePath("x.toml"); got != "x.toml" {
+		t.Errorf("ResolvePath(x.toml) = %q", got)
+	}
+}
+
+func TestSlogLevel(t *testing.T) {
+	for level, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		c := &Config{LogLevel: level}
+		if got := c.SlogLevel(); got != want {
+			t.Errorf("SlogLevel(%q) = %v, want %v", level, got, want)
+		}
+	}
 }

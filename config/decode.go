@@ -45,7 +45,7 @@ func parse(name, abs string, data []byte) (*Config, error) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, Errors{syntaxError(name, data, err)}
 	}
-	d := &decoder{file: name, lines: scanLines(data)}
+	d := &decoder{file: name, lines: scanLines(data), schedules: map[string]error{}}
 	c := Default()
 	c.File = abs
 	d.root(c, raw, filepath.Dir(abs))
@@ -110,6 +110,9 @@ type decoder struct {
 	file  string
 	lines lineIndex
 	errs  Errors
+	// schedules memoises ValidateSchedule: a synthetic or generated config
+	// may repeat one spec on 100,000 feeds.
+	schedules map[string]error
 }
 
 // errorf records a problem with the key at path.
@@ -174,16 +177,16 @@ func (d *decoder) unknown(table string, path []string) {
 // suggest names the key the user probably meant: the same key in another
 // table, or a close spelling in this one.
 func suggest(table, key string) string {
-	for t, keys := range schema {
-		if t != table && t != "" && slices.Contains(keys, key) {
+	if table != "" && slices.Contains(schema[""], key) {
+		return fmt.Sprintf("%s belongs at the top of the file, before any [table]", key)
+	}
+	for _, t := range []string{"fetch", "retention", "feed"} {
+		if t != table && slices.Contains(schema[t], key) {
 			if t == "feed" {
 				return fmt.Sprintf("%s belongs in a [[feed]] block", key)
 			}
 			return fmt.Sprintf("%s belongs in the [%s] table", key, t)
 		}
-	}
-	if table != "" && slices.Contains(schema[""], key) {
-		return fmt.Sprintf("%s belongs at the top of the file, before any [table]", key)
 	}
 	best, bestDist := "", 3
 	norm := strings.ToLower(strings.ReplaceAll(key, "-", "_"))
@@ -466,7 +469,12 @@ func (d *decoder) schedule(path []string, v any) (string, bool) {
 	if s == "" {
 		return "", true
 	}
-	if err := ValidateSchedule(s); err != nil {
+	err, seen := d.schedules[s]
+	if !seen {
+		err = ValidateSchedule(s)
+		d.schedules[s] = err
+	}
+	if err != nil {
 		d.errorf(path, "%v", err)
 		return "", false
 	}
@@ -502,7 +510,7 @@ func (d *decoder) duration(path []string, v any, zeroInt bool) (time.Duration, b
 		return 0, false
 	}
 	if dur < 0 {
-		d.errorf(path, "%q: must not be negative", s)
+		d.errorf(path, "%q: must not be negative; use e.g. \"30s\" or \"0\"", s)
 		return 0, false
 	}
 	return dur, true
