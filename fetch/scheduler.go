@@ -26,9 +26,10 @@ const (
 	DefaultPoll = time.Second
 	// DefaultGrace is how long in-flight fetches may finish at shutdown.
 	DefaultGrace = 30 * time.Second
-	// LeaseMargin is added to the fetch timeout to make the claim lease:
-	// long enough for a fetch and its save, short enough that the feeds of
-	// a crashed process are fetched again within a minute or so.
+	// LeaseMargin caps what is added to the fetch timeout to make the claim
+	// lease (the timeout itself when shorter): long enough for a fetch and
+	// its save, short enough that the feeds of a crashed process are
+	// fetched again within a minute with the default 30s timeout.
 	LeaseMargin = 30 * time.Second
 	// minSleep keeps the loop from spinning when a due time is a hair away.
 	minSleep = 5 * time.Millisecond
@@ -47,8 +48,8 @@ type SchedulerOptions struct {
 	// while a few hosts are slow, few enough that a claim never outlives
 	// its lease in a queue).
 	Capacity int
-	// Lease is how long a claim holds (default the fetch timeout plus
-	// LeaseMargin).
+	// Lease is how long a claim holds (default the fetch timeout plus the
+	// smaller of itself and LeaseMargin).
 	Lease time.Duration
 	// Poll is the longest the scheduler sleeps between two claims (default
 	// DefaultPoll); it sleeps less when a feed is due sooner.
@@ -127,7 +128,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		o.Capacity = 4 * o.Fetcher.opt.Concurrency
 	}
 	if o.Lease <= 0 {
-		o.Lease = o.Fetcher.opt.Timeout + LeaseMargin
+		o.Lease = o.Fetcher.opt.Timeout + min(o.Fetcher.opt.Timeout, LeaseMargin)
 	}
 	if o.Poll <= 0 {
 		o.Poll = DefaultPoll

@@ -1,0 +1,559 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"tidings/fetch/fetchtest"
+	"tidings/store"
+	"tidings/store/sqlite"
+)
+
+// The tests of `tidings run` start real processes. Rather than build the
+// binary, they run this test binary again with envRunMain set: init then
+// calls main, so the child is tidings itself (flags, signals, exit status).
+const envRunMain = "TIDINGS_TEST_RUN_MAIN"
+
+func init() {
+	if os.Getenv(envRunMain) == "1" {
+		main()
+	}
+}
+
+// daemonProc is one `tidings run` child process.
+type daemonProc struct {
+	t    *testing.T
+	cmd  *exec.Cmd
+	addr string // host:port of /healthz and /metrics
+
+	mu     sync.Mutex
+	log    strings.Builder
+	logged chan struct{} // closed and replaced on every line
+	exited chan struct{}
+	err    error // of Wait, once exited is closed
+}
+
+// startDaemon runs `tidings run --config cfg` in dir and waits for its start
+// line, which gives its listen address.
+func startDaemon(t *testing.T, dir, cfg string) *daemonProc {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "run", "--config", cfg)
+	cmd.Dir = dir
+	cmd.Env = append(cleanEnv(), envRunMain+"=1",
+		"HOME="+filepath.Join(dir, "home"),
+		"XDG_CONFIG_HOME="+filepath.Join(dir, "xdg-config"),
+		"XDG_DATA_HOME="+filepath.Join(dir, "xdg-data"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	d := &daemonProc{t: t, cmd: cmd, logged: make(chan struct{}), exited: make(chan struct{})}
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			d.mu.Lock()
+			d.log.WriteString(sc.Text() + "\n")
+			close(d.logged)
+			d.logged = make(chan struct{})
+			d.mu.Unlock()
+		}
+		err := cmd.Wait()
+		d.mu.Lock()
+		d.err = err
+		d.mu.Unlock()
+		close(d.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-d.exited:
+		default:
+			cmd.Process.Kill()
+			<-d.exited
+		}
+		if t.Failed() {
+			t.Logf("tidings run log:\n%s", d.logText())
+		}
+	})
+	line := d.waitLog(`health=http://`)
+	m := regexp.MustCompile(`health=http://([^/]+)/healthz`).FindStringSubmatch(line)
+	if m == nil {
+		t.Fatalf("no address in the start line %q", line)
+	}
+	d.addr = m[1]
+	return d
+}
+
+// cleanEnv is the environment without any TIDINGS_ or XDG_ variable.
+func cleanEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "TIDINGS_") || strings.HasPrefix(kv, "XDG_") || strings.HasPrefix(kv, "HOME=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+func (d *daemonProc) logText() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.log.String()
+}
+
+// waitLog waits for a log line containing s (logged since the start) and
+// returns it; it fails the test if the process exits first or after a
+// minute.
+func (d *daemonProc) waitLog(s string) string {
+	d.t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		d.mu.Lock()
+		text, logged := d.log.String(), d.logged
+		d.mu.Unlock()
+		for _, line := range strings.Split(text, "\n") {
+			if strings.Contains(line, s) {
+				return line
+			}
+		}
+		select {
+		case <-logged:
+		case <-d.exited:
+			d.t.Fatalf("tidings run exited (%v) before logging %q", d.err, s)
+		case <-timeout:
+			d.t.Fatalf("tidings run did not log %q within a minute", s)
+		}
+	}
+}
+
+// countLog counts the log lines containing s.
+func (d *daemonProc) countLog(s string) int {
+	return strings.Count(d.logText(), s)
+}
+
+func (d *daemonProc) signal(sig os.Signal) {
+	d.t.Helper()
+	if err := d.cmd.Process.Signal(sig); err != nil {
+		d.t.Fatal(err)
+	}
+}
+
+// wait waits for the process to exit and returns its exit status.
+func (d *daemonProc) wait() int {
+	d.t.Helper()
+	select {
+	case <-d.exited:
+	case <-time.After(time.Minute):
+		d.t.Fatal("tidings run did not exit within a minute")
+	}
+	var ee *exec.ExitError
+	switch {
+	case d.err == nil:
+		return 0
+	case errors.As(d.err, &ee):
+		return ee.ExitCode()
+	}
+	d.t.Fatal(d.err)
+	return -1
+}
+
+func (d *daemonProc) get(path string) (int, string) {
+	d.t.Helper()
+	resp, err := http.Get("http://" + d.addr + path)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// daemonConfig writes a config file in dir with a database next to it, the
+// given top-level settings and one [[feed]] block per URL, all on schedule.
+func daemonConfig(t *testing.T, dir, settings, schedule string, urls ...string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "database = %q\nlisten = \"127.0.0.1:0\"\n%s\n", filepath.Join(dir, "tidings.db"), settings)
+	for _, u := range urls {
+		fmt.Fprintf(&b, "\n[[feed]]\nurl = %q\nschedule = %q\n", u, schedule)
+	}
+	path := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// requestLog records when each path of a server was requested.
+type requestLog struct {
+	mu    sync.Mutex
+	times map[string][]time.Time
+}
+
+func (l *requestLog) record(r *http.Request) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.times == nil {
+		l.times = make(map[string][]time.Time)
+	}
+	l.times[r.Host+r.URL.Path] = append(l.times[r.Host+r.URL.Path], time.Now())
+}
+
+func (l *requestLog) of(rawURL string) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	u := strings.TrimPrefix(rawURL, "http://")
+	return append([]time.Time(nil), l.times[u]...)
+}
+
+func openDB(t *testing.T, dir string) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "tidings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// slowServer answers every request with a one-item RSS feed after delay,
+// on 127.0.0.2 so that it is another host than fetchtest's 127.0.0.1.
+func slowServer(t *testing.T, delay time.Duration) (url string, requests func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this machine: %v", err)
+	}
+	var mu sync.Mutex
+	n := 0
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		n++
+		mu.Unlock()
+		select {
+		case <-time.After(delay):
+		case <-r.Context().Done():
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Slow</title><link>http://slow.test/</link>`+
+			`<item><guid>slow-1</guid><title>Slow item</title><link>http://slow.test/1</link></item></channel></rss>`)
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return "http://" + ln.Addr().String() + "/slow.xml", func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return n
+	}
+}
+
+func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
+	var reqs requestLog
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 4, Items: 3, OnRequest: reqs.record})
+	slowURL, slowRequests := slowServer(t, 5*time.Second)
+	dir := t.TempDir()
+	cfg := daemonConfig(t, dir, "shutdown_grace = \"20s\"\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"",
+		"@every 1s", append(srv.URLs(), slowURL)...)
+
+	d := startDaemon(t, dir, cfg)
+	start := time.Now()
+	// While the slow feed's first answer takes 5 seconds, the others keep
+	// their 1-second schedule.
+	for slowRequests() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(4 * time.Second)
+	code, body := d.get("/healthz")
+	var health map[string]any
+	if err := json.Unmarshal([]byte(body), &health); err != nil || code != http.StatusOK ||
+		health["status"] != "ok" || health["database"] != "ok" {
+		t.Errorf("GET /healthz = %d %s, want 200 with status and database ok", code, body)
+	}
+	if _, ok := health["last_round"]; !ok {
+		t.Errorf("GET /healthz: no last_round in %s", body)
+	}
+	code, metrics := d.get("/metrics")
+	if code != http.StatusOK || !regexp.MustCompile(`(?m)^tidings_fetches_total\{outcome="not_modified"\} [1-9]`).MatchString(metrics) {
+		t.Errorf("GET /metrics = %d, want 304s counted in tidings_fetches_total:\n%s", code, grepLines(metrics, "tidings_"))
+	}
+	// SIGTERM while the slow fetch is in flight: it finishes and is saved.
+	d.signal(syscall.SIGTERM)
+	if code := d.wait(); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM, want 0", code)
+	}
+	elapsed := time.Since(start)
+
+	for i, u := range srv.URLs() {
+		times := reqs.of(u)
+		// About one a second: at least one every two seconds, and never two
+		// in less than half a second (no burst).
+		if min := int(elapsed / (2 * time.Second)); len(times) < min {
+			t.Errorf("feed %d: %d requests in %v, want at least %d", i, len(times), elapsed.Round(time.Millisecond), min)
+		}
+		if max := int(elapsed/time.Second) + 2; len(times) > max {
+			t.Errorf("feed %d: %d requests in %v, want at most %d", i, len(times), elapsed.Round(time.Millisecond), max)
+		}
+		for j := 1; j < len(times); j++ {
+			if gap := times[j].Sub(times[j-1]); gap < 500*time.Millisecond {
+				t.Errorf("feed %d: requests %d and %d only %v apart", i, j-1, j, gap)
+			}
+		}
+	}
+	if n := slowRequests(); n != 1 {
+		t.Errorf("slow feed: %d requests, want 1 (it was still answering)", n)
+	}
+	db := openDB(t, dir)
+	slow, err := db.Feed(context.Background(), slowURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slow.Items != 1 {
+		t.Errorf("slow feed: %d items stored after SIGTERM, want its in-flight fetch saved (1)", slow.Items)
+	}
+	if n := d.countLog(`msg="fetch round"`); n < 3 {
+		t.Errorf("%d fetch round lines logged, want one per round", n)
+	}
+}
+
+func grepLines(text, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func TestRunSIGTERMFinishesInFlight(t *testing.T) {
+	started := make(chan struct{})
+	var once sync.Once
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 4, Latency: 2 * time.Second,
+		OnRequest: func(*http.Request) { once.Do(func() { close(started) }) }})
+	dir := t.TempDir()
+	cfg := daemonConfig(t, dir, "shutdown_grace = \"30s\"\n[fetch]\nallow_private_networks = true",
+		"@every 1h", srv.URLs()...)
+	d := startDaemon(t, dir, cfg)
+	<-started
+	d.signal(syscall.SIGTERM)
+	if code := d.wait(); code != 0 {
+		t.Fatalf("exit status %d, want 0", code)
+	}
+	d.waitLog(`msg=stopped`)
+	feeds, err := openDB(t, dir).Feeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range feeds {
+		if f.Items != 4 {
+			t.Errorf("%s: %d items after SIGTERM, want the in-flight fetch saved (4)", f.URL, f.Items)
+		}
+	}
+}
+
+func TestRunReloadsOnSIGHUP(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 2})
+	dir := t.TempDir()
+	settings := "[fetch]\nallow_private_networks = true"
+	cfg := daemonConfig(t, dir, settings, "@every 1s", srv.URL(0), srv.URL(1))
+	d := startDaemon(t, dir, cfg)
+	for srv.FeedRequests(0) == 0 || srv.FeedRequests(1) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A broken file: every problem is logged with its line, the old config
+	// keeps running.
+	broken := "database = " + fmt.Sprintf("%q", filepath.Join(dir, "tidings.db")) +
+		"\nlisten = \"127.0.0.1:0\"\nschedul = \"@hourly\"\n[fetch]\nallow_private_networks = true\n" +
+		"[[feed]]\nurl = \"ftp://example.com/feed\"\n"
+	if err := os.WriteFile(cfg, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d.signal(syscall.SIGHUP)
+	d.waitLog("config not reloaded")
+	logText := d.logText()
+	for _, want := range []string{"config.toml:3", "schedul", "config.toml:7"} {
+		if !strings.Contains(logText, want) {
+			t.Errorf("the log of a broken reload does not mention %q:\n%s", want, logText)
+		}
+	}
+	before := srv.FeedRequests(0)
+	for srv.FeedRequests(0) < before+2 {
+		time.Sleep(20 * time.Millisecond)
+	}
+
+	// A good edit: feed 2 added, feed 0 removed, feed 1 kept.
+	daemonConfig(t, dir, settings, "@every 1s", srv.URL(1), srv.URL(2))
+	d.signal(syscall.SIGHUP)
+	d.waitLog("config reloaded")
+	for srv.FeedRequests(2) == 0 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	removedAt := srv.FeedRequests(0)
+	keptAt := srv.FeedRequests(1)
+	for srv.FeedRequests(1) < keptAt+2 {
+		time.Sleep(20 * time.Millisecond)
+	}
+	// One fetch of feed 0 may have been in flight during the reload.
+	if n := srv.FeedRequests(0); n > removedAt+1 {
+		t.Errorf("removed feed fetched %d more times after the reload", n-removedAt)
+	}
+	d.signal(syscall.SIGINT)
+	if code := d.wait(); code != 0 {
+		t.Fatalf("exit status %d after SIGINT, want 0", code)
+	}
+	feeds, err := openDB(t, dir).Feeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for _, f := range feeds {
+		urls = append(urls, f.URL)
+	}
+	if want := []string{srv.URL(1), srv.URL(2)}; strings.Join(urls, " ") != strings.Join(want, " ") {
+		t.Errorf("feeds after reload: %v, want %v", urls, want)
+	}
+}
+
+func TestRunCrashLosesNothing(t *testing.T) {
+	// SIGKILL `tidings run` while fetches are in flight, start it again:
+	// every item is stored exactly once, and the feeds the dead process had
+	// claimed are fetched again once their lease (2s: timeout 1s plus as
+	// much again) runs out.
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 24, Items: 5, Latency: 300 * time.Millisecond,
+		Addrs: fetchtest.LoopbackAddrs(6)})
+	dir := t.TempDir()
+	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"1s\"\nconcurrency = 8",
+		"@every 1s", srv.URLs()...)
+	ctx := context.Background()
+	db := openDB(t, dir)
+
+	allStored := func(want func(i int) int) bool {
+		feeds, err := db.Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		items := map[string]int{}
+		for _, f := range feeds {
+			items[f.URL] = f.Items
+		}
+		for i, u := range srv.URLs() {
+			if items[u] < want(i) {
+				return false
+			}
+		}
+		return true
+	}
+	waitUntil := func(what string, cond func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for !cond() {
+			if time.Now().After(deadline) {
+				t.Fatalf("timed out waiting for %s", what)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+
+	first := startDaemon(t, dir, cfg)
+	waitUntil("every feed stored once", func() bool { return allStored(func(int) int { return 5 }) })
+	// New items everywhere, then kill the process in the middle of the
+	// fetches that pick them up.
+	srv.AddItemsAll(2)
+	time.Sleep(400 * time.Millisecond)
+	first.signal(syscall.SIGKILL)
+	first.wait()
+	killed := time.Now()
+
+	// Which feeds did the dead process hold? Claiming every feed now gets
+	// only the ones not leased; release those again at once.
+	free, err := db.ClaimFeeds(ctx, store.ClaimRequest{All: true, Now: killed, Lease: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	isFree := map[string]bool{}
+	for _, f := range free {
+		ids = append(ids, f.ID)
+		isFree[f.URL] = true
+	}
+	if err := db.Release(ctx, ids); err != nil {
+		t.Fatal(err)
+	}
+	var held []int
+	for i, u := range srv.URLs() {
+		if !isFree[u] {
+			held = append(held, i)
+		}
+	}
+	if len(held) == 0 {
+		t.Fatal("the killed process held no claims: it was not busy")
+	}
+	heldRequests := map[int]int64{}
+	for _, i := range held {
+		heldRequests[i] = srv.FeedRequests(i)
+	}
+
+	srv.AddItemsAll(1)
+	second := startDaemon(t, dir, cfg)
+	waitUntil("every item stored after the restart", func() bool {
+		return allStored(func(i int) int { return srv.TotalItems(i) })
+	})
+	waitUntil("the held feeds fetched again", func() bool {
+		for _, i := range held {
+			if srv.FeedRequests(i) <= heldRequests[i] {
+				return false
+			}
+		}
+		return true
+	})
+	second.signal(syscall.SIGTERM)
+	if code := second.wait(); code != 0 {
+		t.Fatalf("exit status %d after SIGTERM, want 0", code)
+	}
+
+	for i, u := range srv.URLs() {
+		items, _, err := db.Items(ctx, store.Query{FeedURL: u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		seen := map[string]bool{}
+		for _, it := range items {
+			if seen[it.GUID] {
+				t.Errorf("feed %d: item %s stored twice", i, it.GUID)
+			}
+			seen[it.GUID] = true
+		}
+		if len(items) != srv.TotalItems(i) {
+			t.Errorf("feed %d: %d items stored, want %d (every item published)", i, len(items), srv.TotalItems(i))
+		}
+		for _, g := range srv.ItemGUIDs(i) {
+			if !seen[g] {
+				t.Errorf("feed %d: item %s lost", i, g)
+			}
+		}
+	}
+}

@@ -1,0 +1,390 @@
+package fetch_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"tidings/fetch"
+	"tidings/fetch/fetchtest"
+	"tidings/store"
+	"tidings/store/sqlite"
+)
+
+func openSQLite(t testing.TB) *sqlite.DB {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tidings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// waitFor polls cond until it holds; it fails the test after a minute,
+// which only a broken scheduler takes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// startScheduler runs s until the test ends (or stop is called) and
+// returns a function that stops it and returns Run's error.
+func startScheduler(t *testing.T, s *fetch.Scheduler) (stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- s.Run(ctx) }()
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() {
+			cancel()
+			err = <-errc
+		})
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return stop
+}
+
+func addFeed(t *testing.T, db store.Store, url, schedule string) store.Feed {
+	t.Helper()
+	f, err := db.AddFeed(context.Background(), store.Feed{URL: url, Schedule: schedule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func feedByURL(t *testing.T, db store.Store, url string) store.Feed {
+	t.Helper()
+	f, err := db.Feed(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func TestSchedulerFetchesDueFeedsOnce(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 6, Items: 5})
+	db := openSQLite(t)
+	ctx := context.Background()
+	start := time.Now()
+	// Feeds 0-2 are new; feeds 3-5 were last planned ten days ago, as after
+	// a long stop of the daemon: each must be fetched once, not once per
+	// missed tick.
+	for i := range srv.Len() {
+		f := addFeed(t, db, srv.URL(i), "@every 1h")
+		if i >= 3 {
+			long := start.Add(-10 * 24 * time.Hour)
+			if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: long,
+				State: store.FeedState{LastFetch: long, NextDue: long, WaitReason: store.WaitSchedule}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	reg := prometheus.NewRegistry()
+	metrics, err := fetch.NewMetrics(reg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Metrics: metrics,
+		Poll:    50 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	waitFor(t, "every feed saved", func() bool {
+		for i := range srv.Len() {
+			if feedByURL(t, db, srv.URL(i)).State.LastFetch.Before(start) {
+				return false
+			}
+		}
+		return true
+	})
+	// Give the scheduler many polls in which it could fetch again.
+	time.Sleep(500 * time.Millisecond)
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	for i := range srv.Len() {
+		if n := srv.FeedRequests(i); n != 1 {
+			t.Errorf("feed %d: %d requests, want 1", i, n)
+		}
+		f := feedByURL(t, db, srv.URL(i))
+		if f.Items != 5 {
+			t.Errorf("feed %d: %d items stored, want 5", i, f.Items)
+		}
+		st := f.State
+		if wait := st.NextDue.Sub(st.LastFetch); wait < 59*time.Minute || wait > 61*time.Minute {
+			t.Errorf("feed %d: next due %v after the fetch, want an hour (schedule)", i, wait)
+		}
+		if st.WaitReason != store.WaitSchedule || st.ErrorCount != 0 {
+			t.Errorf("feed %d: wait reason %q, errors %d", i, st.WaitReason, st.ErrorCount)
+		}
+	}
+	if got := s.Status().LastRound; got.Finished.IsZero() {
+		t.Errorf("no round recorded: %+v", got)
+	}
+	if got := counterValue(t, reg, "tidings_fetches_total", `outcome="ok"`); got != 6 {
+		t.Errorf("tidings_fetches_total{outcome=ok} = %v, want 6", got)
+	}
+	if got := counterValue(t, reg, "tidings_items_stored_total", `kind="new"`); got != 30 {
+		t.Errorf("tidings_items_stored_total{kind=new} = %v, want 30", got)
+	}
+	if got := counterValue(t, reg, "tidings_feeds_due", ""); got != 0 {
+		t.Errorf("tidings_feeds_due = %v, want 0", got)
+	}
+}
+
+// counterValue finds one sample in reg's text exposition.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, labels string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			var ls []string
+			for _, lp := range m.GetLabel() {
+				ls = append(ls, fmt.Sprintf("%s=%q", lp.GetName(), lp.GetValue()))
+			}
+			if strings.Join(ls, ",") != labels {
+				continue
+			}
+			switch {
+			case m.GetCounter() != nil:
+				return m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				return m.GetGauge().GetValue()
+			}
+		}
+	}
+	t.Fatalf("no sample %s{%s}", name, labels)
+	return 0
+}
+
+func TestSchedulerCapacity(t *testing.T) {
+	// Capacity bounds the feeds claimed and in flight; the rest wait in the
+	// store, due, until a fetch ends.
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 8, Items: 2, Latency: 100 * time.Millisecond,
+		Addrs: fetchtest.LoopbackAddrs(8)})
+	db := openSQLite(t)
+	for i := range srv.Len() {
+		addFeed(t, db, srv.URL(i), "@every 1h")
+	}
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:    db,
+		Fetcher:  fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Capacity: 2,
+	})
+	stop := startScheduler(t, s)
+	waitFor(t, "every feed fetched", func() bool {
+		for i := range srv.Len() {
+			if srv.FeedRequests(i) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	stop()
+	if got := srv.Stats().MaxConcurrent; got > 2 {
+		t.Errorf("%d requests in flight at once, want at most the capacity 2", got)
+	}
+}
+
+func TestSchedulerDefaultSchedule(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 1})
+	db := openSQLite(t)
+	addFeed(t, db, srv.URL(0), "")
+	addFeed(t, db, srv.URL(1), "@every 10m")
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:           db,
+		Fetcher:         fetch.New(fetch.Options{AllowPrivateNetworks: true, DefaultSchedule: "@every 1h"}),
+		DefaultSchedule: "@every 1h",
+	})
+	// As SIGHUP does: the new default applies from the next fetch.
+	s.SetDefaultSchedule("@every 3h")
+	stop := startScheduler(t, s)
+	waitFor(t, "both feeds fetched", func() bool { return srv.FeedRequests(0) > 0 && srv.FeedRequests(1) > 0 })
+	waitFor(t, "both feeds saved", func() bool {
+		return !feedByURL(t, db, srv.URL(0)).State.LastFetch.IsZero() && !feedByURL(t, db, srv.URL(1)).State.LastFetch.IsZero()
+	})
+	stop()
+	for i, want := range []time.Duration{3 * time.Hour, 10 * time.Minute} {
+		st := feedByURL(t, db, srv.URL(i)).State
+		if wait := st.NextDue.Sub(st.LastFetch); wait < want-time.Minute || wait > want+time.Minute {
+			t.Errorf("feed %d: next due %v after the fetch, want %v", i, wait, want)
+		}
+	}
+}
+
+func TestSchedulerShutdownFinishesInFlight(t *testing.T) {
+	started := make(chan struct{})
+	var once sync.Once
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 1, Items: 3, Latency: 500 * time.Millisecond,
+		OnRequest: func(*http.Request) { once.Do(func() { close(started) }) }})
+	db := openSQLite(t)
+	addFeed(t, db, srv.URL(0), "@every 1h")
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Grace:   time.Minute,
+	})
+	stop := startScheduler(t, s)
+	<-started
+	// Stop while the request is in flight: Run waits for it and saves it.
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if f := feedByURL(t, db, srv.URL(0)); f.Items != 3 || f.State.LastFetch.IsZero() {
+		t.Errorf("after shutdown: %d items, last fetch %v; want the in-flight fetch saved", f.Items, f.State.LastFetch)
+	}
+}
+
+func TestSchedulerGraceOverReleasesClaims(t *testing.T) {
+	started := make(chan struct{})
+	var once sync.Once
+	release := make(chan struct{})
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { close(started) })
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	defer hang.Close()
+	defer close(release)
+	db := openSQLite(t)
+	addFeed(t, db, hang.URL+"/feed.xml", "@every 1h")
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true, Timeout: time.Hour}),
+		Grace:   100 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	<-started
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	// The abandoned feed is not saved, and its claim is released at once
+	// rather than after the (two-hour) lease.
+	f := feedByURL(t, db, hang.URL+"/feed.xml")
+	if !f.State.LastFetch.IsZero() {
+		t.Errorf("abandoned fetch saved: %+v", f.State)
+	}
+	claimed, err := db.ClaimFeeds(context.Background(), store.ClaimRequest{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 1 {
+		t.Errorf("claim after shutdown got %d feeds, want the released one", len(claimed))
+	}
+}
+
+func TestSchedulerSlowFeedDoesNotDelayOthers(t *testing.T) {
+	// One feed's server never answers within the test; the others, on
+	// other hosts, are fetched and saved meanwhile.
+	release := make(chan struct{})
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this machine: %v", err)
+	}
+	slow := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	slow.Listener.Close()
+	slow.Listener = ln
+	slow.Start()
+	defer slow.Close()
+	defer close(release)
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 4, Items: 2})
+	db := openSQLite(t)
+	addFeed(t, db, slow.URL+"/slow.xml", "@every 1s")
+	for i := range srv.Len() {
+		addFeed(t, db, srv.URL(i), "@every 1s")
+	}
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true, Timeout: time.Hour, Concurrency: 4}),
+		Grace:   10 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	// Each fast feed is fetched three times on its 1s schedule while the
+	// slow one still hangs on its first request.
+	waitFor(t, "fast feeds fetched 3 times", func() bool {
+		for i := range srv.Len() {
+			if srv.FeedRequests(i) < 3 {
+				return false
+			}
+		}
+		return true
+	})
+	stop()
+}
+
+func BenchmarkClaimAndSave(b *testing.B) {
+	// The scheduler's own cost per feed: claim it from SQLite, plan its next
+	// fetch, save its state (a 304: no items). 10,000 feeds.
+	const feeds = 10000
+	db := openSQLite(b)
+	ctx := context.Background()
+	list := make([]store.Feed, feeds)
+	for i := range list {
+		list[i] = store.Feed{URL: fmt.Sprintf("https://feeds%d.example.com/feed/%d.xml", i%100, i), Schedule: "@every 30m"}
+	}
+	if _, err := db.ImportFeeds(ctx, list); err != nil {
+		b.Fatal(err)
+	}
+	p := &fetch.Planner{}
+	now := time.Now()
+	done := 0
+	b.ResetTimer()
+	for b.Loop() {
+		claimed, err := db.ClaimFeeds(ctx, store.ClaimRequest{Now: now, Lease: time.Minute, Limit: 128})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			// Every feed was planned 30 minutes on: move the clock there.
+			now = now.Add(31 * time.Minute)
+			continue
+		}
+		for _, f := range claimed {
+			st := f.State
+			st.LastFetch, st.LastSuccess = now, now
+			p.Apply(&st, f.Schedule, fetch.Signals{Now: now, Key: f.URL})
+			if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: now, State: st}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		done += len(claimed)
+	}
+	if done > 0 {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(done), "ns/feed")
+	}
+}
