@@ -187,9 +187,11 @@ func probe(ctx context.Context, abs string, known int) error {
 			"point database at another path (tidings leaves this file alone): %w", abs, store.ErrNotTidings)
 	}
 
-	// mode=ro: SQLite itself refuses to write through this connection.
+	// query_only: no statement can write through this connection. (Not
+	// mode=ro: a read-only connection to a WAL file leaves -wal and -shm
+	// files behind, which a read-write one removes on close.)
 	q := url.Values{}
-	q.Set("mode", "ro")
+	q.Add("_pragma", "query_only(1)")
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	conn, err := sql.Open("sqlite", dsn(abs, q))
 	if err != nil {
