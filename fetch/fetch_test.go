@@ -1,6 +1,7 @@
 package fetch_test
 
 import (
+	"bufio"
 	"bytes"
 	"compress/flate"
 	"compress/gzip"
@@ -301,6 +302,17 @@ func htTrickle(t *testing.T, prefix, answer string) string {
 			}
 			go func() {
 				defer c.Close()
+				// Answer only once the request is in, as a server does.
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil {
+						return
+					}
+					if line == "\r\n" {
+						break
+					}
+				}
 				if _, err := io.WriteString(c, prefix); err != nil {
 					return
 				}
@@ -464,11 +476,11 @@ func htRedirects(t *testing.T) *httptest.Server {
 		}
 		http.Redirect(w, r, to, status)
 	})
-	mux.HandleFunc("/loop/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/b", 301) })
-	mux.HandleFunc("/loop/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/a", 302) })
-	mux.HandleFunc("/self", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/self", 302) })
-	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "ftp://example.org/feed", 302) })
-	mux.HandleFunc("/then-temporary", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/r/302/0", 301) })
+	mux.HandleFunc("/loop/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/b", http.StatusMovedPermanently) })
+	mux.HandleFunc("/loop/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/a", http.StatusFound) })
+	mux.HandleFunc("/self", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/self", http.StatusFound) })
+	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "ftp://example.org/feed", http.StatusFound) })
+	mux.HandleFunc("/then-temporary", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/r/302/0", http.StatusMovedPermanently) })
 	srv := htServe(t, "127.0.0.1", mux)
 	return srv
 }
