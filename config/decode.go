@@ -86,8 +86,8 @@ func oneLine(s string) string {
 	}, strings.NewReplacer("\n", `\n`, "\r", `\r`, "\t", `\t`).Replace(s))
 }
 
-// errorContext returns the source excerpt of ErrorWithPosition without its
-// first line, which repeats the message. ErrorWithPosition indexes lines by
+// errorContext returns the source excerpt of ErrorWithPosition (numbered
+// lines and a caret) without its header, which repeats the message. ErrorWithPosition indexes lines by
 // Position.Line and panics on some errors that have none (line 0, seen with
 // input `000."\`), hence the guard and the recover.
 func errorContext(pe toml.ParseError) (ctx string) {
@@ -100,10 +100,14 @@ func errorContext(pe toml.ParseError) (ctx string) {
 		}
 	}()
 	ctx = pe.ErrorWithPosition()
-	if i := strings.Index(ctx, "\n"); i >= 0 {
-		ctx = strings.TrimLeft(ctx[i+1:], "\n")
+	// The excerpt starts at the first numbered line ("   5 | ...").
+	lines := strings.Split(ctx, "\n")
+	for i, l := range lines {
+		if strings.Contains(l, " | ") {
+			return strings.TrimRight(strings.Join(lines[i:], "\n"), "\n ") + "\n"
+		}
 	}
-	return ctx
+	return ""
 }
 
 type decoder struct {
