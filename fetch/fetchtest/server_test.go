@@ -285,6 +285,7 @@ func TestMaxConcurrency(t *testing.T) {
 
 func TestGzip(t *testing.T) {
 	s := fetchtest.NewServer(t, fetchtest.Options{Gzip: true, Items: 20})
+	s.Prepare() // bodies rendered ahead must be the ones served
 	plainResp, plain := get(t, s.URL(0), nil)
 	if plainResp.Header.Get("Content-Encoding") != "" {
 		t.Fatalf("gzip sent to a client that did not ask for it")
