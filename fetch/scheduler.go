@@ -192,18 +192,21 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	}()
 
 	var err error
-	last := time.Now()
+	lastWall, lastMono := s.opt.Now().Round(0), time.Now()
 loop:
 	for ctx.Err() == nil {
-		// time.Now has a monotonic reading: comparing it with the wall
-		// clock tells a clock jump from time passing.
-		cur := time.Now()
-		if jump := cur.Sub(last) - cur.Round(0).Sub(last.Round(0)); jump > bigClockJump {
-			s.log.Warn("the clock jumped back; fetching every feed once to plan it from the new time",
+		// The monotonic clock tells how much time really passed; when the
+		// wall clock moved much less, it was set back, and every due time
+		// planned before is that much too far away: plan each feed again
+		// from the new time by fetching it once (as after a restart).
+		// A jump forward needs nothing: due feeds are fetched once each.
+		wall, mono := s.opt.Now().Round(0), time.Now()
+		if jump := mono.Sub(lastMono) - wall.Sub(lastWall); jump > bigClockJump {
+			s.log.Warn("the clock was set back; fetching every feed once to plan it from the new time",
 				slog.Duration("jump", jump))
 			err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
 		}
-		last = cur
+		lastWall, lastMono = wall, mono
 		if err == nil {
 			err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
 		}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -344,6 +345,63 @@ func TestSchedulerSlowFeedDoesNotDelayOthers(t *testing.T) {
 		}
 		return true
 	})
+	stop()
+}
+
+func TestSchedulerClockJumps(t *testing.T) {
+	// The wall clock is set back a day, then forward two: each time every
+	// feed is fetched once and planned from the new time; no feed waits a
+	// day, and none is fetched in a burst.
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 2})
+	db := openSQLite(t)
+	for i := range srv.Len() {
+		addFeed(t, db, srv.URL(i), "@every 1h")
+	}
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true, Now: clock}),
+		Now:     clock,
+		Poll:    20 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	fetchedTimes := func(n int64) func() bool {
+		return func() bool {
+			for i := range srv.Len() {
+				if srv.FeedRequests(i) < n || feedByURL(t, db, srv.URL(i)).State.LastFetch.IsZero() {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	waitFor(t, "first fetches", fetchedTimes(1))
+	for _, jump := range []struct {
+		offset time.Duration
+		want   int64
+	}{{-24 * time.Hour, 2}, {24 * time.Hour, 3}} {
+		offset.Store(int64(jump.offset))
+		waitFor(t, fmt.Sprintf("fetch %d", jump.want), func() bool {
+			if !fetchedTimes(jump.want)() {
+				return false
+			}
+			// Saved, and planned from the new time.
+			for i := range srv.Len() {
+				st := feedByURL(t, db, srv.URL(i)).State
+				if d := st.NextDue.Sub(clock()); d < 50*time.Minute || d > 61*time.Minute {
+					return false
+				}
+			}
+			return true
+		})
+		time.Sleep(200 * time.Millisecond)
+		for i := range srv.Len() {
+			if n := srv.FeedRequests(i); n != jump.want {
+				t.Errorf("clock moved %v: feed %d fetched %d times, want %d", jump.offset, i, n, jump.want)
+			}
+		}
+	}
 	stop()
 }
 
