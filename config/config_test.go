@@ -179,6 +179,14 @@ url = "http://127.0.0.1:8080/atom"
 			want: func(c *Config) { c.Feeds = []Feed{{URL: "https://a.example/f", Line: 1}} },
 		},
 		{
+			name: "CRLF line ends and indentation",
+			body: "schedule = \"@daily\"\r\n\r\n[[feed]]\r\n\turl = \"https://a.example/f\"\r\n",
+			want: func(c *Config) {
+				c.Schedule = "@daily"
+				c.Feeds = []Feed{{URL: "https://a.example/f", Line: 3}}
+			},
+		},
+		{
 			name: "listen on IPv6 and port 0",
 			body: `listen = "[::1]:0"`,
 			want: func(c *Config) { c.Listen = "[::1]:0" },
