@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"tidings/fetch"
 	"tidings/store"
+	"tidings/store/sqlite"
 )
 
 // htRecorder is a Saver that records what it is asked to save, and checks
@@ -321,5 +323,85 @@ func TestRunSaveErrors(t *testing.T) {
 	}
 	if len(rec.order) != 2 {
 		t.Errorf("%d feeds saved, want the other 2", len(rec.order))
+	}
+}
+
+// TestRunWithSQLite fetches feeds into a real store three times: cold, all
+// unchanged (304), and after new items, checking what each run saved.
+func TestRunWithSQLite(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tidings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+
+	var items atomic.Int32
+	items.Store(5)
+	var requests, notModified atomic.Int32
+	srv := htServe(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		n := items.Load()
+		etag := fmt.Sprintf(`"%s-%d"`, r.URL.Path, n)
+		if r.Header.Get("If-None-Match") == etag {
+			notModified.Add(1)
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", etag)
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(htRSS("SQLite "+r.URL.Path, int(n)))
+	}))
+	const feeds = 6
+	for i := range feeds {
+		if _, err := db.AddFeed(ctx, store.Feed{URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f := htFetcher(fetch.Options{Now: time.Now})
+	run := func() (newItems, updated, failures int) {
+		t.Helper()
+		claimed, err := db.ClaimFeeds(ctx, store.ClaimRequest{Now: time.Now(), Lease: time.Minute, All: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) != feeds {
+			t.Fatalf("claimed %d feeds, want %d", len(claimed), feeds)
+		}
+		err = f.RunAll(ctx, claimed, db, func(o fetch.Outcome) {
+			newItems += o.Saved.New
+			updated += o.Saved.Updated
+			if o.Err != nil || o.SaveErr != nil {
+				failures++
+				t.Errorf("feed %s: %v %v", o.Feed.URL, o.Err, o.SaveErr)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return newItems, updated, failures
+	}
+
+	if n, _, _ := run(); n != feeds*5 {
+		t.Errorf("cold run stored %d new items, want %d", n, feeds*5)
+	}
+	if n, u, _ := run(); n != 0 || u != 0 || notModified.Load() != feeds {
+		t.Errorf("unchanged run: %d new, %d updated, %d answers 304; want 0, 0, %d", n, u, notModified.Load(), feeds)
+	}
+	items.Store(7)
+	if n, u, _ := run(); n != feeds*2 || u != 0 {
+		t.Errorf("run after 2 new items per feed: %d new, %d updated; want %d, 0", n, u, feeds*2)
+	}
+	got, err := db.Feeds(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, fd := range got {
+		if fd.Items != 7 || fd.Title != "SQLite "+fd.URL[len(srv.URL):] || fd.State.ETag == "" || fd.State.LastError != "" {
+			t.Errorf("feed %s: %d items, title %q, state %+v", fd.URL, fd.Items, fd.Title, fd.State)
+		}
+	}
+	if requests.Load() != 3*feeds {
+		t.Errorf("%d requests, want %d", requests.Load(), 3*feeds)
 	}
 }
