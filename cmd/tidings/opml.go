@@ -113,7 +113,7 @@ func readOPML(r io.Reader) (opmlResult, error) {
 			return opmlResult{}, fmt.Errorf("not valid XML: line %d: %s", syn.Line, syn.Msg)
 		}
 		if errors.Is(err, io.EOF) {
-			return opmlResult{}, errors.New("empty file")
+			return opmlResult{}, errors.New("not an OPML file: no <opml> element in it")
 		}
 		return opmlResult{}, fmt.Errorf("not an OPML file: %w", err)
 	}
