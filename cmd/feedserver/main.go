@@ -68,7 +68,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, addSigna
 		hosts    = fs.Int("hosts", 100, "number of loopback addresses, from 127.0.0.2 (at most 250)")
 		latency  = fs.Duration("latency", 0, "delay before every response, e.g. 50ms")
 		port     = fs.Int("port", 8080, "port on every address (0: a free port each)")
-		format   = fs.String("format", "mixed", "rss, atom, json or mixed (round-robin)")
+		format   = fs.String("format", "mixed", "rss, atom, json, mixed (all three round-robin) or mixed-xml (rss and atom)")
 		gz       = fs.Bool("gzip", true, "gzip bodies for clients that accept it")
 		seed     = fs.Uint64("seed", 1, "seed of the generated text")
 		urlsPath = fs.String("urls", "", "write the feed URLs here, one per line")
@@ -87,9 +87,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, addSigna
 	}
 	f := fetchtest.Format(*format)
 	switch f {
-	case fetchtest.RSS, fetchtest.Atom, fetchtest.JSON, fetchtest.Mixed:
+	case fetchtest.RSS, fetchtest.Atom, fetchtest.JSON, fetchtest.Mixed, fetchtest.MixedXML:
 	default:
-		return fmt.Errorf("%w: -format %q: want rss, atom, json or mixed", errUsage, *format)
+		return fmt.Errorf("%w: -format %q: want rss, atom, json, mixed or mixed-xml", errUsage, *format)
 	}
 	if *feeds < 1 || *items < 1 || *hosts < 1 || *hosts > 250 {
 		return fmt.Errorf("%w: -feeds and -items must be at least 1, -hosts between 1 and 250", errUsage)

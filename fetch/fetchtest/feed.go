@@ -24,8 +24,11 @@ type feed struct {
 
 func (s *Server) newFeed(i int) *feed {
 	f := &feed{id: i, format: s.opts.Format, total: s.opts.Items, epoch: epochOf(s.opts.Epoch, i)}
-	if f.format == Mixed {
+	switch f.format {
+	case Mixed:
 		f.format = []Format{RSS, Atom, JSON}[i%3]
+	case MixedXML:
+		f.format = []Format{RSS, Atom}[i%2]
 	}
 	return f
 }

@@ -33,6 +33,9 @@ const (
 	JSON Format = "json" // JSON Feed 1.1
 	// Mixed serves feed i as RSS, Atom or JSON Feed round-robin (i mod 3).
 	Mixed Format = "mixed"
+	// MixedXML serves feed i as RSS or Atom round-robin (i mod 2), for
+	// clients that do not read JSON Feed.
+	MixedXML Format = "mixed-xml"
 )
 
 // DefaultEpoch is the publication time of the first item of feed 0 when

@@ -65,6 +65,7 @@ func TestServesEveryFormat(t *testing.T) {
 		{fetchtest.Atom, fetchtest.Atom, "application/atom+xml", "atom"},
 		{fetchtest.JSON, fetchtest.JSON, "application/feed+json", "json"},
 		{fetchtest.Mixed, fetchtest.Atom, "application/atom+xml", "atom"},
+		{fetchtest.MixedXML, fetchtest.Atom, "application/atom+xml", "atom"},
 	} {
 		t.Run(string(tc.format), func(t *testing.T) {
 			s := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 7, Format: tc.format})
