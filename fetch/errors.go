@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/url"
@@ -136,6 +137,8 @@ func describe(err error, timeout time.Duration) string {
 		return "connection refused; the server is down or the URL's port is wrong"
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset by the server"
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return "the server closed the connection before the answer was complete"
 	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
 		return "host unreachable; check the network"
 	case errors.As(err, &unknown):

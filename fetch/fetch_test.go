@@ -285,6 +285,35 @@ func htSilent(t *testing.T) string {
 	return l.Addr().String()
 }
 
+// htHangUp accepts connections, reads the request and closes them without
+// a word; it returns the address.
+func htHangUp(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for {
+					line, err := br.ReadString('\n')
+					if err != nil || line == "\r\n" {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return l.Addr().String()
+}
+
 // htTrickle accepts connections, sends prefix at once and then answer one
 // byte every 50ms; it returns the address.
 func htTrickle(t *testing.T, prefix, answer string) string {
@@ -609,9 +638,18 @@ func TestFetchNetworkErrors(t *testing.T) {
 	t.Cleanup(tlsSrv.Close)
 	plain := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write(htRSS("plain", 1)) }))
 
+	hangUp := htHangUp(t)
+	short := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Promise more than is sent, then hang up.
+		w.Header().Set("Content-Length", "100000")
+		w.Write(htRSS("short", 1))
+	}))
+
 	tests := []struct {
 		name, url, want string
 	}{
+		{"closed before answering", "http://" + hangUp + "/feed", "the server closed the connection before the answer was complete"},
+		{"body shorter than promised", short.URL + "/feed", "the server closed the connection before the answer was complete"},
 		{"connection refused", "http://" + closed + "/feed", "connection refused; the server is down or the URL's port is wrong"},
 		{"untrusted certificate", tlsSrv.URL + "/feed", "TLS certificate signed by an unknown authority; the server's certificate is not trusted"},
 		{"TLS to a plain HTTP port", strings.Replace(plain.URL, "http://", "https://", 1) + "/feed",
