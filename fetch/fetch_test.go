@@ -505,11 +505,17 @@ func htRedirects(t *testing.T) *httptest.Server {
 		}
 		http.Redirect(w, r, to, status)
 	})
-	mux.HandleFunc("/loop/a", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/b", http.StatusMovedPermanently) })
+	mux.HandleFunc("/loop/a", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/loop/b", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/loop/b", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop/a", http.StatusFound) })
 	mux.HandleFunc("/self", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/self", http.StatusFound) })
-	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "ftp://example.org/feed", http.StatusFound) })
-	mux.HandleFunc("/then-temporary", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/r/302/0", http.StatusMovedPermanently) })
+	mux.HandleFunc("/ftp", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "ftp://example.org/feed", http.StatusFound)
+	})
+	mux.HandleFunc("/then-temporary", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/r/302/0", http.StatusMovedPermanently)
+	})
 	srv := htServe(t, "127.0.0.1", mux)
 	return srv
 }
