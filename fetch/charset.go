@@ -32,7 +32,7 @@ func decodeBody(body []byte, contentType string) ([]byte, string) {
 	if enc, name, n := fromBOM(body); enc != nil || n > 0 {
 		body = body[n:]
 		if enc == nil {
-			return toValidUTF8(body), name
+			return stripDeclaredEncoding(toValidUTF8(body)), name
 		}
 		return stripDeclaredEncoding(transform(enc, body)), name
 	}

@@ -43,6 +43,42 @@ func cutHTTPScheme(s string) (string, bool) {
 	return strings.CutPrefix(s, "http://")
 }
 
+// lazyBase is a base URL parsed only when a relative URL needs it: most
+// items' URLs are absolute, and parsing each item's link would cost more
+// than everything else done with it.
+type lazyBase struct {
+	raw      string
+	fallback *url.URL // used when raw is not an absolute http(s) URL
+	u        *url.URL
+	done     bool
+}
+
+// get returns the parsed base, or the fallback; nil for a nil receiver.
+func (b *lazyBase) get() *url.URL {
+	if b == nil {
+		return nil
+	}
+	if !b.done {
+		b.done = true
+		if b.u = parseBase(b.raw); b.u == nil {
+			b.u = b.fallback
+		}
+	}
+	return b.u
+}
+
+// resolve is resolveHTTP against the lazily parsed base.
+func (b *lazyBase) resolve(raw string) (string, bool) {
+	raw = strings.TrimSpace(raw)
+	if rest, ok := cutHTTPScheme(raw); ok && isPlainURL(raw) && rest != "" && !strings.ContainsAny(rest[:1], "/?#") {
+		return raw, true
+	}
+	if raw == "" {
+		return "", false
+	}
+	return resolveSlow(b.get(), raw)
+}
+
 func resolveSlow(base *url.URL, raw string) (string, bool) {
 	ref, err := url.Parse(raw)
 	if err != nil {
@@ -248,7 +284,7 @@ next:
 
 // enclosures returns the item's enclosures with absolute http(s) URLs,
 // without repeats; a length that is not a positive integer becomes 0.
-func enclosures(in []*gofeed.Enclosure, base *url.URL) []store.Enclosure {
+func enclosures(in []*gofeed.Enclosure, base *lazyBase) []store.Enclosure {
 	if len(in) == 0 {
 		return nil
 	}
@@ -258,7 +294,7 @@ next:
 		if e == nil {
 			continue
 		}
-		u, ok := resolveHTTP(base, e.URL)
+		u, ok := base.resolve(e.URL)
 		if !ok {
 			continue
 		}

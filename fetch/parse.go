@@ -310,6 +310,13 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 	}
 	p.ServerDelay = serverDelay(ttl, f)
 
+	// Atom and JSON Feed items without an author inherit the feed's (RFC
+	// 4287 4.2.1; JSON Feed, author). RSS has no such rule.
+	var feedAuthor string
+	if f.FeedType == "atom" || f.FeedType == "json" {
+		feedAuthor = author(&gofeed.Item{Authors: f.Authors, Author: f.Author})
+	}
+
 	p.Items = make([]store.Item, 0, len(f.Items))
 	for i, it := range f.Items {
 		if it == nil {
@@ -323,7 +330,11 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 		if i < len(jsonItems) {
 			ji = jsonItems[i]
 		}
-		p.Items = append(p.Items, normalizeItem(it, ri, ji, feedBase, now))
+		si := normalizeItem(it, ri, ji, feedBase, now)
+		if si.Author == "" {
+			si.Author = feedAuthor
+		}
+		p.Items = append(p.Items, si)
 	}
 	return p
 }
@@ -343,12 +354,7 @@ func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url
 
 	// Relative URLs in the item resolve against its own page when it has
 	// one (gofeed has already applied any xml:base), else the feed's URL.
-	base := feedBase
-	if si.URL != "" {
-		if b := parseBase(si.URL); b != nil {
-			base = b
-		}
-	}
+	base := &lazyBase{raw: si.URL, fallback: feedBase}
 	si.Enclosures = enclosures(it.Enclosures, base)
 	si.Content = sanitizeHTML(itemHTML(it, ji), base)
 	return si

@@ -154,4 +154,3 @@ func firstDiff(want, got string) string {
 	}
 	return "(no line differs)"
 }
-

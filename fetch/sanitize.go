@@ -2,7 +2,6 @@ package fetch
 
 import (
 	"bytes"
-	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -45,9 +44,9 @@ func newContentPolicy() *bluemonday.Policy {
 
 // sanitizeHTML makes every URL in s absolute against base (dropping those
 // whose scheme is not allowed after resolving), then passes the result
-// through the content policy. base must be an absolute http(s) URL or nil;
-// with nil, relative URLs are dropped.
-func sanitizeHTML(s string, base *url.URL) string {
+// through the content policy. base must resolve to an absolute http(s) URL
+// or nil; with nil, relative URLs are dropped.
+func sanitizeHTML(s string, base *lazyBase) string {
 	if s == "" {
 		return ""
 	}
@@ -55,8 +54,83 @@ func sanitizeHTML(s string, base *url.URL) string {
 		// Plain text: nothing to sanitise, only characters to escape.
 		return strings.TrimSpace(html.EscapeString(s))
 	}
-	pre := absolutizeHTML(s, base)
-	return strings.TrimSpace(contentPolicy().Sanitize(pre))
+	if needsURLRewrite(s) {
+		s = absolutizeHTML(s, base)
+	}
+	return strings.TrimSpace(contentPolicy().Sanitize(s))
+}
+
+// needsURLRewrite reports whether s may hold a URL attribute that
+// absolutizeHTML would change: an href, src, cite or longdesc whose value
+// does not start with http:// or https://, or any srcset or poster (which
+// bluemonday does not check itself). It errs on the side of yes: the
+// letters before every '=' are taken as a possible attribute name, wherever
+// the '=' is, so that most feeds, whose URLs are all absolute, skip a whole
+// tokenizer pass without risk.
+func needsURLRewrite(s string) bool {
+	for off := 0; ; {
+		i := strings.IndexByte(s[off:], '=')
+		if i < 0 {
+			return false
+		}
+		eq := off + i
+		off = eq + 1
+		// The letters just before the '=' (after optional spaces) are the
+		// tail of the attribute's name, if this is an attribute.
+		end := eq
+		for end > 0 && isHTMLSpace(s[end-1]) {
+			end--
+		}
+		start := end
+		for start > 0 && end-start < 9 && isASCIILetter(s[start-1]) {
+			start--
+		}
+		switch n := end - start; {
+		case n == 6 && (hasFoldPrefix(s[start:end], "srcset") || hasFoldPrefix(s[start:end], "poster")):
+			return true
+		case n == 4 && (hasFoldPrefix(s[start:end], "href") || hasFoldPrefix(s[start:end], "cite")),
+			n == 3 && hasFoldPrefix(s[start:end], "src"),
+			n == 8 && hasFoldPrefix(s[start:end], "longdesc"):
+			j := skipSpace(s, eq+1)
+			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
+				j++
+			}
+			if !hasFoldPrefix(s[j:], "http://") && !hasFoldPrefix(s[j:], "https://") {
+				return true
+			}
+		}
+	}
+}
+
+func isASCIILetter(c byte) bool { return 'a' <= c|0x20 && c|0x20 <= 'z' }
+
+func isHTMLSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
+}
+
+func skipSpace(s string, i int) int {
+	for i < len(s) && isHTMLSpace(s[i]) {
+		i++
+	}
+	return i
+}
+
+// hasFoldPrefix reports whether s starts with the lower-case ASCII prefix,
+// ignoring ASCII case.
+func hasFoldPrefix(s, prefix string) bool {
+	if len(s) < len(prefix) {
+		return false
+	}
+	for k := 0; k < len(prefix); k++ {
+		c := s[k]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[k] {
+			return false
+		}
+	}
+	return true
 }
 
 // textToHTML turns plain text (JSON Feed content_text, media descriptions)
@@ -105,7 +179,7 @@ func urlAttrKind(tag, key string) urlAttr {
 // relative and protocol-relative URLs resolved against base, and attributes
 // whose resolved scheme is not allowed removed. Tokens it does not change are
 // copied byte for byte.
-func absolutizeHTML(s string, base *url.URL) string {
+func absolutizeHTML(s string, base *lazyBase) string {
 	z := html.NewTokenizer(strings.NewReader(s))
 	var out bytes.Buffer
 	out.Grow(len(s) + len(s)/8)
@@ -174,7 +248,7 @@ func containsFold(b []byte, w string) bool {
 
 // rewriteURLAttrs resolves and checks tok's URL attributes in place and
 // reports whether it changed any.
-func rewriteURLAttrs(tok *html.Token, base *url.URL) bool {
+func rewriteURLAttrs(tok *html.Token, base *lazyBase) bool {
 	changed := false
 	kept := tok.Attr[:0]
 	for _, a := range tok.Attr {
@@ -206,7 +280,7 @@ func rewriteURLAttrs(tok *html.Token, base *url.URL) bool {
 
 // resolveContentURL resolves one URL found in content and reports whether
 // its scheme is allowed for that kind of attribute.
-func resolveContentURL(raw string, base *url.URL, kind urlAttr) (string, bool) {
+func resolveContentURL(raw string, base *lazyBase, kind urlAttr) (string, bool) {
 	raw = strings.TrimSpace(raw)
 	if raw == "" {
 		return "", false
@@ -219,21 +293,20 @@ func resolveContentURL(raw string, base *url.URL, kind urlAttr) (string, bool) {
 	if kind == linkURL && hasSchemePrefix(raw, "mailto:") {
 		return raw, true
 	}
-	abs, ok := resolveHTTP(base, raw)
-	return abs, ok
+	return base.resolve(raw)
 }
 
 // resolveSrcset resolves each candidate of a srcset ("a.jpg 1x, b.jpg 2x"),
 // dropping candidates that do not resolve to http(s). It reports false when
 // none is left.
-func resolveSrcset(v string, base *url.URL) (string, bool) {
+func resolveSrcset(v string, base *lazyBase) (string, bool) {
 	var parts []string
 	for _, cand := range strings.Split(v, ",") {
 		f := strings.Fields(cand)
 		if len(f) == 0 {
 			continue
 		}
-		abs, ok := resolveHTTP(base, f[0])
+		abs, ok := base.resolve(f[0])
 		if !ok {
 			continue
 		}
