@@ -1,31 +1,48 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"tidings/config"
+	"tidings/fetch"
 	"tidings/store"
 )
 
-const addHelp = `Subscribes to the feed at URL (http or https). The feed is fetched on its
-schedule: --schedule, else the config's default schedule.`
+const addHelp = `Subscribes to the feed at URL. The URL is fetched first: a feed is added
+with its own title; a web page has its feeds discovered (the ones it
+advertises, then common places such as /feed and /rss.xml). When a page
+offers several feeds, you choose one if standard input is a terminal;
+otherwise --first takes the first, and without it the feeds found are
+listed and nothing is added. A URL that yields no feed is refused with the
+reason, and nothing is added. A URL without a scheme is taken as https.
+
+The feed is then fetched on its schedule (--schedule, else the config's
+default), or at once by 'tidings fetch'.`
 
 func setupAdd(fs *flag.FlagSet) runFunc {
 	var tags stringsFlag
 	fs.Var(&tags, "tag", "tag the feed with `T` (a simple word; repeat for more tags)")
 	schedule := fs.String("schedule", "", "fetch on this cron `SPEC` (\"@hourly\", \"*/15 * * * *\", \"@every 20m\") instead of the default")
 	title := fs.String("title", "", "show the feed under `T` instead of its own title")
+	first := fs.Bool("first", false, "when the page offers several feeds, take the first without asking")
+	noFetch := fs.Bool("no-fetch", false, "subscribe to URL as given, without fetching it first")
 	return func(ctx context.Context, c *cli, args []string) error {
 		if len(args) != 1 {
 			return usagef("add takes one feed URL")
 		}
+		u := strings.TrimSpace(args[0])
+		if !strings.Contains(u, "://") {
+			u = "https://" + u
+		}
 		f := store.Feed{
-			URL:       args[0],
+			URL:       u,
 			UserTitle: strings.TrimSpace(*title),
 			Tags:      tags,
 			Schedule:  strings.TrimSpace(*schedule),
@@ -39,6 +56,16 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
+		if _, err := e.store.Feed(ctx, u); err == nil {
+			return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", u)
+		}
+		if !*noFetch {
+			cand, err := c.chooseFeed(ctx, newFetcher(e.cfg, e.log, c.now), u, *first)
+			if err != nil {
+				return err
+			}
+			f.URL, f.Title = cand.URL, cand.Title
+		}
 		added, err := e.store.AddFeed(ctx, f)
 		if errors.Is(err, store.ErrExists) {
 			return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", f.URL)
@@ -49,6 +76,58 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(c.stdout, "Added %s.\n", describeFeed(added))
 		return nil
 	}
+}
+
+// chooseFeed probes u and returns the feed to subscribe to: the only one,
+// the first with first, or the one the user picks on a terminal.
+func (c *cli) chooseFeed(ctx context.Context, f *fetch.Fetcher, u string, first bool) (fetch.Candidate, error) {
+	cands, err := f.Probe(ctx, u)
+	if err != nil {
+		return fetch.Candidate{}, fmt.Errorf("%w; nothing was added (--no-fetch adds the URL without checking it)", err)
+	}
+	if len(cands) == 0 {
+		return fetch.Candidate{}, fmt.Errorf("no feed found at %s; nothing was added", u)
+	}
+	if len(cands) == 1 || first {
+		return cands[0], nil
+	}
+	if !c.terminal(c.stdin) {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s offers %d feeds; add one of them by its URL, or pass --first to take the first:", u, len(cands))
+		for _, cd := range cands {
+			fmt.Fprintf(&b, "\n  %s", candidateLine(cd))
+		}
+		return fetch.Candidate{}, errors.New(b.String())
+	}
+	fmt.Fprintf(c.stdout, "%s offers %d feeds:\n", u, len(cands))
+	for i, cd := range cands {
+		fmt.Fprintf(c.stdout, "  %d. %s\n", i+1, candidateLine(cd))
+	}
+	in := bufio.NewScanner(c.stdin)
+	for {
+		fmt.Fprintf(c.stdout, "Which one? [1-%d, Enter for 1, q to cancel] ", len(cands))
+		if !in.Scan() {
+			return fetch.Candidate{}, errors.New("no choice made; nothing was added")
+		}
+		answer := strings.TrimSpace(in.Text())
+		switch answer {
+		case "":
+			return cands[0], nil
+		case "q", "Q":
+			return fetch.Candidate{}, errors.New("canceled; nothing was added")
+		}
+		if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(cands) {
+			return cands[n-1], nil
+		}
+		fmt.Fprintf(c.stdout, "%q is not one of the choices.\n", answer)
+	}
+}
+
+func candidateLine(cd fetch.Candidate) string {
+	if cd.Title == "" {
+		return cd.URL
+	}
+	return truncate(cd.Title, 60) + "  " + cd.URL
 }
 
 // describeFeed names a feed for a message: its title and URL.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"tidings/fetch"
 	"tidings/store"
 )
 
@@ -64,13 +65,7 @@ func (c *cli) writeFeeds(feeds []store.Feed) error {
 		if tags == "" {
 			tags = "-"
 		}
-		next := "-"
-		if !f.State.NextDue.IsZero() && !f.State.Gone {
-			next = relTime(f.State.NextDue, now)
-			if !f.State.NextDue.After(now) {
-				next = "due"
-			}
-		}
+		next := fetch.DescribeWait(f.State, now)
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
 			truncate(f.Name(), 30), truncate(f.URL, 60), truncate(tags, 24), f.Unread, f.Items,
 			relTime(f.State.LastFetch, now), next, feedOrigin(f), truncate(feedStatus(f), 300))
@@ -97,7 +92,7 @@ func feedStatus(f store.Feed) string {
 	var parts []string
 	switch {
 	case st.Gone:
-		parts = append(parts, "gone (410): not fetched until named, e.g. 'tidings fetch "+f.URL+"'")
+		parts = append(parts, "gone (410)")
 	case st.LastError != "":
 		parts = append(parts, fmt.Sprintf("error (%d in a row): %s", st.ErrorCount, st.LastError))
 	case st.LastFetch.IsZero():

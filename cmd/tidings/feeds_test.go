@@ -81,11 +81,11 @@ func TestAddEditRemove(t *testing.T) {
 	h := newHarness(t, "")
 	ctx := context.Background()
 	u := "https://blog.example/feed.xml"
-	r := h.mustRun(exitOK, "add", u, "--tag", "blogs", "--tag", "friends", "--schedule", "@hourly", "--title", "Friend's blog")
+	r := h.mustRun(exitOK, "add", "--no-fetch", u, "--tag", "blogs", "--tag", "friends", "--schedule", "@hourly", "--title", "Friend's blog")
 	if !strings.Contains(r.stdout, `Added "Friend's blog" (`+u+`).`) {
 		t.Errorf("add: %q", r.stdout)
 	}
-	if r := h.run("add", u); r.code != exitFailure || !strings.Contains(r.stderr, "already subscribed") {
+	if r := h.run("add", "--no-fetch", u); r.code != exitFailure || !strings.Contains(r.stderr, "already subscribed") {
 		t.Errorf("second add: exit %d %q", r.code, r.stderr)
 	}
 	h.mustRun(exitOK, "edit", u, "--untag", "friends", "--tag", "daily", "--schedule", "", "--title", "")
@@ -131,7 +131,7 @@ tags = ["config"]
 		t.Errorf("feeds: %s", r.stdout)
 	}
 	// The block goes: the feed goes at the next start; a user feed stays.
-	h.mustRun(exitOK, "add", "https://user.example/rss")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://user.example/rss")
 	os.WriteFile(h.configPath, []byte("database = \"tidings.db\"\n"), 0o644)
 	r = h.mustRun(exitOK, "feeds", "--json")
 	if strings.Contains(r.stdout, "declared.example") || !strings.Contains(r.stdout, "user.example") {

@@ -137,7 +137,7 @@ func TestItemsJSON(t *testing.T) {
 func TestFeedsJSON(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()
-	h.mustRun(exitOK, "add", "https://fresh.example/feed")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://fresh.example/feed")
 	r := h.mustRun(exitOK, "feeds", "--json")
 	feeds := map[string]map[string]any{}
 	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n") {

@@ -36,7 +36,7 @@ const (
 // process exit status: 0 on success, 1 on failure, 2 on a usage or config
 // error. It reads the clock with time.Now.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, isTerminal: isTerminal}
 	return c.main(ctx, args)
 }
 
@@ -48,6 +48,9 @@ type cli struct {
 	stderr io.Writer
 	// now is the clock; tests fix it so golden output is stable.
 	now func() time.Time
+	// isTerminal reports whether a stream (stdin or stdout) is a terminal;
+	// nil means never. Tests stand in for a terminal with it.
+	isTerminal func(v any) bool
 	// configPath is --config; empty means TIDINGS_CONFIG or the default file.
 	configPath string
 }
@@ -78,6 +81,7 @@ func commands() []command {
 		{name: "feeds", args: "", summary: "list subscriptions and their state", help: feedsHelp, setup: setupFeeds},
 		{name: "import", args: "FILE.opml", summary: "subscribe to every feed of an OPML file", help: importHelp, setup: setupImport},
 		{name: "export", args: "", summary: "print the subscriptions as OPML", help: exportHelp, setup: setupExport},
+		{name: "fetch", args: "[URL...]", summary: "fetch due feeds (or all, or the ones named) now", help: fetchHelp, setup: setupFetch},
 		{name: "items", args: "", summary: "list items, newest first", help: itemsHelp, setup: setupItems},
 		{name: "show", args: "ID", summary: "print an item as text and mark it read", help: showHelp, setup: setupShow},
 		{name: "read", args: "ID...", summary: "mark items read", help: readHelp, setup: setupRead},

@@ -293,7 +293,7 @@ func TestMissingNamedConfig(t *testing.T) {
 // defaults, the database under XDG_DATA_HOME.
 func TestNoConfigAtAll(t *testing.T) {
 	h := newBareHarness(t)
-	h.mustRun(exitOK, "add", "https://blog.example/feed.xml", "--tag", "blogs")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://blog.example/feed.xml", "--tag", "blogs")
 	r := h.mustRun(exitOK, "feeds", "--json")
 	if !strings.Contains(r.stdout, `"url":"https://blog.example/feed.xml"`) || !strings.Contains(r.stdout, `"tags":["blogs"]`) {
 		t.Errorf("feeds --json:\n%s", r.stdout)

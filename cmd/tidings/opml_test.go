@@ -135,7 +135,7 @@ func TestImport(t *testing.T) {
 	h := newHarness(t, "")
 	path := filepath.Join(h.dir, "subs.opml")
 	os.WriteFile(path, []byte(sampleOPML), 0o644)
-	h.mustRun(exitOK, "add", "https://loose.example/rss")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://loose.example/rss")
 	r := h.mustRun(exitOK, "import", path, "--tag", "imported")
 	for _, want := range []string{
 		"Added 3 feeds from " + path,
@@ -159,7 +159,7 @@ func TestImport(t *testing.T) {
 // refused with exit 1 and adds nothing.
 func TestImportBrokenChangesNothing(t *testing.T) {
 	h := newHarness(t, "")
-	h.mustRun(exitOK, "add", "https://before.example/rss")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://before.example/rss")
 	path := filepath.Join(h.dir, "broken.opml")
 	os.WriteFile(path, []byte(strings.Replace(sampleOPML, "</body>", "", 1)), 0o644)
 	r := h.run("import", path)
@@ -181,7 +181,7 @@ func TestImportBrokenChangesNothing(t *testing.T) {
 func TestExportGolden(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()
-	h.mustRun(exitOK, "add", "https://plain.example/feed?a=1&b=2")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://plain.example/feed?a=1&b=2")
 	r := h.mustRun(exitOK, "export")
 	golden(t, "export.opml", r.stdout)
 }
@@ -191,8 +191,8 @@ func TestExportGolden(t *testing.T) {
 func TestExportImportRoundTrip(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()
-	h.mustRun(exitOK, "add", "https://plain.example/feed?a=1&b=2")
-	h.mustRun(exitOK, "add", "https://more.example/atom", "--tag", "programming", "--tag", "misc", "--title", `Quotes "&" <angles>`)
+	h.mustRun(exitOK, "add", "--no-fetch", "https://plain.example/feed?a=1&b=2")
+	h.mustRun(exitOK, "add", "--no-fetch", "https://more.example/atom", "--tag", "programming", "--tag", "misc", "--title", `Quotes "&" <angles>`)
 	r := h.mustRun(exitOK, "export")
 	path := filepath.Join(h.dir, "out.opml")
 	os.WriteFile(path, []byte(r.stdout), 0o644)
