@@ -129,7 +129,7 @@ func (h *harness) seed() {
 			Content:   `<p>Generics arrived in <a href="https://go.example/doc/go1.18">Go 1.18</a>. Here is what we learned.</p><ul><li>Type sets</li><li>Inference</li></ul>`,
 			Published: testNow.Add(-72 * time.Hour)},
 		store.Item{GUID: "go-2", URL: "https://go.example/blog/iterators", Title: "Range over functions",
-			Content:   `<h2>Iterators</h2><p>Range over func makes iterators <em>easy</em>.</p><pre>for x := range seq {
+			Content: `<h2>Iterators</h2><p>Range over func makes iterators <em>easy</em>.</p><pre>for x := range seq {
 	fmt.Println(x)
 }</pre>`,
 			Published: testNow.Add(-5 * time.Hour)},
