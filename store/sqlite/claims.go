@@ -13,6 +13,36 @@ import (
 // DefaultLease is the lease ClaimFeeds uses when the request gives none.
 const DefaultLease = 10 * time.Minute
 
+// claimMode is which feeds a claim selects.
+type claimMode int
+
+const (
+	claimDue claimMode = iota
+	claimAll
+	claimURLs
+)
+
+// claimSQL is the one statement of a claim: ?1 the URLs (JSON), ?2 now,
+// ?3 the lease's end, ?4 the limit (-1 for none).
+func claimSQL(mode claimMode) string {
+	var where string
+	switch mode {
+	case claimURLs:
+		where = `(url IN (SELECT value FROM json_each(?1)) OR
+			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))))
+			AND not_before <= ?2 AND claimed_until <= ?2`
+	case claimAll:
+		where = `gone = 0 AND not_before <= ?2 AND claimed_until <= ?2`
+	default:
+		where = `gone = 0 AND next_due <= ?2 AND not_before <= ?2 AND claimed_until <= ?2`
+	}
+	return `UPDATE feeds SET claimed_until = ?3
+		WHERE id IN (SELECT id FROM feeds WHERE ` + where + ` ORDER BY next_due, id LIMIT ?4)
+		RETURNING ` + feedColumns
+}
+
+const releaseSQL = "UPDATE feeds SET claimed_until = 0 WHERE id IN (SELECT value FROM json_each(?))"
+
 // ClaimFeeds leases feeds for fetching, in one statement of one IMMEDIATE
 // transaction, so no two callers (goroutines or processes) get one feed.
 // Without URLs or All it claims due feeds: NextDue and NotBefore passed, not
@@ -33,40 +63,40 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 	if r.Limit > 0 {
 		limit = int64(r.Limit)
 	}
-	var (
-		where string
-		args  []any
-	)
+	mode, urls := claimDue, any(nil)
 	switch {
 	case len(r.URLs) > 0:
-		where = `(url IN (SELECT value FROM json_each(?1)) OR
-			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))))
-			AND not_before <= ?2 AND claimed_until <= ?2`
-		args = []any{jsonList(r.URLs), now}
+		mode, urls = claimURLs, jsonList(r.URLs)
 	case r.All:
-		where = `gone = 0 AND not_before <= ?2 AND claimed_until <= ?2`
-		args = []any{nil, now}
-	default:
-		where = `gone = 0 AND next_due <= ?2 AND not_before <= ?2 AND claimed_until <= ?2`
-		args = []any{nil, now}
+		mode = claimAll
 	}
-	args = append(args, until, limit)
-	query := `UPDATE feeds SET claimed_until = ?3
-		WHERE id IN (SELECT id FROM feeds WHERE ` + where + ` ORDER BY next_due, id LIMIT ?4)
-		RETURNING ` + feedColumns
 
 	var feeds []store.Feed
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		feeds, err = queryFeeds(ctx, tx, query, args...)
+		st, err := db.txStmt(ctx, tx, claimSQL(mode))
 		if err != nil {
+			return err
+		}
+		rows, err := st.QueryContext(ctx, urls, now, until, limit)
+		if err != nil {
+			return err
+		}
+		if feeds, err = scanFeeds(rows); err != nil || len(feeds) == 0 {
 			return err
 		}
 		ptrs := make([]*store.Feed, len(feeds))
 		for i := range feeds {
 			ptrs[i] = &feeds[i]
 		}
-		return loadTags(ctx, tx, ptrs)
+		tags, err := db.txStmt(ctx, tx, loadTagsSQL)
+		if err != nil {
+			return err
+		}
+		rows, err = tags.QueryContext(ctx, feedIDs(ptrs))
+		if err != nil {
+			return err
+		}
+		return scanTags(rows, ptrs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim feeds: %w", err)
@@ -88,8 +118,11 @@ func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
 		return nil
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, "UPDATE feeds SET claimed_until = 0 WHERE id IN (SELECT value FROM json_each(?))",
-			jsonList(feedIDs))
+		st, err := db.txStmt(ctx, tx, releaseSQL)
+		if err != nil {
+			return err
+		}
+		_, err = st.ExecContext(ctx, jsonList(feedIDs))
 		return err
 	})
 	if err != nil {

@@ -73,26 +73,39 @@ func findFeed(ctx context.Context, q queryer, u string) (store.Feed, error) {
 	return f, nil
 }
 
+const loadTagsSQL = `SELECT feed_id, tag FROM feed_tags
+	WHERE feed_id IN (SELECT value FROM json_each(?)) ORDER BY feed_id, pos`
+
 // loadTags fills Tags of the given feeds in one query.
 func loadTags(ctx context.Context, q queryer, feeds []*store.Feed) error {
 	if len(feeds) == 0 {
 		return nil
 	}
-	byID := make(map[int64][]*store.Feed, len(feeds))
-	ids := make([]int64, 0, len(feeds))
-	for _, f := range feeds {
-		f.Tags = []string{}
-		if _, ok := byID[f.ID]; !ok {
-			ids = append(ids, f.ID)
-		}
-		byID[f.ID] = append(byID[f.ID], f)
-	}
-	rows, err := q.QueryContext(ctx, `SELECT feed_id, tag FROM feed_tags
-		WHERE feed_id IN (SELECT value FROM json_each(?)) ORDER BY feed_id, pos`, jsonList(ids))
+	rows, err := q.QueryContext(ctx, loadTagsSQL, feedIDs(feeds))
 	if err != nil {
 		return fmt.Errorf("read feed tags: %w", err)
 	}
+	return scanTags(rows, feeds)
+}
+
+// feedIDs is the JSON list of the feeds' IDs, for loadTagsSQL.
+func feedIDs(feeds []*store.Feed) string {
+	ids := make([]int64, len(feeds))
+	for i, f := range feeds {
+		ids[i] = f.ID
+	}
+	return jsonList(ids)
+}
+
+// scanTags reads the rows of loadTagsSQL into the feeds' Tags, and closes
+// them.
+func scanTags(rows *sql.Rows, feeds []*store.Feed) error {
 	defer rows.Close()
+	byID := make(map[int64][]*store.Feed, len(feeds))
+	for _, f := range feeds {
+		f.Tags = []string{}
+		byID[f.ID] = append(byID[f.ID], f)
+	}
 	for rows.Next() {
 		var id int64
 		var tag string
@@ -382,6 +395,11 @@ func queryFeeds(ctx context.Context, q queryer, query string, args ...any) ([]st
 	if err != nil {
 		return nil, err
 	}
+	return scanFeeds(rows)
+}
+
+// scanFeeds reads rows of feedColumns, and closes them.
+func scanFeeds(rows *sql.Rows) ([]store.Feed, error) {
 	defer rows.Close()
 	var feeds []store.Feed
 	for rows.Next() {

@@ -51,7 +51,7 @@ func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) 
 	var res store.SaveResult
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = saveFetch(ctx, tx, feedID, r)
+		res, err = db.saveFetch(ctx, tx, feedID, r)
 		return err
 	})
 	if err != nil {
@@ -60,13 +60,16 @@ func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) 
 	return res, nil
 }
 
-func saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
+func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	var (
 		feedURL, fetchURL, origin string
 		stored                    int
 	)
-	err := tx.QueryRowContext(ctx, "SELECT url, fetch_url, origin, identity FROM feeds WHERE id = ?", feedID).
-		Scan(&feedURL, &fetchURL, &origin, &stored)
+	sel, err := db.txStmt(ctx, tx, selectFeedForSaveSQL)
+	if err != nil {
+		return store.SaveResult{}, fmt.Errorf("save fetch of feed %d: %w", feedID, err)
+	}
+	err = sel.QueryRowContext(ctx, feedID).Scan(&feedURL, &fetchURL, &origin, &stored)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.SaveResult{}, fmt.Errorf("save fetch of feed %d: %w", feedID, store.ErrNotFound)
 	}
@@ -79,7 +82,7 @@ func saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResul
 	current := max(store.Identity(stored), r.State.Identity)
 	identity := store.ChooseIdentity(current, r.Items)
 	res := store.SaveResult{Identity: identity}
-	if err := saveItems(ctx, tx, feedID, feedURL, identity, r, &res); err != nil {
+	if err := db.saveItems(ctx, tx, feedID, feedURL, identity, r, &res); err != nil {
 		return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 	}
 
@@ -105,14 +108,11 @@ func saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResul
 	} else if r.MoveTo == feedURL {
 		newFetchURL = ""
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE feeds SET url = ?, fetch_url = ?,
-		title = CASE WHEN ? <> '' THEN ? ELSE title END,
-		site_url = CASE WHEN ? <> '' THEN ? ELSE site_url END,
-		icon_url = CASE WHEN ? <> '' THEN ? ELSE icon_url END,
-		etag = ?, last_modified = ?, last_fetch = ?, last_success = ?, last_error = ?, error_count = ?,
-		next_due = ?, not_before = ?, wait_reason = ?, gone = ?, redirect_url = ?, redirect_count = ?,
-		identity = ?, claimed_until = 0
-		WHERE id = ?`,
+	upd, err := db.txStmt(ctx, tx, updateFeedSQL)
+	if err != nil {
+		return store.SaveResult{}, fmt.Errorf("save state of %s: %w", feedURL, err)
+	}
+	_, err = upd.ExecContext(ctx,
 		newURL, newFetchURL, r.Title, r.Title, r.SiteURL, r.SiteURL, r.IconURL, r.IconURL,
 		st.ETag, st.LastModified, toMillis(st.LastFetch), toMillis(st.LastSuccess), st.LastError, st.ErrorCount,
 		toMillis(st.NextDue), toMillis(st.NotBefore), st.WaitReason, st.Gone, st.RedirectURL, st.RedirectCount,
@@ -123,70 +123,158 @@ func saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResul
 	return res, nil
 }
 
-// saveStmts are the statements one SaveFetch runs per item, prepared once.
-type saveStmts struct {
-	find, tomb, insert, update, ftsDelete, ftsInsert *sql.Stmt
+// updateFeedSQL writes a fetch's state and metadata and ends the claim.
+const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?,
+		title = CASE WHEN ? <> '' THEN ? ELSE title END,
+		site_url = CASE WHEN ? <> '' THEN ? ELSE site_url END,
+		icon_url = CASE WHEN ? <> '' THEN ? ELSE icon_url END,
+		etag = ?, last_modified = ?, last_fetch = ?, last_success = ?, last_error = ?, error_count = ?,
+		next_due = ?, not_before = ?, wait_reason = ?, gone = ?, redirect_url = ?, redirect_count = ?,
+		identity = ?, claimed_until = 0
+		WHERE id = ?`
+
+// The statements SaveFetch runs per item.
+const (
+	insertItemSQL = `INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, author, content,
+		categories, enclosures, published, updated, first_seen)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	updateItemSQL = `UPDATE items SET guid = ?, url = ?, content_hash = ?, title = ?, author = ?, content = ?,
+		categories = ?, enclosures = ?, published = ?, updated = ? WHERE id = ?`
+	ftsDeleteSQL = `DELETE FROM items_fts WHERE rowid = ?`
+	ftsInsertSQL = `INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)`
+)
+
+func findItemsSQL(col string) string {
+	return `SELECT ` + col + `, id, guid, url, title, author, content, categories, enclosures, published, updated
+		FROM items WHERE feed_id = ? AND ` + col + ` IN (SELECT value FROM json_each(?)) ORDER BY id`
 }
 
-func prepareSave(ctx context.Context, tx *sql.Tx, col string) (*saveStmts, error) {
-	queries := []string{
-		`SELECT id, guid, url, title, author, content, categories, enclosures, published, updated
-			FROM items WHERE feed_id = ? AND ` + col + ` = ? ORDER BY id LIMIT 1`,
-		`SELECT count(*) FROM tombstones WHERE feed_id = ? AND ` + col + ` = ?`,
-		`INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, author, content,
-			categories, enclosures, published, updated, first_seen)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		`UPDATE items SET guid = ?, url = ?, content_hash = ?, title = ?, author = ?, content = ?,
-			categories = ?, enclosures = ?, published = ?, updated = ? WHERE id = ?`,
-		`DELETE FROM items_fts WHERE rowid = ?`,
-		`INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)`,
+func tombstonedSQL(col string) string {
+	return `SELECT ` + col + ` FROM tombstones WHERE feed_id = ? AND ` + col + ` IN (SELECT value FROM json_each(?))`
+}
+
+const selectFeedForSaveSQL = "SELECT url, fetch_url, origin, identity FROM feeds WHERE id = ?"
+
+// hotStatements are the statements Open prepares once: those SaveFetch
+// and ClaimFeeds run on every call.
+func hotStatements() []string {
+	q := []string{insertItemSQL, updateItemSQL, ftsDeleteSQL, ftsInsertSQL, selectFeedForSaveSQL, updateFeedSQL}
+	for _, id := range []store.Identity{store.IdentityGUID, store.IdentityLink, store.IdentityHash} {
+		q = append(q, findItemsSQL(keyColumn(id)), tombstonedSQL(keyColumn(id)))
 	}
-	stmts := make([]*sql.Stmt, len(queries))
-	for i, q := range queries {
-		s, err := tx.PrepareContext(ctx, q)
-		if err != nil {
-			for _, p := range stmts[:i] {
-				p.Close()
-			}
+	for _, mode := range []claimMode{claimDue, claimAll, claimURLs} {
+		q = append(q, claimSQL(mode))
+	}
+	return append(q, loadTagsSQL, releaseSQL)
+}
+
+// findItems returns the stored items of a feed whose key column holds one
+// of keys, in one query; of several rows with one key (possible after a
+// feed moved to a rule that merges keys) the oldest wins.
+func (db *DB) findItems(ctx context.Context, tx *sql.Tx, col string, feedID int64, keys []string) (map[string]savedItem, error) {
+	st, err := db.txStmt(ctx, tx, findItemsSQL(col))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, feedID, jsonList(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	found := make(map[string]savedItem)
+	for rows.Next() {
+		var key string
+		var old savedItem
+		if err := rows.Scan(&key, &old.id, &old.guid, &old.url, &old.title, &old.author, &old.content,
+			&old.cats, &old.enc, &old.published, &old.updated); err != nil {
 			return nil, err
 		}
-		stmts[i] = s
+		if _, dup := found[key]; !dup {
+			found[key] = old
+		}
 	}
-	return &saveStmts{stmts[0], stmts[1], stmts[2], stmts[3], stmts[4], stmts[5]}, nil
+	return found, rows.Err()
 }
 
-func (s *saveStmts) close() {
-	for _, st := range []*sql.Stmt{s.find, s.tomb, s.insert, s.update, s.ftsDelete, s.ftsInsert} {
-		st.Close()
+// tombstoned returns which of keys were pruned from the feed.
+func (db *DB) tombstoned(ctx context.Context, tx *sql.Tx, col string, feedID int64, keys []string) (map[string]bool, error) {
+	dead := make(map[string]bool)
+	if len(keys) == 0 {
+		return dead, nil
 	}
+	st, err := db.txStmt(ctx, tx, tombstonedSQL(col))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := st.QueryContext(ctx, feedID, jsonList(keys))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			return nil, err
+		}
+		dead[key] = true
+	}
+	return dead, rows.Err()
 }
 
-func saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL string, identity store.Identity,
+func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL string, identity store.Identity,
 	r store.FetchResult, res *store.SaveResult) error {
 	if len(r.Items) == 0 {
 		return nil
 	}
-	stmts, err := prepareSave(ctx, tx, keyColumn(identity))
-	if err != nil {
-		return err
-	}
-	defer stmts.close()
-
-	now := toMillis(r.Now)
+	col := keyColumn(identity)
 	// Under the hash rule equal keys are the same item (ChooseIdentity);
 	// only the first one of a fetch counts.
+	batch := make([]store.Item, 0, len(r.Items))
+	keys := make([]string, 0, len(r.Items))
 	seen := make(map[string]bool, len(r.Items))
 	for _, it := range r.Items {
-		// A long batch stops as soon as the caller gives up.
-		if err := ctx.Err(); err != nil {
-			return err
-		}
 		key := store.Key(identity, it)
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		hash := store.ContentHash(it)
+		batch = append(batch, it)
+		keys = append(keys, key)
+	}
+	found, err := db.findItems(ctx, tx, col, feedID, keys)
+	if err != nil {
+		return err
+	}
+	var missing []string
+	for _, k := range keys {
+		if _, ok := found[k]; !ok {
+			missing = append(missing, k)
+		}
+	}
+	dead, err := db.tombstoned(ctx, tx, col, feedID, missing)
+	if err != nil {
+		return err
+	}
+
+	var insert, update, ftsDelete, ftsInsert *sql.Stmt
+	for _, p := range []struct {
+		st  **sql.Stmt
+		sql string
+	}{{&insert, insertItemSQL}, {&update, updateItemSQL}, {&ftsDelete, ftsDeleteSQL}, {&ftsInsert, ftsInsertSQL}} {
+		if *p.st, err = db.txStmt(ctx, tx, p.sql); err != nil {
+			return err
+		}
+	}
+	now := toMillis(r.Now)
+	for i, it := range batch {
+		// A long batch stops as soon as the caller gives up.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key := keys[i]
+		if dead[key] {
+			continue // pruned before: never new again
+		}
 		cats, err := encodeList(it.Categories)
 		if err != nil {
 			return err
@@ -196,63 +284,54 @@ func saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL string, id
 			return err
 		}
 		published := toMillis(it.Published)
-
-		var old savedItem
-		err = stmts.find.QueryRowContext(ctx, feedID, key).Scan(&old.id, &old.guid, &old.url, &old.title,
-			&old.author, &old.content, &old.cats, &old.enc, &old.published, &old.updated)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			var tombs int
-			if err := stmts.tomb.QueryRowContext(ctx, feedID, key).Scan(&tombs); err != nil {
-				return err
-			}
-			if tombs > 0 {
-				continue // pruned before: never new again
-			}
+		old, ok := found[key]
+		if !ok {
 			if published == 0 {
 				published = now
 			}
-			var id int64
-			if err := stmts.insert.QueryRowContext(ctx, feedID, feedURL, it.GUID, it.URL, hash, it.Title,
-				it.Author, it.Content, cats, enc, published, toMillis(it.Updated), now).Scan(&id); err != nil {
+			r, err := insert.ExecContext(ctx, feedID, feedURL, it.GUID, it.URL, store.ContentHash(it), it.Title,
+				it.Author, it.Content, cats, enc, published, toMillis(it.Updated), now)
+			if err != nil {
 				return err
 			}
-			if _, err := stmts.ftsInsert.ExecContext(ctx, id, it.Title, htmlText(it.Content)); err != nil {
+			id, err := r.LastInsertId()
+			if err != nil {
+				return err
+			}
+			if _, err := ftsInsert.ExecContext(ctx, id, it.Title, htmlText(it.Content)); err != nil {
 				return err
 			}
 			res.New++
-		case err != nil:
+			continue
+		}
+		if published == 0 {
+			published = old.published // keep the first-seen fallback
+		}
+		updated := toMillis(it.Updated)
+		// The GUID is not compared: under the guid rule it is the key,
+		// under the others a feed's unstable GUIDs are not news.
+		if old.url == it.URL && old.title == it.Title && old.author == it.Author &&
+			old.content == it.Content && old.cats == cats && old.enc == enc &&
+			old.published == published && (updated == 0 || old.updated == updated) {
+			continue
+		}
+		if updated == 0 {
+			// The feed gives no updated time: the change is news now.
+			updated = now
+		}
+		if _, err := update.ExecContext(ctx, it.GUID, it.URL, store.ContentHash(it), it.Title, it.Author, it.Content,
+			cats, enc, published, updated, old.id); err != nil {
 			return err
-		default:
-			if published == 0 {
-				published = old.published // keep the first-seen fallback
-			}
-			updated := toMillis(it.Updated)
-			// The GUID is not compared: under the guid rule it is the key,
-			// under the others a feed's unstable GUIDs are not news.
-			if old.url == it.URL && old.title == it.Title && old.author == it.Author &&
-				old.content == it.Content && old.cats == cats && old.enc == enc &&
-				old.published == published && (updated == 0 || old.updated == updated) {
-				continue
-			}
-			if updated == 0 {
-				// The feed gives no updated time: the change is news now.
-				updated = now
-			}
-			if _, err := stmts.update.ExecContext(ctx, it.GUID, it.URL, hash, it.Title, it.Author, it.Content,
-				cats, enc, published, updated, old.id); err != nil {
+		}
+		if old.title != it.Title || old.content != it.Content {
+			if _, err := ftsDelete.ExecContext(ctx, old.id); err != nil {
 				return err
 			}
-			if old.title != it.Title || old.content != it.Content {
-				if _, err := stmts.ftsDelete.ExecContext(ctx, old.id); err != nil {
-					return err
-				}
-				if _, err := stmts.ftsInsert.ExecContext(ctx, old.id, it.Title, htmlText(it.Content)); err != nil {
-					return err
-				}
+			if _, err := ftsInsert.ExecContext(ctx, old.id, it.Title, htmlText(it.Content)); err != nil {
+				return err
 			}
-			res.Updated++
 		}
+		res.Updated++
 	}
 	return nil
 }

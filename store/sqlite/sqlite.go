@@ -51,6 +51,9 @@ type DB struct {
 	path  string
 	write *sql.DB // one connection: every write transaction queues here
 	read  *sql.DB // a pool for queries
+	// stmts caches prepared statements of the write connection: parsing
+	// SQL costs more than running most of these statements.
+	stmts stmtCache
 }
 
 var _ store.Store = (*DB)(nil)
@@ -106,6 +109,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		return nil, err
 	}
 
+	if err := db.stmts.prepare(ctx, w, hotStatements()); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open database %s: %w", abs, err)
+	}
+
 	rq := cloneValues(common)
 	rq.Add("_pragma", "query_only(1)")
 	r, err := sql.Open("sqlite", dsn(abs, rq))
@@ -125,6 +133,7 @@ func (db *DB) Path() string { return db.path }
 // Close closes both connection pools.
 func (db *DB) Close() error {
 	var errs []error
+	db.stmts.close()
 	if db.read != nil {
 		errs = append(errs, db.read.Close())
 	}
@@ -344,6 +353,43 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return err
 	}
 	return tx.Commit()
+}
+
+// stmtCache holds statements prepared on the write connection, by SQL
+// text. It is filled once by Open (a statement cannot be prepared on the
+// single write connection while a transaction holds it) and read-only
+// after.
+type stmtCache struct {
+	m map[string]*sql.Stmt
+}
+
+func (c *stmtCache) prepare(ctx context.Context, w *sql.DB, queries []string) error {
+	c.m = make(map[string]*sql.Stmt, len(queries))
+	for _, q := range queries {
+		st, err := w.PrepareContext(ctx, q)
+		if err != nil {
+			c.close()
+			return fmt.Errorf("prepare statements: %w", err)
+		}
+		c.m[q] = st
+	}
+	return nil
+}
+
+func (c *stmtCache) close() {
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = nil
+}
+
+// txStmt returns query as a statement of tx: the one prepared by Open if
+// there is one, else prepared now for this transaction only.
+func (db *DB) txStmt(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if st, ok := db.stmts.m[query]; ok {
+		return tx.StmtContext(ctx, st), nil
+	}
+	return tx.PrepareContext(ctx, query)
 }
 
 // readTx runs fn in a read transaction on the read pool, so that what fn

@@ -31,7 +31,7 @@ CREATE TABLE feeds (
 );
 CREATE INDEX feeds_fetch_url ON feeds (fetch_url) WHERE fetch_url <> '';
 -- Due feeds are found by range on next_due among the feeds not gone.
-CREATE INDEX feeds_due ON feeds (next_due) WHERE gone = 0;
+CREATE INDEX feeds_due ON feeds (next_due, created_at) WHERE gone = 0;
 
 CREATE TABLE feed_tags (
 	feed_id INTEGER NOT NULL REFERENCES feeds (id) ON DELETE CASCADE,
