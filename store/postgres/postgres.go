@@ -1,0 +1,327 @@
+// Package postgres is tidings' multi-node storage backend: one PostgreSQL
+// database (github.com/jackc/pgx/v5) shared by any number of `tidings run`
+// processes, with full-text search by tsvector.
+//
+// Several processes share the work safely: ClaimFeeds leases due feeds with
+// FOR UPDATE SKIP LOCKED, so two claimants never get the same feed, and a
+// claimant that dies only holds its feeds until the lease ends. SaveFetch
+// locks the feed's row first, so two saves of one feed run one after the
+// other, and writes the state and items in one transaction.
+//
+// Open applies the embedded, numbered migrations (migrations/NNNN_name.sql)
+// one transaction per file, under an advisory lock, so processes starting at
+// once migrate a new database exactly once. It refuses a database whose
+// tables belong to another program, and one migrated by a newer tidings,
+// without writing to it.
+package postgres
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"tidings/store"
+)
+
+//go:embed migrations/*.sql
+var migrationFS embed.FS
+
+// versionTable records the applied migrations; its presence is what marks a
+// schema as tidings'.
+const versionTable = "tidings_migrations"
+
+// ourTables are the tables the migrations create. A schema that has one of
+// them but no version table belongs to another program.
+var ourTables = []string{"feeds", "items", "tombstones"}
+
+// First keys of tidings' advisory locks ("tdn" and what the lock guards);
+// the second key is the hash of the schema's name, so that tidings stores in
+// several schemas of one database do not wait for each other.
+const (
+	lockMigrate int32 = 0x74646e01 // migrations of the schema
+	lockSync    int32 = 0x74646e02 // SyncDeclared: one config sync at a time
+)
+
+// DB is a tidings store in a PostgreSQL database. It implements store.Store
+// and is safe for concurrent use by goroutines and by processes.
+type DB struct {
+	pool *pgxpool.Pool
+	// name describes the database in errors: no password.
+	name string
+}
+
+var _ store.Store = (*DB)(nil)
+
+// Open connects to the PostgreSQL database at dsn (a postgres:// URL or a
+// "key=value" string as libpq takes them) and migrates the schema named
+// first in its search_path (normally "public") to this binary's version.
+//
+// A schema with a feeds, items or tombstones table but no tidings version
+// table is refused with an error wrapping store.ErrNotTidings; one migrated
+// by a newer tidings with one wrapping store.ErrSchemaTooNew. Tables of
+// other programs are left alone and do not stop tidings from adding its own.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w; give a URL like postgres://user@host:5432/tidings", err)
+	}
+	// Every time goes in and out as UTC; text output (psql, logs) too.
+	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	name := describe(cfg.ConnConfig)
+	migs, err := loadMigrations()
+	if err != nil {
+		return nil, err
+	}
+	if err := migrate(ctx, cfg.ConnConfig, name, migs); err != nil {
+		return nil, err
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", name, err)
+	}
+	return &DB{pool: pool, name: name}, nil
+}
+
+// Close closes every connection of the pool.
+func (db *DB) Close() error {
+	db.pool.Close()
+	return nil
+}
+
+// describe names a database for messages, without its password.
+func describe(c *pgx.ConnConfig) string {
+	host := c.Host
+	if !strings.HasPrefix(host, "/") {
+		host = net.JoinHostPort(host, strconv.Itoa(int(c.Port)))
+	}
+	user := ""
+	if c.User != "" {
+		user = c.User + "@"
+	}
+	return "postgres://" + user + host + "/" + c.Database
+}
+
+// migration is one numbered schema file.
+type migration struct {
+	version int
+	name    string
+	sql     string
+}
+
+// loadMigrations reads migrations/NNNN_name.sql in order and checks that the
+// numbers run 1, 2, 3... without gaps.
+func loadMigrations() ([]migration, error) {
+	entries, err := fs.ReadDir(migrationFS, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("read embedded migrations: %w", err)
+	}
+	var migs []migration
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, fmt.Errorf("embedded migration %s: name must start with a number and '_'", e.Name())
+		}
+		b, err := migrationFS.ReadFile("migrations/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
+		}
+		migs = append(migs, migration{version: v, name: e.Name(), sql: string(b)})
+	}
+	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
+	for i, m := range migs {
+		if m.version != i+1 {
+			return nil, fmt.Errorf("embedded migrations: expected version %d, found %s", i+1, m.name)
+		}
+	}
+	return migs, nil
+}
+
+// migrate checks the schema and applies the migrations it lacks, each in
+// its own transaction, on a connection of its own that holds an advisory
+// lock throughout: a second process opening the same database waits, then
+// finds the work done. Closing the connection releases the lock whatever
+// happens.
+func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []migration) error {
+	conn, err := pgx.ConnectConfig(ctx, cc)
+	if err != nil {
+		return fmt.Errorf("open database %s: %w; check that PostgreSQL runs there and that the user, "+
+			"password and database name are right", name, err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+
+	var schema pgtype.Text
+	if err := conn.QueryRow(ctx, "SELECT current_schema()").Scan(&schema); err != nil {
+		return fmt.Errorf("open database %s: %w", name, err)
+	}
+	if !schema.Valid {
+		return fmt.Errorf("open database %s: no schema of the search_path exists; "+
+			"create it (CREATE SCHEMA) or fix search_path", name)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1, hashtext(current_schema()))", lockMigrate); err != nil {
+		return fmt.Errorf("open database %s: wait for another tidings migrating it: %w", name, err)
+	}
+	version, err := schemaVersion(ctx, conn, name, schema.String)
+	if err != nil {
+		return err
+	}
+	if version > len(migs) {
+		return tooNew(name, version, len(migs))
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
+		" (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"); err != nil {
+		return fmt.Errorf("open database %s: create version table: %w", name, err)
+	}
+	for _, m := range migs[version:] {
+		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+			// No arguments: the simple protocol runs every statement of
+			// the file.
+			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+				return err
+			}
+			_, err := tx.Exec(ctx, "INSERT INTO "+versionTable+" (version, name) VALUES ($1, $2)", m.version, m.name)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("open database %s: apply migration %s: %w", name, m.name, err)
+		}
+	}
+	return nil
+}
+
+// schemaVersion returns the schema's tidings version: 0 for a schema
+// without tidings tables, or an error wrapping store.ErrNotTidings for one
+// with tables of another program by our names.
+func schemaVersion(ctx context.Context, conn *pgx.Conn, name, schema string) (int, error) {
+	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() ORDER BY table_name`)
+	if err != nil {
+		return 0, fmt.Errorf("open database %s: list tables: %w", name, err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return 0, fmt.Errorf("open database %s: list tables: %w", name, err)
+	}
+	if !slices.Contains(tables, versionTable) {
+		var clash []string
+		for _, t := range ourTables {
+			if slices.Contains(tables, t) {
+				clash = append(clash, t)
+			}
+		}
+		if len(clash) > 0 {
+			return 0, fmt.Errorf("open database %s: schema %s has tables of another program (%s); "+
+				"give tidings a database or schema of its own (tidings leaves these alone): %w",
+				name, schema, strings.Join(clash, ", "), store.ErrNotTidings)
+		}
+		return 0, nil
+	}
+	var version int
+	if err := conn.QueryRow(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); err != nil {
+		return 0, fmt.Errorf("open database %s: read schema version: %w", name, err)
+	}
+	return version, nil
+}
+
+func tooNew(name string, version, known int) error {
+	return fmt.Errorf("open database %s: schema version %d, this tidings knows up to %d; upgrade tidings: %w",
+		name, version, known, store.ErrSchemaTooNew)
+}
+
+// maxTries bounds how often tx runs a transaction that PostgreSQL aborted
+// for a deadlock or a serialization failure, which a retry resolves.
+const maxTries = 3
+
+// tx runs fn in a read-write transaction and commits if fn returns nil. fn
+// may run more than once, so it must set its results afresh each time.
+func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	var err error
+	for range maxTries {
+		err = pgx.BeginFunc(ctx, db.pool, fn)
+		if !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// readTx runs fn in a read-only REPEATABLE READ transaction, so that what
+// fn reads in several queries is one snapshot.
+func (db *DB) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+}
+
+// retryable reports a deadlock or serialization failure.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40P01" || pe.Code == "40001")
+}
+
+// uniqueViolation reports an error from a UNIQUE constraint.
+func uniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// ts is the one conversion of times into the database: UTC, truncated to
+// the microsecond timestamptz keeps, and NULL for the zero time.
+func ts(t time.Time) pgtype.Timestamptz {
+	if t.IsZero() {
+		return pgtype.Timestamptz{}
+	}
+	return pgtype.Timestamptz{Time: t.UTC().Truncate(time.Microsecond), Valid: true}
+}
+
+// fromTS is the inverse of ts: NULL (and infinity) is the zero time,
+// anything else comes back in UTC.
+func fromTS(v pgtype.Timestamptz) time.Time {
+	if !v.Valid || v.InfinityModifier != pgtype.Finite {
+		return time.Time{}
+	}
+	return v.Time.UTC()
+}
+
+// stored is t as it reads back from the database, for comparing a new
+// value with a stored one.
+func stored(t time.Time) time.Time { return fromTS(ts(t)) }
+
+// text makes s storable as PostgreSQL text, which refuses NUL and invalid
+// UTF-8 (the fetcher should never hand over either): NULs are dropped and
+// invalid bytes become U+FFFD.
+func text(s string) string {
+	if utf8.ValidString(s) && !strings.ContainsRune(s, 0) {
+		return s
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+}
+
+// querier is what pgx.Tx, *pgx.Conn and *pgxpool.Pool have in common.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// params collects the arguments of a query built from parts and names
+// each by its position.
+type params []any
+
+// add appends v and returns its placeholder.
+func (p *params) add(v any) string {
+	*p = append(*p, v)
+	return "$" + strconv.Itoa(len(*p))
+}
