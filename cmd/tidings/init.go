@@ -55,9 +55,11 @@ func runInit(ctx context.Context, c *cli, args []string) error {
 		fmt.Fprintf(c.stdout, "It is not in the default place: pass --config %s to every command, or set TIDINGS_CONFIG.\n", path)
 	}
 	fmt.Fprint(c.stdout, `Next:
-  edit it to choose the database, schedule and feeds,
-  tidings add URL      to subscribe to a feed,
-  tidings items        to read.
+  edit it to choose the database, the default schedule and [[feed]] blocks;
+  tidings add URL      subscribes to a feed (tidings import FILE.opml to many);
+  tidings fetch        fetches what is due now;
+  tidings run          keeps every feed fresh on its schedule;
+  tidings items        lists what arrived.
 `)
 	return nil
 }
