@@ -218,7 +218,13 @@ func contentEncodings(h http.Header) []string {
 func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {
 	switch encoding {
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(r)
+		// Some servers label a plain body gzip: without gzip's magic
+		// number, take the body as it is.
+		br := bufio.NewReader(r)
+		if h, err := br.Peek(2); err != nil || h[0] != 0x1f || h[1] != 0x8b {
+			return io.NopCloser(br), nil
+		}
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			return nil, fmt.Errorf("server sent a broken gzip body: %w", err)
 		}

@@ -48,7 +48,19 @@ type Error struct {
 	Err     error
 }
 
-func (e *Error) Error() string { return "feed " + e.URL + ": " + e.Message }
+func (e *Error) Error() string { return "feed " + redact(e.URL) + ": " + e.Message }
+
+// redact hides the password of a URL with credentials.
+func redact(raw string) string {
+	if !strings.Contains(raw, "@") {
+		return raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	return u.Redacted()
+}
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }

@@ -49,3 +49,10 @@ func TestFormatSize(t *testing.T) {
 		}
 	}
 }
+
+func TestErrorHidesPassword(t *testing.T) {
+	e := &Error{URL: "https://reader:s3cret@example.org/feed", Message: "server answered 404 Not Found; check the URL"}
+	if got, want := e.Error(), "feed https://reader:xxxxx@example.org/feed: server answered 404 Not Found; check the URL"; got != want {
+		t.Errorf("Error() = %q, want %q", got, want)
+	}
+}

@@ -187,6 +187,8 @@ func TestFetchDecodesBodies(t *testing.T) {
 		{"deflate as zlib", "zlib", "deflate"},
 		{"deflate raw", "raw-deflate", "deflate"},
 		{"gzip then brotli", "gzip+br", "gzip, br"},
+		{"labelled gzip but plain", "", "gzip"},
+		{"identity named", "", "identity"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,7 +36,12 @@ func (f *Fetcher) Probe(ctx context.Context, rawURL string) ([]Candidate, error)
 	}
 	page, err := f.probeGet(ctx, u)
 	if err != nil {
-		return nil, newError(u, err, f.opt.Timeout)
+		e := newError(u, err, f.opt.Timeout)
+		if errors.Is(err, ErrGone) {
+			// The fetch message speaks of a subscription; there is none yet.
+			e.Message = "server answered 410 Gone: nothing is there any more"
+		}
+		return nil, e
 	}
 	p, perr := parseSafely(page.Body, page.Header.Get("Content-Type"), page.URL, f.opt.Now())
 	if perr == nil {

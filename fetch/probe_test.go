@@ -36,6 +36,8 @@ func htProbeServer(t *testing.T, paths map[string]string) string {
 		switch {
 		case !ok || v == "404":
 			http.NotFound(w, r)
+		case v == "410":
+			w.WriteHeader(http.StatusGone)
 		case strings.HasPrefix(v, "301 "), strings.HasPrefix(v, "302 "):
 			code := 301
 			if v[:3] == "302" {
@@ -165,6 +167,12 @@ func TestProbeFindsNothing(t *testing.T) {
 			paths: map[string]string{},
 			start: "/nothing",
 			want:  "server answered 404 Not Found; check the URL",
+		},
+		{
+			name:  "gone",
+			paths: map[string]string{"/old.xml": "410"},
+			start: "/old.xml",
+			want:  "server answered 410 Gone: nothing is there any more",
 		},
 		{
 			name:   "neither a feed nor a page",
