@@ -14,6 +14,7 @@ import (
 // is left.
 func ftsQuery(input string) string {
 	var terms []string
+	input = strings.ToValidUTF8(input, " ")
 	for _, word := range strings.FieldsFunc(input, unicode.IsSpace) {
 		prefix := strings.HasSuffix(word, "*")
 		word = strings.TrimRight(word, "*")
@@ -25,7 +26,7 @@ func ftsQuery(input string) string {
 		// Control characters and NUL have no place in a query; the
 		// tokenizer would drop them anyway.
 		word = strings.Map(func(r rune) rune {
-			if r == 0 || unicode.IsControl(r) || r == unicode.ReplacementChar {
+			if unicode.IsControl(r) || r == unicode.ReplacementChar {
 				return ' '
 			}
 			return r
