@@ -12,6 +12,7 @@ import (
 
 	"tidings/config"
 	"tidings/store"
+	"tidings/store/postgres"
 	"tidings/store/sqlite"
 )
 
@@ -65,11 +66,16 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: lvl}))
 }
 
-// openStore opens the backend that database names: a PostgreSQL URL or a
-// SQLite file path (its directory is created if missing).
+// openStore opens the backend that database names: a PostgreSQL URL
+// (postgres:// or postgresql://) or a SQLite file path (its directory is
+// created if missing).
 func openStore(ctx context.Context, database string) (store.Store, error) {
 	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
-		return nil, errors.New("the PostgreSQL backend is not available in this build; set database to a file path to use SQLite")
+		db, err := postgres.Open(ctx, database)
+		if err != nil {
+			return nil, fmt.Errorf("open the PostgreSQL database: %w", err)
+		}
+		return db, nil
 	}
 	if dir := filepath.Dir(database); dir != "" {
 		if err := os.MkdirAll(dir, 0o755); err != nil {

@@ -303,12 +303,15 @@ func TestNoConfigAtAll(t *testing.T) {
 	}
 }
 
-func TestPostgresNotAvailable(t *testing.T) {
+// TestPostgresUnreachable checks that a postgres:// database is opened with
+// the PostgreSQL backend, and that one that does not answer is a failure
+// that names it.
+func TestPostgresUnreachable(t *testing.T) {
 	h := newBareHarness(t)
 	path := filepath.Join(h.dir, "pg.toml")
-	os.WriteFile(path, []byte(`database = "postgres://tidings@127.0.0.1/tidings"`+"\n"), 0o644)
+	os.WriteFile(path, []byte(`database = "postgres://tidings@127.0.0.1:1/tidings?connect_timeout=2"`+"\n"), 0o644)
 	r := h.run("--config", path, "feeds")
-	if r.code != exitFailure || !strings.Contains(r.stderr, "PostgreSQL backend is not available") {
+	if r.code != exitFailure || !strings.Contains(r.stderr, "PostgreSQL") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
 	}
 }
