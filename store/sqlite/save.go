@@ -39,7 +39,9 @@ type savedItem struct {
 // rule's column, so a feed moving down the rules does not duplicate what
 // it already has. A known item whose content changed is updated (read and
 // starred kept); an unchanged one is left alone; an item matching a
-// tombstone is skipped. New items without Published get r.Now.
+// tombstone is skipped. New items without Published, or with one after
+// r.Now, get r.Now; a known item keeps its stored Published unless the
+// fetch gives one before r.Now.
 //
 // With MoveTo a user feed takes it as its URL, unless another feed has it
 // already (then the URL stays and the state's LastError says why); a config
@@ -286,7 +288,9 @@ func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL s
 		published := toMillis(it.Published)
 		old, ok := found[key]
 		if !ok {
-			if published == 0 {
+			// No date: first seen. A date in the future: clamped to now
+			// (DESIGN.md), so it cannot pin the item to the top.
+			if published == 0 || published > now {
 				published = now
 			}
 			r, err := insert.ExecContext(ctx, feedID, feedURL, it.GUID, it.URL, store.ContentHash(it), it.Title,
@@ -304,8 +308,11 @@ func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL s
 			res.New++
 			continue
 		}
-		if published == 0 {
-			published = old.published // keep the first-seen fallback
+		if published == 0 || published >= now {
+			// Missing, or at or after the fetch (a future date, or one a
+			// normaliser clamped to the fetch time): keep the stored
+			// date, so a refetch is not an update.
+			published = old.published
 		}
 		updated := toMillis(it.Updated)
 		// The GUID is not compared: under the guid rule it is the key,
