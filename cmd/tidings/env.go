@@ -73,7 +73,7 @@ func openStore(ctx context.Context, database string) (store.Store, error) {
 	if strings.HasPrefix(database, "postgres://") || strings.HasPrefix(database, "postgresql://") {
 		db, err := postgres.Open(ctx, database)
 		if err != nil {
-			return nil, fmt.Errorf("open the PostgreSQL database: %w", err)
+			return nil, fmt.Errorf("PostgreSQL: %w", err)
 		}
 		return db, nil
 	}
