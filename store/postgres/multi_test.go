@@ -1,0 +1,157 @@
+package postgres
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"tidings/store"
+)
+
+// The tests here use two *DB on one schema: two pools of connections, as
+// two `tidings run` processes sharing a database have.
+
+func TestTwoStoresClaimDisjoint(t *testing.T) {
+	dsn := freshSchema(t)
+	a, b := open(t, dsn), open(t, dsn)
+	const n = 300
+	list := make([]store.Feed, n)
+	for i := range list {
+		list[i] = store.Feed{URL: fmt.Sprintf("https://multi%03d.test/feed", i)}
+	}
+	if _, err := a.ImportFeeds(t.Context(), list); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	var (
+		mu  sync.Mutex
+		got = make(map[int64][]string)
+		wg  sync.WaitGroup
+	)
+	for _, s := range []struct {
+		name string
+		db   *DB
+	}{{"a", a}, {"b", b}} {
+		for w := range 6 {
+			wg.Go(func() {
+				for {
+					feeds, err := s.db.ClaimFeeds(t.Context(), store.ClaimRequest{Now: now, Lease: time.Hour, Limit: 4})
+					if err != nil {
+						t.Errorf("ClaimFeeds through %s: %v", s.name, err)
+						return
+					}
+					if len(feeds) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, f := range feeds {
+						got[f.ID] = append(got[f.ID], fmt.Sprintf("%s%d", s.name, w))
+					}
+					mu.Unlock()
+				}
+			})
+		}
+	}
+	wg.Wait()
+	if len(got) != n {
+		t.Errorf("%d feeds claimed; want all %d", len(got), n)
+	}
+	byStore := make(map[byte]int)
+	for id, who := range got {
+		if len(who) != 1 {
+			t.Errorf("feed %d claimed %d times, by %q", id, len(who), who)
+		}
+		byStore[who[0][0]]++
+	}
+	t.Logf("claims by store: a %d, b %d", byStore['a'], byStore['b'])
+
+	// A claimant that died holds its feeds until the lease ends; then the
+	// other store takes them.
+	if feeds, err := b.ClaimFeeds(t.Context(), store.ClaimRequest{Now: now.Add(30 * time.Minute)}); err != nil || len(feeds) != 0 {
+		t.Errorf("claim during the leases = %d feeds, %v; want none", len(feeds), err)
+	}
+	feeds, err := b.ClaimFeeds(t.Context(), store.ClaimRequest{Now: now.Add(time.Hour + time.Second), Lease: time.Minute})
+	if err != nil || len(feeds) != n {
+		t.Errorf("claim after the leases ran out = %d feeds, %v; want all %d", len(feeds), err, n)
+	}
+}
+
+// TestTwoStoresSaveOneFeed saves the same new items of one feed from both
+// stores at once: the feed's row lock makes the saves run one after the
+// other, so the items are stored once and counted new once.
+func TestTwoStoresSaveOneFeed(t *testing.T) {
+	dsn := freshSchema(t)
+	a, b := open(t, dsn), open(t, dsn)
+	base := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
+	for round := range 10 {
+		f, err := a.AddFeed(t.Context(), store.Feed{URL: fmt.Sprintf("https://same%d.test/feed", round)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		its := make([]store.Item, 50)
+		for i := range its {
+			its[i] = store.Item{GUID: fmt.Sprintf("g%d", i), Title: fmt.Sprintf("item %d", i),
+				Content: "<p>same</p>", Published: base.Add(time.Duration(i) * time.Minute)}
+		}
+		r := store.FetchResult{Now: base, State: store.FeedState{LastFetch: base}, Items: its}
+		var (
+			wg       sync.WaitGroup
+			resA     store.SaveResult
+			resB     store.SaveResult
+			errA     error
+			errB     error
+			start    = make(chan struct{})
+			saveFrom = func(db *DB, res *store.SaveResult, err *error) {
+				<-start
+				*res, *err = db.SaveFetch(t.Context(), f.ID, r)
+			}
+		)
+		wg.Go(func() { saveFrom(a, &resA, &errA) })
+		wg.Go(func() { saveFrom(b, &resB, &errB) })
+		close(start)
+		wg.Wait()
+		if errA != nil || errB != nil {
+			t.Fatalf("round %d: SaveFetch errors %v, %v", round, errA, errB)
+		}
+		if resA.New+resB.New != len(its) || resA.Updated+resB.Updated != 0 {
+			t.Errorf("round %d: saves counted %+v and %+v; want %d new in all", round, resA, resB, len(its))
+		}
+		got, err := b.Feed(t.Context(), f.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Items != len(its) {
+			t.Errorf("round %d: %d items stored; want %d, each once", round, got.Items, len(its))
+		}
+	}
+}
+
+// TestTwoStoresSync runs SyncDeclared from both stores at once, as two
+// processes reloading one config: neither fails, and the feeds are added once.
+func TestTwoStoresSync(t *testing.T) {
+	dsn := freshSchema(t)
+	a, b := open(t, dsn), open(t, dsn)
+	var decl []store.Feed
+	for i := range 40 {
+		decl = append(decl, store.Feed{URL: fmt.Sprintf("https://decl%02d.test/feed", i), ConfigFile: "c.toml", ConfigLine: i + 1})
+	}
+	var (
+		wg         sync.WaitGroup
+		resA, resB store.SyncResult
+		errA, errB error
+	)
+	wg.Go(func() { resA, errA = a.SyncDeclared(t.Context(), decl) })
+	wg.Go(func() { resB, errB = b.SyncDeclared(t.Context(), decl) })
+	wg.Wait()
+	if errA != nil || errB != nil {
+		t.Fatalf("SyncDeclared: %v, %v", errA, errB)
+	}
+	if len(resA.Added)+len(resB.Added) != len(decl) {
+		t.Errorf("added %d and %d; want %d in all", len(resA.Added), len(resB.Added), len(decl))
+	}
+	feeds, err := a.Feeds(t.Context())
+	if err != nil || len(feeds) != len(decl) {
+		t.Errorf("Feeds = %d, %v; want %d", len(feeds), err, len(decl))
+	}
+}

@@ -1,0 +1,196 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"tidings/store"
+)
+
+// connect opens a plain connection to dsn, as another program would,
+// closed when the test ends.
+func connect(t *testing.T, dsn string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// tables lists the tables of the connection's current schema.
+func tables(t *testing.T, conn *pgx.Conn) []string {
+	t.Helper()
+	rows, err := conn.Query(t.Context(), `SELECT table_name FROM information_schema.tables
+		WHERE table_schema = current_schema() ORDER BY table_name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+func TestOpenMigrates(t *testing.T) {
+	dsn := freshSchema(t)
+	db := open(t, dsn)
+	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://kept.test/feed"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	conn := connect(t, dsn)
+	migs, err := loadMigrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n, max int
+	if err := conn.QueryRow(t.Context(), "SELECT count(*), max(version) FROM "+versionTable).Scan(&n, &max); err != nil {
+		t.Fatal(err)
+	}
+	if n != len(migs) || max != len(migs) {
+		t.Errorf("version table has %d rows up to %d; want %d", n, max, len(migs))
+	}
+
+	// Opening again applies nothing and keeps the data.
+	db = open(t, dsn)
+	if _, err := db.Feed(t.Context(), "https://kept.test/feed"); err != nil {
+		t.Errorf("feed lost on reopen: %v", err)
+	}
+	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM "+versionTable).Scan(&n); err != nil || n != len(migs) {
+		t.Errorf("reopen: %d version rows, %v; want %d", n, err, len(migs))
+	}
+}
+
+func TestOpenRefusesForeignTables(t *testing.T) {
+	for _, table := range ourTables {
+		t.Run(table, func(t *testing.T) {
+			dsn := freshSchema(t)
+			conn := connect(t, dsn)
+			if _, err := conn.Exec(t.Context(), "CREATE TABLE "+table+" (id serial PRIMARY KEY, name text)"); err != nil {
+				t.Fatal(err)
+			}
+			before := tables(t, conn)
+			_, err := Open(t.Context(), dsn)
+			if !errors.Is(err, store.ErrNotTidings) {
+				t.Fatalf("Open of a schema with another program's %s table: %v; want ErrNotTidings", table, err)
+			}
+			if !strings.Contains(err.Error(), table) {
+				t.Errorf("error %q does not name the table", err)
+			}
+			if after := tables(t, conn); strings.Join(after, ",") != strings.Join(before, ",") {
+				t.Errorf("refused Open changed the tables: %q, then %q", before, after)
+			}
+		})
+	}
+}
+
+func TestOpenSharesSchemaWithOtherTables(t *testing.T) {
+	dsn := freshSchema(t)
+	conn := connect(t, dsn)
+	if _, err := conn.Exec(t.Context(), "CREATE TABLE accounts (id int); INSERT INTO accounts VALUES (7)"); err != nil {
+		t.Fatal(err)
+	}
+	db := open(t, dsn)
+	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://x.test/feed"}); err != nil {
+		t.Fatal(err)
+	}
+	var id int
+	if err := conn.QueryRow(t.Context(), "SELECT id FROM accounts").Scan(&id); err != nil || id != 7 {
+		t.Errorf("the other program's table: %d, %v; want its row kept", id, err)
+	}
+}
+
+func TestOpenRefusesNewerSchema(t *testing.T) {
+	dsn := freshSchema(t)
+	open(t, dsn).Close()
+	conn := connect(t, dsn)
+	if _, err := conn.Exec(t.Context(), "INSERT INTO "+versionTable+" (version, name) VALUES (999, '0999_future.sql')"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Open(t.Context(), dsn)
+	if !errors.Is(err, store.ErrSchemaTooNew) {
+		t.Fatalf("Open of a newer schema: %v; want ErrSchemaTooNew", err)
+	}
+	if !strings.Contains(err.Error(), "999") || !strings.Contains(err.Error(), "upgrade") {
+		t.Errorf("error %q should give the version and say to upgrade", err)
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dsn, _ := server(t)
+	tests := []struct {
+		name, dsn string
+		want      []string // in the message
+		not       string   // never in the message
+	}{
+		{"bad URL", "postgres://[::1", []string{"postgres://"}, ""},
+		{"nobody listening", "postgres://me:hunter2@127.0.0.1:1/tidings?connect_timeout=5",
+			[]string{"127.0.0.1:1", "check that PostgreSQL runs"}, "hunter2"},
+		{"no such database", withParam(dsn, "dbname", "tidings_test_missing_db"), []string{"tidings_test_missing_db"}, ""},
+		{"no such schema", withParam(dsn, "search_path", "tidings_test_missing_schema"), []string{"CREATE SCHEMA"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := Open(t.Context(), tt.dsn)
+			if err == nil {
+				db.Close()
+				t.Fatal("Open succeeded")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if tt.not != "" && strings.Contains(err.Error(), tt.not) {
+				t.Errorf("error %q shows the password", err)
+			}
+		})
+	}
+}
+
+// TestOpenRace opens one new, empty database from several goroutines at
+// once, each with its own pool, as processes starting together would: the
+// advisory lock lets one migrate and the others find it done.
+func TestOpenRace(t *testing.T) {
+	dsn := freshDatabase(t)
+	const n = 6
+	var (
+		wg   sync.WaitGroup
+		dbs  [n]*DB
+		errs [n]error
+	)
+	for i := range n {
+		wg.Go(func() { dbs[i], errs[i] = Open(t.Context(), dsn) })
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil {
+			t.Errorf("Open %d: %v", i, errs[i])
+			continue
+		}
+		t.Cleanup(func() { dbs[i].Close() })
+	}
+	if t.Failed() {
+		return
+	}
+	migs, _ := loadMigrations()
+	var rows int
+	if err := connect(t, dsn).QueryRow(t.Context(), "SELECT count(*) FROM "+versionTable).Scan(&rows); err != nil || rows != len(migs) {
+		t.Errorf("version table: %d rows, %v; want each of the %d migrations once", rows, err, len(migs))
+	}
+	// Every store works on the result.
+	for i, db := range dbs {
+		if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://race.test/" + string(rune('a'+i))}); err != nil {
+			t.Errorf("AddFeed through store %d: %v", i, err)
+		}
+	}
+}
