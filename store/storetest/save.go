@@ -184,17 +184,18 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		s := open(t)
 		f := addFeed(t, s, "https://future.test/feed")
 		it := item("fu", 1)
-		it.Published = base.Add(48 * time.Hour)
+		it.Published = fetchTime.Add(48 * time.Hour)
 		save(t, s, f.ID, fetch(it))
 		got := all(t, s, store.Query{FeedID: f.ID})
-		if len(got) != 1 || !got[0].Published.Equal(base) {
-			t.Fatalf("item dated in the future = %v; want published clamped to the fetch time %v", got[0].Published, base)
+		if len(got) != 1 || !got[0].Published.Equal(fetchTime) {
+			t.Fatalf("item dated in the future = %v; want published clamped to the fetch time %v", got[0].Published, fetchTime)
 		}
 		// Fetched again later, with the same future date or with the
 		// date clamped to that fetch's time: not an update.
-		for _, p := range []time.Time{it.Published, base.Add(time.Hour)} {
+		later := fetchTime.Add(time.Hour)
+		for _, p := range []time.Time{it.Published, later} {
 			r := fetch(it)
-			r.Now = base.Add(time.Hour)
+			r.Now = later
 			r.Items[0].Published = p
 			if res := save(t, s, f.ID, r); res.New+res.Updated != 0 {
 				t.Errorf("refetch with published %v = %+v; want 0/0", p, res)

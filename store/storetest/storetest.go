@@ -44,8 +44,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 }
 
-// base is a fixed, millisecond-precise time the suite's fetches happen at.
-var base = time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
+// base is a fixed, millisecond-precise time around which items are
+// published; fetches happen at fetchTime, after every item made by item.
+var (
+	base      = time.Date(2026, 3, 14, 15, 9, 26, 535_000_000, time.UTC)
+	fetchTime = base.Add(30 * 24 * time.Hour)
+)
 
 func addFeed(t *testing.T, s store.Store, url string, tags ...string) store.Feed {
 	t.Helper()
@@ -76,12 +80,12 @@ func items(prefix string, n int) []store.Item {
 	return out
 }
 
-// fetch is a successful fetch at base with the given items.
+// fetch is a successful fetch at fetchTime with the given items.
 func fetch(its ...store.Item) store.FetchResult {
 	return store.FetchResult{
-		Now: base,
+		Now: fetchTime,
 		State: store.FeedState{
-			LastFetch: base, LastSuccess: base, NextDue: base.Add(time.Hour), WaitReason: store.WaitSchedule,
+			LastFetch: fetchTime, LastSuccess: fetchTime, NextDue: fetchTime.Add(time.Hour), WaitReason: store.WaitSchedule,
 		},
 		Items: its,
 	}
