@@ -250,15 +250,6 @@ func (o *optionalString) Set(v string) error {
 	return nil
 }
 
-// ptr returns a pointer to the value if the flag was given, else nil.
-func (o *optionalString) ptr() *string {
-	if !o.set {
-		return nil
-	}
-	v := o.value
-	return &v
-}
-
 // limitFlag is --limit: it remembers whether it was given, because the
 // default differs for people (50) and for --json (everything).
 type limitFlag struct {
