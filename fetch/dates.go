@@ -33,6 +33,34 @@ var zoneOffsets = map[string]int{
 	"BRT": -3 * 3600, "ART": -3 * 3600,
 }
 
+// gofeedZones are the zone abbreviations gofeed itself resolves (with the
+// same offsets as zoneOffsets); it reads any other as UTC.
+var gofeedZones = map[string]bool{
+	"UT": true, "GMT": true, "UTC": true, "Z": true,
+	"EST": true, "EDT": true, "CST": true, "CDT": true, "MST": true, "MDT": true, "PST": true, "PDT": true,
+	"WET": true, "WEST": true, "BST": true, "CET": true, "CEST": true, "EET": true, "EEST": true,
+}
+
+// hasZoneGofeedMisreads reports whether date string s ends in a zone
+// abbreviation that zoneOffsets knows and gofeed does not, or in a zone with
+// a glued offset ("GMT+1"), so that gofeed's parse of it, if any, may be off
+// by the zone's offset.
+func hasZoneGofeedMisreads(s string) bool {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '('); i > 0 {
+		s = strings.TrimSpace(s[:i])
+	}
+	last := s[strings.LastIndexAny(s, " \t")+1:]
+	if _, glued := gluedZone(strings.ToUpper(last)); glued {
+		return true // "GMT+1": gofeed may match a layout that drops the offset
+	}
+	if len(last) < 2 || len(last) > 5 || !isAlpha(last) {
+		return false
+	}
+	_, known := zoneOffsets[strings.ToUpper(last)]
+	return known && !gofeedZones[strings.ToUpper(last)]
+}
+
 // dateLayouts are tried, in order, on a date string after normalizeDate
 // has removed weekdays, commas, ordinals and comments and turned every zone
 // into a numeric offset. Layouts without a zone read the time as UTC.
@@ -77,6 +105,7 @@ var dateLayouts = []string{
 	"Jan 2 2006 15:04",
 	"Jan 2 2006 3:04 PM",
 	"January 2 2006 15:04:05",
+	"January 2 2006 15:04",
 	"January 2 2006 3:04 PM",
 	"Jan 2 15:04:05 2006",
 	"2 Jan 2006",

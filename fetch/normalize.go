@@ -23,29 +23,12 @@ const maxServerDelay = 365 * 24 * time.Hour
 // absolute URL if its scheme, checked after resolving, is http or https and
 // it has a host. Protocol-relative URLs take base's scheme.
 func resolveHTTP(base *url.URL, raw string) (string, bool) {
-	raw = strings.TrimSpace(raw)
-	if raw == "" {
-		return "", false
-	}
-	// Already absolute over http(s): the common case needs no parsing to
-	// know its scheme.
-	if rest, ok := cutHTTPScheme(raw); ok && isPlainURL(raw) && rest != "" && !strings.ContainsAny(rest[:1], "/?#") {
-		return raw, true
-	}
-	return resolveSlow(base, raw)
-}
-
-// cutHTTPScheme returns what follows "http://" or "https://" (lower case).
-func cutHTTPScheme(s string) (string, bool) {
-	if rest, ok := strings.CutPrefix(s, "https://"); ok {
-		return rest, true
-	}
-	return strings.CutPrefix(s, "http://")
+	return resolveWith(raw, func() *url.URL { return base })
 }
 
 // lazyBase is a base URL parsed only when a relative URL needs it: most
-// items' URLs are absolute, and parsing each item's link would cost more
-// than everything else done with it.
+// items' URLs are absolute, and parsing each item's link as a base would
+// cost more than everything else done with it.
 type lazyBase struct {
 	raw      string
 	fallback *url.URL // used when raw is not an absolute http(s) URL
@@ -69,40 +52,30 @@ func (b *lazyBase) get() *url.URL {
 
 // resolve is resolveHTTP against the lazily parsed base.
 func (b *lazyBase) resolve(raw string) (string, bool) {
+	return resolveWith(raw, b.get)
+}
+
+func resolveWith(raw string, base func() *url.URL) (string, bool) {
 	raw = strings.TrimSpace(raw)
-	if rest, ok := cutHTTPScheme(raw); ok && isPlainURL(raw) && rest != "" && !strings.ContainsAny(rest[:1], "/?#") {
-		return raw, true
-	}
 	if raw == "" {
 		return "", false
 	}
-	return resolveSlow(b.get(), raw)
-}
-
-func resolveSlow(base *url.URL, raw string) (string, bool) {
 	ref, err := url.Parse(raw)
 	if err != nil {
 		return "", false
 	}
 	abs := ref
-	if base != nil {
-		abs = base.ResolveReference(ref)
+	if !ref.IsAbs() {
+		b := base()
+		if b == nil {
+			return "", false
+		}
+		abs = b.ResolveReference(ref)
 	}
 	if (abs.Scheme != "http" && abs.Scheme != "https") || abs.Host == "" {
 		return "", false
 	}
 	return abs.String(), true
-}
-
-// isPlainURL reports whether s has no whitespace or control characters,
-// which the parser would reject or escape.
-func isPlainURL(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] <= ' ' || s[i] == 0x7f {
-			return false
-		}
-	}
-	return true
 }
 
 // parseBase parses raw as an absolute http(s) URL to resolve others against;
@@ -213,6 +186,11 @@ func itemDate(parsed *time.Time, raw string, now time.Time) time.Time {
 	switch {
 	case parsed != nil && !parsed.IsZero():
 		t = *parsed
+		if hasZoneGofeedMisreads(raw) {
+			if t2, ok := parseDate(raw); ok {
+				t = t2
+			}
+		}
 	case raw != "":
 		var ok bool
 		if t, ok = parseDate(raw); !ok {

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
@@ -49,6 +50,11 @@ func newContentPolicy() *bluemonday.Policy {
 func sanitizeHTML(s string, base *lazyBase) string {
 	if s == "" {
 		return ""
+	}
+	if !utf8.ValidString(s) {
+		// Parse hands over valid UTF-8; this keeps the promise for any
+		// other caller.
+		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		// Plain text: nothing to sanitise, only characters to escape.
