@@ -192,7 +192,7 @@ func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
 	}
 	if _, err := buf.ReadFrom(r); err != nil {
 		if len(encodings) > 0 && !errors.Is(err, ErrTooLarge) && !isTimeout(err) {
-			return nil, fmt.Errorf("server sent a broken %s body: %w", strings.Join(encodings, ", "), err)
+			return nil, &decodeError{encoding: strings.Join(encodings, ", "), err: err}
 		}
 		return nil, err
 	}
@@ -226,7 +226,7 @@ func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {
 		}
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("server sent a broken gzip body: %w", err)
+			return nil, &decodeError{encoding: "gzip", err: err}
 		}
 		return zr, nil
 	case "br":
@@ -238,7 +238,7 @@ func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {
 		if h, err := br.Peek(2); err == nil && isZlibHeader(h[0], h[1]) {
 			zr, err := zlib.NewReader(br)
 			if err != nil {
-				return nil, fmt.Errorf("server sent a broken deflate body: %w", err)
+				return nil, &decodeError{encoding: "deflate", err: err}
 			}
 			return zr, nil
 		}
@@ -246,6 +246,18 @@ func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {
 	}
 	return nil, fmt.Errorf("server sent the body in an unsupported encoding %q", encoding)
 }
+
+// decodeError is a body that does not decode as its Content-Encoding says.
+type decodeError struct {
+	encoding string
+	err      error
+}
+
+func (e *decodeError) Error() string {
+	return "server sent a broken " + e.encoding + " body: " + e.err.Error()
+}
+
+func (e *decodeError) Unwrap() error { return e.err }
 
 func isZlibHeader(cmf, flg byte) bool {
 	return cmf&0x0f == 8 && (uint16(cmf)<<8|uint16(flg))%31 == 0

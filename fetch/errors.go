@@ -127,6 +127,7 @@ func describe(err error, timeout time.Duration) string {
 		record  tls.RecordHeaderError
 		alert   tls.AlertError
 		uerr    *url.Error
+		decode  *decodeError
 	)
 	switch {
 	case errors.As(err, &blocked):
@@ -136,6 +137,8 @@ func describe(err error, timeout time.Duration) string {
 	case errors.Is(err, ErrTooLarge), errors.Is(err, ErrRedirectLoop), errors.Is(err, ErrTooManyRedirects),
 		errors.Is(err, ErrNotFeed):
 		return innermost(err)
+	case errors.As(err, &decode) && !isTimeout(err):
+		return decode.Error()
 	case errors.Is(err, ErrCanceled), errors.Is(err, context.Canceled):
 		return "fetch canceled"
 	case isTimeout(err):

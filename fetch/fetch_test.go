@@ -267,9 +267,10 @@ func TestFetchBodyCap(t *testing.T) {
 	})
 }
 
-// htSilent accepts connections and never answers; it returns the address.
+// htSilent accepts connections on 127.0.0.2 and never answers; it returns
+// the address.
 func htSilent(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -287,10 +288,10 @@ func htSilent(t *testing.T) string {
 	return l.Addr().String()
 }
 
-// htHangUp accepts connections, reads the request and closes them without
-// a word; it returns the address.
+// htHangUp accepts connections on 127.0.0.2, reads the request and closes
+// them without a word; it returns the address.
 func htHangUp(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
 		t.Fatal(err)
 	}
