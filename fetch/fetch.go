@@ -170,7 +170,7 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 	o := Outcome{Feed: feed}
 	st := feed.State
 	st.LastFetch = now
-	sig := Signals{Now: now}
+	sig := Signals{Now: now, Key: feed.URL}
 	var res store.FetchResult
 
 	fail := func(err error) {
