@@ -244,6 +244,11 @@ func (r *renderer) startBlock() {
 	if r.blank && r.out.Len() > 0 {
 		var b strings.Builder
 		for _, p := range r.prefix {
+			if !p.used {
+				// A block that has not started yet (a quote, a bullet)
+				// starts after the blank line, not on it.
+				break
+			}
 			if p.first == p.rest {
 				b.WriteString(p.rest)
 			} else {

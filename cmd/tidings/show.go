@@ -81,7 +81,11 @@ func (c *cli) renderItem(it store.Item, width int) string {
 	}
 	field("Feed", feed)
 	if !it.Published.IsZero() {
-		field("Date", it.Published.UTC().Format("2006-01-02 15:04 UTC")+" ("+relTime(it.Published, c.now())+")")
+		date := it.Published.UTC().Format("2006-01-02 15:04 UTC")
+		if rel := relTime(it.Published, c.now()); !strings.HasPrefix(date, rel) {
+			date += " (" + rel + ")"
+		}
+		field("Date", date)
 	}
 	field("Author", it.Author)
 	field("Link", it.URL)

@@ -12,7 +12,7 @@ import (
 func TestShowGolden(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()
-	for _, id := range []string{"1", "2", "4"} {
+	for _, id := range []string{"1", "2", "3", "4"} {
 		t.Run(id, func(t *testing.T) {
 			r := h.mustRun(exitOK, "show", id)
 			golden(t, "show-"+id+".txt", r.stdout)
@@ -74,6 +74,8 @@ func TestRenderHTML(t *testing.T) {
 		{"nested list", "<ul><li>a<ul><li>b</li></ul></li><li>c</li></ul>", "• a\n  • b\n• c", nil},
 		{"wrapped bullet", "<ul><li>a long item that needs to wrap onto a second line</li></ul>",
 			"• a long item that needs to wrap onto a\n  second line", nil},
+		{"quote after text", "<p>a</p><blockquote><p>q</p></blockquote><p>b</p>", "a\n\n> q\n\nb", nil},
+		{"paragraphs in a list", "<ul><li><p>a</p></li><li><p>b</p></li></ul>", "• a\n\n• b", nil},
 		{"quote", "<blockquote><p>quoted</p><p>more</p></blockquote>", "> quoted\n>\n> more", nil},
 		{"pre kept", "<p>code:</p><pre>if x {\n\treturn\n}</pre>", "code:\n\n    if x {\n        return\n    }", nil},
 		{"link", `see <a href="https://a.example/x">this</a> and <a href="#top">that</a>`, "see this[1] and that", []string{"https://a.example/x"}},
