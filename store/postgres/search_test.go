@@ -1,0 +1,175 @@
+package postgres
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"tidings/store"
+)
+
+func TestTSQuery(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"gopher", "'gopher'"},
+		{"GOPHER mascot", "'GOPHER' & 'mascot'"},
+		{"goph*", "'goph':*"},
+		{`"gopher"`, `'"gopher"'`},
+		{"don't", "'don''t'"},
+		{`a\b`, `'a\\b'`},
+		{"a & b | !c", "'a' & 'b' & '!c'"},
+		{"(x) <-> y:*", "'(x)' & 'y:':*"},
+		{"* ** - ( ) \"\"", ""},
+		{"   ", ""},
+		{"", ""},
+		{"tab\tnew\nline", "'tab' & 'new' & 'line'"},
+		{"nul\x00byte", "'nulbyte'"},
+		{"bad\xffutf8", "'bad utf8'"},
+		{"Привет 東京", "'Привет' & '東京'"},
+	}
+	for _, tt := range tests {
+		if got := tsQuery(tt.in); got != tt.want {
+			t.Errorf("tsQuery(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestHTMLText(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain words", "plain words"},
+		{"<p>one</p><p>two</p>", "one  two"},
+		{"a<br/>b", "a b"},
+		{"<script>var x = 1;</script>shown<style>p{}</style>", "shown"},
+		{"fish &amp; chips &lt;3", "fish & chips <3"},
+		{"<b>bold", "bold"},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := htmlText(tt.in); got != tt.want {
+			t.Errorf("htmlText(%q) = %q; want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestClip(t *testing.T) {
+	s := strings.Repeat("é", 10) // 2 bytes each
+	for n := range 25 {
+		got := clip(s, n)
+		if len(got) > n || !utf8.ValidString(got) || len(got) < n-1 && len(got) != len(s) {
+			t.Errorf("clip(%d) = %q (%d bytes)", n, got, len(got))
+		}
+	}
+}
+
+// saveTitles stores one item per title in a new feed and returns the store.
+func saveTitles(t testing.TB, titles ...string) *DB {
+	t.Helper()
+	db := openEmpty(t)
+	f, err := db.AddFeed(t.Context(), store.Feed{URL: "https://lang.test/feed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	its := make([]store.Item, len(titles))
+	for i, title := range titles {
+		its[i] = store.Item{GUID: fmt.Sprint(i), Title: title, Content: "<p>" + title + "</p>", Published: base}
+	}
+	if _, err := db.SaveFetch(t.Context(), f.ID, store.FetchResult{Now: base, Items: its}); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func TestSearchLanguages(t *testing.T) {
+	db := saveTitles(t, "Élection présidentielle", "Die Straße", "ПРИВЕТ мир", "東京タワー", "Ελληνικά νέα", "don't panic")
+	tests := []struct {
+		search string
+		want   string
+	}{
+		{"élection", "Élection présidentielle"},
+		{"ÉLECTION", "Élection présidentielle"},
+		{"straße", "Die Straße"},
+		{"привет", "ПРИВЕТ мир"},
+		{"東京タワー", "東京タワー"},
+		{"ελληνικά", "Ελληνικά νέα"},
+		{"prés*", "Élection présidentielle"},
+		{"don't", "don't panic"},
+	}
+	for _, tt := range tests {
+		got, _, err := db.Items(t.Context(), store.Query{Search: tt.search})
+		if err != nil {
+			t.Errorf("search %q: %v", tt.search, err)
+			continue
+		}
+		if len(got) != 1 || got[0].Title != tt.want {
+			var titles []string
+			for _, it := range got {
+				titles = append(titles, it.Title)
+			}
+			t.Errorf("search %q = %q; want [%q]", tt.search, titles, tt.want)
+		}
+	}
+}
+
+// TestAwkwardText saves text PostgreSQL refuses as is (NUL, invalid UTF-8)
+// and very long content: the save succeeds, the text reads back storable,
+// and the same fetch again changes nothing.
+func TestAwkwardText(t *testing.T) {
+	db := openEmpty(t)
+	f, err := db.AddFeed(t.Context(), store.Feed{URL: "https://awkward.test/feed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var long strings.Builder
+	long.WriteString("<p>needle at the start ")
+	for i := long.Len(); long.Len() < 4<<20; i++ {
+		fmt.Fprintf(&long, "word%d ", i)
+	}
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	its := []store.Item{
+		{GUID: "nul\x00guid", Title: "title\x00with nul", Content: "body\xffbad", Author: "a\xc3",
+			Categories: []string{"c\x00at"}, Enclosures: []store.Enclosure{{URL: "https://awkward.test/\x00e.mp3"}}, Published: base},
+		{GUID: "long", Title: strings.Repeat("t", 100_000), Content: long.String(), Published: base},
+	}
+	r := store.FetchResult{Now: base, Items: its}
+	res, err := db.SaveFetch(t.Context(), f.ID, r)
+	if err != nil || res.New != 2 {
+		t.Fatalf("SaveFetch = %+v, %v; want 2 new", res, err)
+	}
+	got, _, err := db.Items(t.Context(), store.Query{FeedID: f.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, it := range got {
+		for _, s := range append([]string{it.GUID, it.Title, it.Content, it.Author}, it.Categories...) {
+			if !utf8.ValidString(s) || strings.ContainsRune(s, 0) {
+				t.Errorf("item %d: stored text %q is not clean", it.ID, s)
+			}
+		}
+	}
+	if res, err := db.SaveFetch(t.Context(), f.ID, r); err != nil || res.New+res.Updated != 0 {
+		t.Errorf("same fetch again = %+v, %v; want nothing new or updated", res, err)
+	}
+	if found, _, err := db.Items(t.Context(), store.Query{Search: "needle"}); err != nil || len(found) != 1 {
+		t.Errorf("search in long content = %d items, %v; want 1", len(found), err)
+	}
+}
+
+// FuzzSearch sends any text as a search and as a MarkAllRead filter: the
+// query built from it never fails on the server.
+func FuzzSearch(f *testing.F) {
+	for _, s := range []string{"gopher", `"`, "AND(", "goph*", `'; DROP TABLE items; --`, `\`, `a\'b`,
+		"!x", "a <-> b", "x:*", "x:A", "(((", "'", "''", `\\'`, "a:b:c", "\x00", "\xff\xfe", "東京", "-1.5e3"} {
+		f.Add(s)
+	}
+	db := saveTitles(f, "gopher news", "a:b:c")
+	f.Fuzz(func(t *testing.T, s string) {
+		if _, _, err := db.Items(t.Context(), store.Query{Search: s, Limit: 5}); err != nil {
+			t.Errorf("search %q: %v", s, err)
+		}
+		if _, err := db.MarkAllRead(t.Context(), store.Query{Search: s, Tag: "nope"}); err != nil {
+			t.Errorf("MarkAllRead search %q: %v", s, err)
+		}
+	})
+}
