@@ -405,3 +405,31 @@ func TestRunWithSQLite(t *testing.T) {
 		t.Errorf("%d requests, want %d", requests.Load(), 3*feeds)
 	}
 }
+
+// BenchmarkRun fetches 200 feeds of 20 items spread over 10 loopback hosts
+// through the pool, parse and writer included (the saver only counts).
+func BenchmarkRun(b *testing.B) {
+	body := htRSS("Bench", 20)
+	var feeds []store.Feed
+	for h := range 10 {
+		srv := htServe(b, fmt.Sprintf("127.0.0.%d", h+2), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/rss+xml")
+			w.Write(body)
+		}))
+		for i := range 20 {
+			feeds = append(feeds, store.Feed{ID: int64(len(feeds) + 1), URL: fmt.Sprintf("%s/%d", srv.URL, i)})
+		}
+	}
+	f := htFetcher(fetch.Options{})
+	b.ReportAllocs()
+	for b.Loop() {
+		var items int
+		if err := f.RunAll(context.Background(), feeds, &htRecorder{}, func(o fetch.Outcome) { items += len(o.Result.Items) }); err != nil {
+			b.Fatal(err)
+		}
+		if items != 20*len(feeds) {
+			b.Fatalf("%d items, want %d", items, 20*len(feeds))
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(feeds)), "ns/feed")
+}
