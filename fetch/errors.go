@@ -141,6 +141,8 @@ func describe(err error, timeout time.Duration) string {
 		return decode.Error()
 	case errors.Is(err, ErrCanceled), errors.Is(err, context.Canceled):
 		return "fetch canceled"
+	case isTimeout(err) && isDial(err):
+		return fmt.Sprintf("could not connect within %s; the server is down or unreachable", min(maxConnectTimeout, timeout))
 	case isTimeout(err):
 		return fmt.Sprintf("no complete answer within %s (fetch.timeout); the server is too slow or not answering", timeout)
 	case errors.As(err, &dnsErr):
@@ -182,6 +184,12 @@ func innermost(err error) string {
 		return uerr.Err.Error()
 	}
 	return err.Error()
+}
+
+// isDial reports whether err happened while connecting.
+func isDial(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && op.Op == "dial"
 }
 
 func isTimeout(err error) bool {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"testing"
 	"time"
 )
@@ -25,6 +26,8 @@ func TestDescribe(t *testing.T) {
 			"DNS lookup of example.org failed: server misbehaving; check the network"},
 		{"deadline", wrap(context.DeadlineExceeded),
 			"no complete answer within 30s (fetch.timeout); the server is too slow or not answering"},
+		{"connect timeout", wrap(&net.OpError{Op: "dial", Net: "tcp", Err: os.ErrDeadlineExceeded}),
+			"could not connect within 10s; the server is down or unreachable"},
 		{"canceled", wrap(context.Canceled), "fetch canceled"},
 		{"too large", fmt.Errorf("%w (16 MiB)", ErrTooLarge), "feed larger than fetch.max_body (16 MiB)"},
 		{"blocked", wrap(&net.OpError{Op: "dial", Err: &BlockedAddressError{Reason: "private"}}),
