@@ -168,7 +168,7 @@ func TestFetchInterrupted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 3 * strings.Count(r.stdout, ": 3 new"); len(items) != want {
+	if want := 3 * strings.Count(r.stdout, ": 3 new, 0 updated"); len(items) != want {
 		t.Errorf("%d items stored, want %d from the feeds reported done:\n%s", len(items), want, r.stdout)
 	}
 }

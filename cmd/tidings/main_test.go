@@ -115,7 +115,9 @@ func (h *harness) seed() {
 	fetched := testNow.Add(-2 * time.Hour)
 	save := func(f store.Feed, title, site string, items ...store.Item) {
 		_, err := st.SaveFetch(ctx, f.ID, store.FetchResult{
-			Now:   fetched,
+			// Now is when the items were seen; items published after it
+			// would be clamped to it.
+			Now:   testNow,
 			State: store.FeedState{LastFetch: fetched, LastSuccess: fetched, NextDue: testNow.Add(25 * time.Minute), WaitReason: store.WaitSchedule},
 			Title: title, SiteURL: site,
 			Items: items,
