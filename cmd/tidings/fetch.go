@@ -75,10 +75,13 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return fmt.Errorf("claim feeds to fetch: %w", err)
 		}
+		if err := c.reportUnclaimed(ctx, e.store, args, feeds); err != nil {
+			return err
+		}
 		if len(feeds) == 0 {
 			switch {
 			case len(args) > 0:
-				fmt.Fprintln(c.stdout, "Nothing fetched: the feeds named asked to wait (Retry-After) or are being fetched by another tidings; see 'tidings feeds'.")
+				fmt.Fprintln(c.stdout, "Nothing fetched.")
 			case *all:
 				fmt.Fprintln(c.stdout, "Nothing to fetch: no feeds, or all of them are gone, asked to wait, or are being fetched elsewhere.")
 			default:
@@ -88,6 +91,32 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 		}
 		return c.fetchFeeds(ctx, e, feeds)
 	}
+}
+
+// reportUnclaimed says why each feed named on the command line was not
+// claimed: a Retry-After not yet over, or another process fetching it.
+func (c *cli) reportUnclaimed(ctx context.Context, st store.Store, named []string, claimed []store.Feed) error {
+	got := make(map[string]bool, 2*len(claimed))
+	for _, f := range claimed {
+		got[f.URL] = true
+		got[f.Target()] = true
+	}
+	now := c.now()
+	for _, u := range named {
+		if got[u] {
+			continue
+		}
+		f, err := st.Feed(ctx, u)
+		if err != nil {
+			return fmt.Errorf("look up %s: %w", u, err)
+		}
+		why := "being fetched by another tidings"
+		if f.State.NotBefore.After(now) {
+			why = "the server asked to wait until " + f.State.NotBefore.In(now.Location()).Format("15:04") + " (Retry-After)"
+		}
+		fmt.Fprintf(c.stdout, "%s: not fetched: %s\n", u, why)
+	}
+	return nil
 }
 
 // fetchTally counts what a fetch run did.

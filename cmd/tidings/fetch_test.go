@@ -85,6 +85,15 @@ func TestFetch(t *testing.T) {
 	if !strings.Contains(r.stdout, srv.URL(1)+": 2 new") || !strings.Contains(r.stdout, "Fetched 2 feeds: 2 new items") {
 		t.Errorf("fetch URL:\n%s", r.stdout)
 	}
+	// A feed that asked to wait (429 with Retry-After) is not fetched, even
+	// by name, and the output says why.
+	busy := srv.FaultURL(fetchtest.FaultTooManyRequests)
+	h.mustRun(exitOK, "add", "--no-fetch", busy)
+	h.mustRun(exitOK, "fetch", busy)
+	r = h.mustRun(exitOK, "fetch", busy)
+	if !strings.Contains(r.stdout, busy+": not fetched: the server asked to wait until 12:02 (Retry-After)") {
+		t.Errorf("fetch of a feed in Retry-After:\n%s", r.stdout)
+	}
 	if r := h.run("fetch", "https://not-subscribed.example/"); r.code != exitFailure || !strings.Contains(r.stderr, "not subscribed") {
 		t.Errorf("fetch of an unknown URL: exit %d %q", r.code, r.stderr)
 	}
