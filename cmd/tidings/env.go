@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"tidings/config"
+	"tidings/fetch"
 	"tidings/store"
 	"tidings/store/postgres"
 	"tidings/store/sqlite"
@@ -134,3 +135,13 @@ func writeConfigError(w io.Writer, err error) {
 	}
 	fmt.Fprintf(w, "tidings: %v\n", err)
 }
+
+// The one big store.Store covers the small interfaces its consumers declare;
+// these lines fail to compile the day it does not.
+var (
+	_ fetch.Saver          = store.Store(nil)
+	_ fetch.SchedulerStore = store.Store(nil)
+	_ fetch.FeedLister     = store.Store(nil)
+	_ store.Store          = (*sqlite.DB)(nil)
+	_ store.Store          = (*postgres.DB)(nil)
+)
