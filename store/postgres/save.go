@@ -44,8 +44,10 @@ type savedItem struct {
 // rule's column, so a feed moving down the rules does not duplicate what
 // it already has. A known item whose content changed is updated (read and
 // starred kept); an unchanged one is left alone; an item matching a
-// tombstone is skipped. New items without Published get r.Now. All the
-// writes go to the server in one round trip.
+// tombstone is skipped. New items without Published, or with one after
+// r.Now, get r.Now; a known item keeps its stored Published unless the
+// fetch gives one before r.Now. All the writes go to the server in one
+// round trip.
 //
 // With MoveTo a user feed takes it as its URL, unless another feed has it
 // already (then the URL stays and the state's LastError says why); a config
@@ -260,7 +262,9 @@ func queueItems(ctx context.Context, tx pgx.Tx, batch *pgx.Batch, feedID int64, 
 			if pruned[keys[i]] {
 				continue // pruned before: never new again
 			}
-			if published.IsZero() {
+			// No date: first seen. A date in the future: clamped to now
+			// (DESIGN.md), so it cannot pin the item to the top.
+			if published.IsZero() || published.After(now) {
 				published = now
 			}
 			batch.Queue(insertItem, feedID, feedURL, it.GUID, it.URL, store.ContentHash(it), it.Title, it.Author,
@@ -269,8 +273,11 @@ func queueItems(ctx context.Context, tx pgx.Tx, batch *pgx.Batch, feedID int64, 
 			res.New++
 			continue
 		}
-		if published.IsZero() {
-			published = old.published // keep the first-seen fallback
+		if published.IsZero() || !published.Before(now) {
+			// Missing, or at or after the fetch (a future date, or one a
+			// normaliser clamped to the fetch time): keep the stored date,
+			// so a refetch is not an update.
+			published = old.published
 		}
 		// The GUID is not compared: under the guid rule it is the key,
 		// under the others a feed's unstable GUIDs are not news.

@@ -38,6 +38,8 @@ CREATE INDEX feeds_tags ON feeds USING gin (tags);
 -- Claims walk the feeds that are not gone in due order, never-scheduled
 -- ones first; the same expression in the query lets the range bound the scan.
 CREATE INDEX feeds_due ON feeds ((coalesce(next_due, '-infinity'::timestamptz)), id) WHERE NOT gone;
+-- NextDue of never-scheduled feeds is when they were added.
+CREATE INDEX feeds_new ON feeds (created_at) WHERE next_due IS NULL AND NOT gone;
 
 -- feed_id becomes NULL when a feed is removed and its starred items stay;
 -- feed_url and feed_title then still say where they came from.
