@@ -269,6 +269,12 @@ func (db *DB) RemoveFeed(ctx context.Context, u string) error {
 }
 
 func deleteFeed(ctx context.Context, tx pgx.Tx, f store.Feed) error {
+	// The feed's row lock first, as SaveFetch takes it: a save running now
+	// finishes before the items are deleted (so none of its items outlive
+	// the feed), and one starting later finds the feed gone.
+	if _, err := tx.Exec(ctx, "SELECT 1 FROM feeds WHERE id = $1 FOR UPDATE", f.ID); err != nil {
+		return fmt.Errorf("remove feed %s: %w", f.URL, err)
+	}
 	if _, err := tx.Exec(ctx, "UPDATE items SET feed_url = $2, feed_title = $3 WHERE feed_id = $1 AND starred",
 		f.ID, f.URL, feedTitle(f)); err != nil {
 		return fmt.Errorf("remove feed %s: %w", f.URL, err)

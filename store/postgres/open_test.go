@@ -133,6 +133,7 @@ func TestOpenErrors(t *testing.T) {
 		not       string   // never in the message
 	}{
 		{"bad URL", "postgres://[::1", []string{"postgres://"}, ""},
+		{"bad port", "postgres://me:hunter2@db.test:port/tidings", []string{"invalid port"}, "hunter2"},
 		{"nobody listening", "postgres://me:hunter2@127.0.0.1:1/tidings?connect_timeout=5",
 			[]string{"127.0.0.1:1", "check that PostgreSQL runs"}, "hunter2"},
 		{"no such database", withParam(dsn, "dbname", "tidings_test_missing_db"), []string{"tidings_test_missing_db"}, ""},
