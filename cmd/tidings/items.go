@@ -96,7 +96,11 @@ func setupItems(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		return c.listItems(ctx, e.store, q, &f, "No items match.")
+		none := "No items match."
+		if !f.unread && !f.starred && f.feed == "" && f.tag == "" && f.since == "" {
+			none = "No items yet. Subscribe with 'tidings add URL', then 'tidings fetch' (or keep 'tidings run' running)."
+		}
+		return c.listItems(ctx, e.store, q, &f, none)
 	}
 }
 

@@ -40,6 +40,19 @@ schedule = "@hourly"
 	golden(t, "feeds.txt", r.stdout)
 }
 
+func TestItemsEmpty(t *testing.T) {
+	h := newHarness(t, "")
+	if r := h.mustRun(exitOK, "items"); !strings.Contains(r.stdout, "No items yet. Subscribe with 'tidings add URL'") {
+		t.Errorf("items on an empty database: %q", r.stdout)
+	}
+	if r := h.mustRun(exitOK, "items", "--unread"); r.stdout != "No items match.\n" {
+		t.Errorf("items --unread on an empty database: %q", r.stdout)
+	}
+	if r := h.mustRun(exitOK, "items", "--json"); r.stdout != "" {
+		t.Errorf("items --json on an empty database: %q, want nothing", r.stdout)
+	}
+}
+
 func TestItemsLimits(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()

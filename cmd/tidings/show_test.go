@@ -141,3 +141,18 @@ func TestShowEnclosures(t *testing.T) {
 		t.Errorf("attachment not listed:\n%s", r.stdout)
 	}
 }
+
+func BenchmarkRenderHTML(b *testing.B) {
+	var src strings.Builder
+	for range 20 {
+		src.WriteString(`<p>Range over func makes <a href="https://go.example/x">iterators</a> easy, and <em>generic</em> code reads better.</p>`)
+		src.WriteString(`<ul><li>one item</li><li>two <code>items</code></li></ul><blockquote><p>quoted text</p></blockquote>`)
+		src.WriteString(`<pre>for x := range seq {
+	use(x)
+}</pre><img src="https://go.example/i.png" alt="chart">`)
+	}
+	b.SetBytes(int64(src.Len()))
+	for b.Loop() {
+		renderHTML(src.String(), 80, 1)
+	}
+}
