@@ -11,7 +11,9 @@
 #              priming run first, reported as "newsboat 2nd run")
 #   +2 items   after the server publishes 2 new items in every feed
 # with wall time, CPU seconds (user+sys), peak RSS (/usr/bin/time), the
-# requests and 304s the server saw, and the items stored (sqlite3 count).
+# requests and 304s the server saw, the most requests it had in flight on
+# one host, the items stored (sqlite3 count), and the 1-minute load average
+# before the run (anything else running skews every figure).
 #
 # Needs go, curl, jq, sqlite3, /usr/bin/time; newsboat if NEWSBOAT=1 (the
 # default when it is installed). Settings come from the environment:
@@ -81,22 +83,26 @@ measure() {
   shift 5
   local log="$WORK/$client-$latency-${phase// /_}.log"
   curl -fsS -X POST "$CTL/reset" >/dev/null
+  # Other work on the machine skews every figure: record the load.
+  local load
+  load=$(cut -d' ' -f1 /proc/loadavg)
   local status=0
   /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$log" 2>&1 || status=$?
   local wall user sys rss
   read -r wall user sys rss < <(tail -n 1 "$WORK/time.txt")
-  local stats requests notmod items cpu
+  local stats requests notmod perhost items cpu
   stats=$(curl -fsS "$CTL/stats")
   requests=$(jq .requests <<<"$stats")
   notmod=$(jq .not_modified <<<"$stats")
+  perhost=$(jq .max_concurrent_per_host <<<"$stats")
   items=$(eval "$items_cmd" 2>/dev/null || echo "?")
   cpu=$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')
   local note=""
   [ "$status" -ne 0 ] && note=" (exit $status, see $log)"
   LAST_CPU=$cpu LAST_ITEMS=$items
-  ROWS+=("| $client | $latency | $phase | $wall | $cpu | $((rss / 1024)) | $requests | $notmod | $items$note |")
-  printf '%-8s %-5s %-22s wall %6ss  cpu %6ss  rss %4s MB  requests %5s  304s %5s  items %s%s\n' \
-    "$client" "$latency" "$phase" "$wall" "$cpu" "$((rss / 1024))" "$requests" "$notmod" "$items" "$note" >&2
+  ROWS+=("| $client | $latency | $phase | $wall | $cpu | $((rss / 1024)) | $requests | $notmod | $perhost | $items$note | $load |")
+  printf '%-8s %-5s %-10s wall %6ss  cpu %6ss  rss %4s MB  requests %5s  304s %5s  items %s%s  load %s\n' \
+    "$client" "$latency" "$phase" "$wall" "$cpu" "$((rss / 1024))" "$requests" "$notmod" "$items" "$note" "$load" >&2
 }
 
 for latency in $LATENCIES; do
@@ -144,8 +150,8 @@ done
 echo
 echo "$(nproc) CPUs, $(go version | cut -d' ' -f3), newsboat $( [ "$NEWSBOAT" = 1 ] && newsboat --version | head -n 1 | cut -d' ' -f2 || echo '-'); $FEEDS feeds x $ITEMS items ($FORMAT) on $HOSTS hosts; fetch.concurrency $CONCURRENCY, fetch.per_host $PER_HOST"
 echo
-echo "| client | latency | run | wall s | CPU s | peak RSS MB | requests | 304s | items stored |"
-echo "|---|---|---|---:|---:|---:|---:|---:|---:|"
+echo "| client | latency | run | wall s | CPU s | peak RSS MB | requests | 304s | max per host | items stored | load avg |"
+echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 printf '%s\n' "${ROWS[@]}"
 echo
 for latency in $LATENCIES; do
@@ -156,10 +162,10 @@ for latency in $LATENCIES; do
 done
 # The floor: gofeed alone parsing the same bodies (a Go benchmark).
 floor=$(go test -run '^$' -bench "GofeedParse/$FORMAT\$" -benchtime 5x ./fetch/fetchtest 2>/dev/null |
-  awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "ns/item") print $i }')
+  awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "cpu-ns/item") print $i }')
 if [ -n "$floor" ]; then
   echo
-  awk -v f="$floor" -v n="$((FEEDS * ITEMS))" 'BEGIN { printf "gofeed parse alone (BenchmarkGofeedParse/%s): %.1f us/item, %.2f CPU s for %d items\n", "'"$FORMAT"'", f / 1000, f * n / 1e9, n }'
+  awk -v f="$floor" -v n="$((FEEDS * ITEMS))" 'BEGIN { printf "gofeed parse alone (BenchmarkGofeedParse/%s): %.1f us CPU/item, %.2f CPU s for %d items\n", "'"$FORMAT"'", f / 1000, f * n / 1e9, n }'
   for key in "${!COLD_CPU[@]}"; do
     awk -v c="${COLD_CPU[$key]}" -v n="${COLD_ITEMS[$key]}" -v f="$floor" -v k="$key" \
       'BEGIN { if (n > 0) printf "tidings cold %s: %.1f us CPU per stored item = %.2fx the gofeed floor\n", k, c * 1e6 / n, c * 1e9 / n / f }'
