@@ -195,3 +195,33 @@ func TestOpenRace(t *testing.T) {
 		}
 	}
 }
+
+// TestOpenWithoutCreatePermission opens a schema the user may not create
+// tables in: the error says what to grant.
+func TestOpenWithoutCreatePermission(t *testing.T) {
+	dsn, schema := freshSchemaNamed(t)
+	_, admin := server(t)
+	role := uniqueName(t)
+	for _, q := range []string{"CREATE ROLE " + role + " LOGIN", "GRANT USAGE ON SCHEMA " + schema + " TO " + role} {
+		if _, err := admin.Exec(t.Context(), q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Cleanup(func() {
+		for _, q := range []string{"REVOKE USAGE ON SCHEMA " + schema + " FROM " + role, "DROP ROLE " + role} {
+			if _, err := admin.Exec(context.Background(), q); err != nil {
+				t.Errorf("%s: %v", q, err)
+			}
+		}
+	})
+	_, err := Open(t.Context(), withParam(dsn, "user", role))
+	if err == nil {
+		t.Fatal("Open without CREATE permission succeeded")
+	}
+	if !strings.Contains(err.Error(), "GRANT CREATE ON SCHEMA "+schema) {
+		t.Errorf("error %q does not say what to grant", err)
+	}
+	if testing.Verbose() {
+		t.Log(err)
+	}
+}

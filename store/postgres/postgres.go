@@ -184,7 +184,7 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []migrat
 	}
 	if _, err := conn.Exec(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
 		" (version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())"); err != nil {
-		return fmt.Errorf("open database %s: create version table: %w", name, err)
+		return fmt.Errorf("open database %s: create version table: %w%s", name, err, grantHint(err, schema.String, cc.User))
 	}
 	for _, m := range migs[version:] {
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
@@ -197,7 +197,7 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []migrat
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("open database %s: apply migration %s: %w", name, m.name, err)
+			return fmt.Errorf("open database %s: apply migration %s: %w%s", name, m.name, err, grantHint(err, schema.String, cc.User))
 		}
 	}
 	return nil
@@ -235,6 +235,16 @@ func schemaVersion(ctx context.Context, conn *pgx.Conn, name, schema string) (in
 		return 0, fmt.Errorf("open database %s: read schema version: %w", name, err)
 	}
 	return version, nil
+}
+
+// grantHint says what to do about a permission error while migrating.
+func grantHint(err error, schema, user string) string {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) || pe.Code != "42501" {
+		return ""
+	}
+	return "; user " + user + " may not create tables in schema " + schema +
+		": make it the schema's owner, or run GRANT CREATE ON SCHEMA " + schema + " TO " + user
 }
 
 func tooNew(name string, version, known int) error {

@@ -84,6 +84,13 @@ func withParam(dsn, key, value string) string {
 // returns a connection string whose search_path is that schema.
 func freshSchema(t testing.TB) string {
 	t.Helper()
+	dsn, _ := freshSchemaNamed(t)
+	return dsn
+}
+
+// freshSchemaNamed is freshSchema, also returning the schema's name.
+func freshSchemaNamed(t testing.TB) (string, string) {
+	t.Helper()
 	dsn, conn := server(t)
 	name := uniqueName(t)
 	if _, err := conn.Exec(t.Context(), "CREATE SCHEMA "+name); err != nil {
@@ -94,7 +101,7 @@ func freshSchema(t testing.TB) string {
 			t.Errorf("drop schema %s: %v", name, err)
 		}
 	})
-	return withParam(dsn, "search_path", name)
+	return withParam(dsn, "search_path", name), name
 }
 
 // freshDatabase creates an empty database, dropped when the test ends, and
