@@ -1,0 +1,60 @@
+package sqlite
+
+import (
+	"strings"
+	"testing"
+
+	"tidings/store"
+)
+
+// TestQueryPlansUseIndexes checks that the statements run per claim, per
+// scheduler tick and per saved fetch search an index instead of scanning a
+// table (or walk an index in order): they must stay fast with 100,000 feeds and millions of items.
+func TestQueryPlansUseIndexes(t *testing.T) {
+	db := openTemp(t)
+	tests := []struct {
+		name  string
+		query string
+		args  []any
+		want  string // an index the plan must use
+	}{
+		{"claim due", claimSQL(claimDue), []any{nil, 1, 2, 10}, "feeds_due"},
+		{"claim all", claimSQL(claimAll), []any{nil, 1, 2, 10}, "feeds_due"},
+		{"claim urls", claimSQL(claimURLs), []any{`["https://x.test/"]`, 1, 2, 10}, "INDEX"},
+		{"next due", "SELECT min(next_due) FROM feeds WHERE gone = 0", nil, "feeds_due"},
+		{"next due new", "SELECT min(created_at) FROM feeds WHERE gone = 0 AND next_due = 0", nil, "feeds_due"},
+		{"find by guid", findItemsSQL(keyColumn(store.IdentityGUID)), []any{1, `["a"]`}, "items_feed_guid"},
+		{"find by link", findItemsSQL(keyColumn(store.IdentityLink)), []any{1, `["a"]`}, "items_feed_url"},
+		{"find by hash", findItemsSQL(keyColumn(store.IdentityHash)), []any{1, `["a"]`}, "items_feed_hash"},
+		{"tombstones", tombstonedSQL(keyColumn(store.IdentityGUID)), []any{1, `["a"]`}, "tombstones_guid"},
+		{"newest items", "SELECT " + itemColumns + itemFrom + " ORDER BY i.published DESC, i.id DESC LIMIT 50", nil, "items_published"},
+		{"feed items", "SELECT " + itemColumns + itemFrom + " WHERE i.feed_id = ? ORDER BY i.published DESC, i.id DESC LIMIT 50", []any{1}, "items_feed_published"},
+	}
+	for _, tt := range tests {
+		rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		text := strings.Join(plan, "; ")
+		for _, step := range plan {
+			// "SCAN t USING INDEX" walks an index in order (with a LIMIT);
+			// a bare "SCAN t" reads the whole table.
+			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") && !strings.Contains(step, "json_each") {
+				t.Errorf("%s: plan scans a table: %s", tt.name, text)
+			}
+		}
+		if !strings.Contains(text, tt.want) {
+			t.Errorf("%s: plan does not use %s: %s", tt.name, tt.want, text)
+		}
+	}
+}
