@@ -135,7 +135,8 @@ func rawName(n xml.Name) string {
 func embeddedFeed(text []byte) []byte {
 	for _, root := range []string{"feed", "rss", "rdf:RDF"} {
 		open := indexStartTag(text, root)
-		if open < 0 {
+		if open <= 0 {
+			// Not there, or the body's own root, which gofeed has tried.
 			continue
 		}
 		if root == "feed" && !bytes.Contains(text[open:min(open+512, len(text))], []byte("http://www.w3.org/2005/Atom")) &&

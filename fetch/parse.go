@@ -104,20 +104,25 @@ func newFeedParser() *gofeed.Parser {
 // (see repairXML). It returns gofeed's first error when mending does not
 // help.
 func parseFeed(text []byte) (*gofeed.Feed, error) {
+	f, err := parseRepairing(text)
+	if errors.Is(err, gofeed.ErrFeedTypeNotDetected) {
+		if emb := embeddedFeed(text); emb != nil {
+			if f2, err2 := parseRepairing(emb); err2 == nil {
+				return f2, nil
+			}
+		}
+	}
+	return f, err
+}
+
+// parseRepairing is gofeed's parse, retried once on repairXML's mended copy
+// when it fails on XML or finds no items where there are some.
+func parseRepairing(text []byte) (*gofeed.Feed, error) {
 	f, err := newFeedParser().Parse(bytes.NewReader(text))
 	switch {
 	case err == nil && (len(f.Items) > 0 || f.FeedType == "json" || !hasItemTags(text)):
 		return f, nil
-	case errors.Is(err, gofeed.ErrFeedTypeNotDetected):
-		emb := embeddedFeed(text)
-		if emb == nil {
-			return nil, err
-		}
-		if f2, err2 := parseFeed(emb); err2 == nil {
-			return f2, nil
-		}
-		return nil, err
-	case err != nil && looksLikeJSON(text):
+	case errors.Is(err, gofeed.ErrFeedTypeNotDetected), err != nil && looksLikeJSON(text):
 		return nil, err
 	}
 	fixed := repairXML(text)
