@@ -105,8 +105,11 @@ type Scheduler struct {
 	opt  SchedulerOptions
 	log  *slog.Logger
 	wake chan struct{}
+	// kick wakes the loop for FetchNow.
+	kick chan struct{}
 
 	mu              sync.Mutex
+	fetchNow        []string
 	defaultSchedule string
 	inFlight        map[int64]*round
 	status          Status
@@ -146,6 +149,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		opt:             o,
 		log:             o.Logger,
 		wake:            make(chan struct{}, 1),
+		kick:            make(chan struct{}, 1),
 		defaultSchedule: o.DefaultSchedule,
 		inFlight:        make(map[int64]*round),
 	}
@@ -157,6 +161,23 @@ func (s *Scheduler) SetDefaultSchedule(spec string) {
 	s.mu.Lock()
 	s.defaultSchedule = spec
 	s.mu.Unlock()
+}
+
+// FetchNow asks the running scheduler to fetch these feeds (by URL) at
+// once, due or not, so that they are planned again: after a reload changed
+// their schedule, say. Gone feeds and feeds held back by a Retry-After are
+// left alone.
+func (s *Scheduler) FetchNow(urls []string) {
+	if len(urls) == 0 {
+		return
+	}
+	s.mu.Lock()
+	s.fetchNow = append(s.fetchNow, urls...)
+	s.mu.Unlock()
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 // Status returns a snapshot of the scheduler's state.
@@ -204,16 +225,26 @@ loop:
 		if jump := mono.Sub(lastMono) - wall.Sub(lastWall); jump > bigClockJump {
 			s.log.Warn("the clock was set back; fetching every feed once to plan it from the new time",
 				slog.Duration("jump", jump))
-			err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
+			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
 		}
 		lastWall, lastMono = wall, mono
+		s.mu.Lock()
+		urls := s.fetchNow
+		s.fetchNow = nil
+		s.mu.Unlock()
+		for len(urls) > 0 && err == nil {
+			n := min(len(urls), 500)
+			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{URLs: urls[:n]}, runErr)
+			urls = urls[n:]
+		}
+		more := false
 		if err == nil {
-			err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
+			more, err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
 		}
 		if err != nil {
 			break loop
 		}
-		if !s.sleep(ctx) {
+		if !s.sleep(ctx, more) {
 			break loop
 		}
 	}
@@ -231,19 +262,24 @@ loop:
 var errFetcherStopped = errors.New("fetcher stopped")
 
 // claimAndSend claims due feeds up to the free capacity and sends them to
-// the fetcher. A failed claim is logged and retried on the next poll: a
-// busy or briefly unreachable database must not stop the daemon.
-func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req store.ClaimRequest, runErr <-chan error) error {
+// the fetcher. It reports whether more feeds may be due than it could
+// claim (the capacity bounded the claim). A failed claim is logged and
+// retried on the next poll: a busy or briefly unreachable database must not
+// stop the daemon.
+func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req store.ClaimRequest, runErr <-chan error) (more bool, err error) {
 	s.mu.Lock()
 	free := s.opt.Capacity - len(s.inFlight)
 	def := s.defaultSchedule
 	s.mu.Unlock()
-	if free <= 0 && !req.All {
-		return nil
+	// Claims of due feeds are bounded by the free capacity; the rare
+	// claims of every feed (clock set back) or of named feeds are not.
+	bounded := !req.All && len(req.URLs) == 0
+	if free <= 0 && bounded {
+		return true, nil
 	}
 	now := s.opt.Now()
 	req.Now, req.Lease = now, s.opt.Lease
-	if !req.All {
+	if bounded {
 		req.Limit = free
 	}
 	feeds, err := s.opt.Store.ClaimFeeds(ctx, req)
@@ -257,15 +293,22 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		if ctx.Err() == nil {
 			s.log.Error("claim due feeds failed; retrying", slog.String("error", err.Error()))
 		}
-		return nil
+		return false, nil
 	}
 	r := &round{Round: Round{Started: now}}
 	var send []store.Feed
+	var gone []int64
 	s.mu.Lock()
 	for _, f := range feeds {
 		// A feed of ours whose lease ran out while it waited in a host's
 		// queue comes back from the claim: it is on its way already.
 		if _, ok := s.inFlight[f.ID]; ok {
+			continue
+		}
+		// A claim by URL returns gone feeds too: only a user's request
+		// fetches those.
+		if f.State.Gone {
+			gone = append(gone, f.ID)
 			continue
 		}
 		s.inFlight[f.ID] = r
@@ -275,6 +318,11 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 	r.Feeds = r.pending
 	s.opt.Metrics.setInFlight(len(s.inFlight))
 	s.mu.Unlock()
+	if len(gone) > 0 {
+		if err := s.opt.Store.Release(ctx, gone); err != nil {
+			s.log.Warn("releasing gone feeds failed; they end with their lease", slog.String("error", err.Error()))
+		}
+	}
 
 	for _, f := range send {
 		if f.Schedule == "" && def != "" {
@@ -286,20 +334,18 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 			if err == nil {
 				err = errFetcherStopped
 			}
-			return fmt.Errorf("scheduler: %w", err)
+			return false, fmt.Errorf("scheduler: %w", err)
 		}
 	}
-	return nil
+	return bounded && len(feeds) >= req.Limit, nil
 }
 
-// sleep waits until the next feed is due, at most Poll, or until a fetch
-// frees capacity when all of it is used. It returns false when ctx ends.
-func (s *Scheduler) sleep(ctx context.Context) bool {
+// sleep waits until the next feed is due, at most Poll; or, when more
+// feeds are due than the capacity let it claim, until a fetch ends. It
+// returns false when ctx ends.
+func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 	d := s.opt.Poll
-	s.mu.Lock()
-	full := len(s.inFlight) >= s.opt.Capacity
-	s.mu.Unlock()
-	if !full {
+	if !more {
 		if next, err := s.opt.Store.NextDue(ctx); err == nil && !next.IsZero() {
 			// A due time in the past belongs to a leased feed, or one
 			// held back by Retry-After: nothing to do before the poll.
@@ -311,17 +357,30 @@ func (s *Scheduler) sleep(ctx context.Context) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	wake := s.wake
-	if !full {
-		// Only a full scheduler waits for a fetch to end.
+	if !more {
+		// Nothing is waiting for capacity: an ending fetch changes nothing.
 		wake = nil
 	}
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-	case <-wake:
+	// Claim again when a batch of capacity is free, not after every single
+	// fetch: each claim is a write transaction competing with the saves.
+	batch := max(1, s.opt.Capacity/8)
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case <-s.kick:
+			return true
+		case <-wake:
+			s.mu.Lock()
+			free := s.opt.Capacity - len(s.inFlight)
+			s.mu.Unlock()
+			if free >= batch {
+				return true
+			}
+		}
 	}
-	return true
 }
 
 // done is called by the fetcher after each save.

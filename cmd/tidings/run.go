@@ -252,6 +252,10 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	// What can change live does; the rest waits for a restart, and says so.
 	d.sched.SetDefaultSchedule(cfg.Schedule)
+	// A feed planned under its old schedule would wait for that plan (a
+	// day, for @daily): fetch the feeds whose schedule changed now, so the
+	// new one takes over at once.
+	d.sched.FetchNow(d.rescheduled(ctx, old, cfg))
 	live := *old
 	live.File, live.Schedule, live.Retention, live.Feeds, live.LogLevel = cfg.File, cfg.Schedule, cfg.Retention, cfg.Feeds, cfg.LogLevel
 	for _, k := range restartKeys(old, cfg) {
@@ -259,6 +263,39 @@ func (d *daemon) reload(ctx context.Context) {
 	}
 	d.cfg.Store(&live)
 	d.log.Info("config reloaded", slog.Int("declared_feeds", len(cfg.Feeds)), slog.String("default_schedule", cfg.Schedule))
+}
+
+// rescheduled returns the URLs of the feeds whose schedule differs between
+// the configs a and b: declared feeds whose own or default schedule
+// changed, and, when the default changed, every feed without a schedule of
+// its own.
+func (d *daemon) rescheduled(ctx context.Context, a, b *config.Config) []string {
+	before := make(map[string]string, len(a.Feeds))
+	for _, f := range a.Feeds {
+		before[f.URL] = a.FeedSchedule(f)
+	}
+	seen := map[string]bool{}
+	var urls []string
+	for _, f := range b.Feeds {
+		if old, ok := before[f.URL]; ok && old != b.FeedSchedule(f) {
+			urls = append(urls, f.URL)
+			seen[f.URL] = true
+		}
+	}
+	if a.Schedule == b.Schedule {
+		return urls
+	}
+	feeds, err := d.store.Feeds(ctx)
+	if err != nil {
+		d.log.Warn("the new default schedule applies from each feed's next fetch", slog.String("error", err.Error()))
+		return urls
+	}
+	for _, f := range feeds {
+		if f.Schedule == "" && !seen[f.URL] {
+			urls = append(urls, f.URL)
+		}
+	}
+	return urls
 }
 
 // restartKeys names the settings that differ between a and b and only take

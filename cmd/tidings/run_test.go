@@ -206,6 +206,31 @@ func daemonConfig(t *testing.T, dir, settings, schedule string, urls ...string) 
 	return path
 }
 
+// eventually waits until cond holds, failing the test after a minute.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// appendFeed adds a [[feed]] block to the config file at path.
+func appendFeed(t *testing.T, path, url, schedule string) {
+	t.Helper()
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := fmt.Fprintf(f, "\n[[feed]]\nurl = %q\nschedule = %q\n", url, schedule); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // requestLog records when each path of a server was requested.
 type requestLog struct {
 	mu    sync.Mutex
@@ -282,9 +307,7 @@ func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
 	start := time.Now()
 	// While the slow feed's first answer takes 5 seconds, the others keep
 	// their 1-second schedule.
-	for slowRequests() == 0 {
-		time.Sleep(10 * time.Millisecond)
-	}
+	eventually(t, "the slow feed's first request", func() bool { return slowRequests() > 0 })
 	time.Sleep(4 * time.Second)
 	code, body := d.get("/healthz")
 	var health map[string]any
@@ -308,16 +331,18 @@ func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
 
 	for i, u := range srv.URLs() {
 		times := reqs.of(u)
-		// About one a second: at least one every two seconds, and never two
-		// in less than half a second (no burst).
-		if min := int(elapsed / (2 * time.Second)); len(times) < min {
+		// About one a second: at least one every three seconds (a loaded
+		// machine delays some), and never two in less than a quarter of a
+		// second (no burst; @every counts from the whole second of the
+		// last fetch, so a late fetch shortens the next gap a little).
+		if min := int(elapsed / (3 * time.Second)); len(times) < min {
 			t.Errorf("feed %d: %d requests in %v, want at least %d", i, len(times), elapsed.Round(time.Millisecond), min)
 		}
 		if max := int(elapsed/time.Second) + 2; len(times) > max {
 			t.Errorf("feed %d: %d requests in %v, want at most %d", i, len(times), elapsed.Round(time.Millisecond), max)
 		}
 		for j := 1; j < len(times); j++ {
-			if gap := times[j].Sub(times[j-1]); gap < 500*time.Millisecond {
+			if gap := times[j].Sub(times[j-1]); gap < 250*time.Millisecond {
 				t.Errorf("feed %d: requests %d and %d only %v apart", i, j-1, j, gap)
 			}
 		}
@@ -378,11 +403,11 @@ func TestRunReloadsOnSIGHUP(t *testing.T) {
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 2})
 	dir := t.TempDir()
 	settings := "[fetch]\nallow_private_networks = true"
-	cfg := daemonConfig(t, dir, settings, "@every 1s", srv.URL(0), srv.URL(1))
+	cfg := daemonConfig(t, dir, settings, "@every 1s", srv.URL(0))
+	// Feed 1 starts hourly; the edit below makes it every second.
+	appendFeed(t, cfg, srv.URL(1), "@every 1h")
 	d := startDaemon(t, dir, cfg)
-	for srv.FeedRequests(0) == 0 || srv.FeedRequests(1) == 0 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the first fetches", func() bool { return srv.FeedRequests(0) > 0 && srv.FeedRequests(1) > 0 })
 
 	// A broken file: every problem is logged with its line, the old config
 	// keeps running.
@@ -401,22 +426,20 @@ func TestRunReloadsOnSIGHUP(t *testing.T) {
 		}
 	}
 	before := srv.FeedRequests(0)
-	for srv.FeedRequests(0) < before+2 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the old config to keep fetching", func() bool { return srv.FeedRequests(0) >= before+2 })
 
-	// A good edit: feed 2 added, feed 0 removed, feed 1 kept.
+	// A good edit: feed 2 added, feed 0 removed, feed 1 changed from
+	// hourly to every second (which must not wait for its hourly plan).
+	if n := srv.FeedRequests(1); n != 1 {
+		t.Fatalf("hourly feed fetched %d times before the edit, want 1", n)
+	}
 	daemonConfig(t, dir, settings, "@every 1s", srv.URL(1), srv.URL(2))
 	d.signal(syscall.SIGHUP)
 	d.waitLog("config reloaded")
-	for srv.FeedRequests(2) == 0 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the added feed fetched", func() bool { return srv.FeedRequests(2) > 0 })
 	removedAt := srv.FeedRequests(0)
 	keptAt := srv.FeedRequests(1)
-	for srv.FeedRequests(1) < keptAt+2 {
-		time.Sleep(20 * time.Millisecond)
-	}
+	eventually(t, "the changed feed fetched every second", func() bool { return srv.FeedRequests(1) >= keptAt+2 })
 	// One fetch of feed 0 may have been in flight during the reload.
 	if n := srv.FeedRequests(0); n > removedAt+1 {
 		t.Errorf("removed feed fetched %d more times after the reload", n-removedAt)
@@ -556,4 +579,97 @@ func TestRunCrashLosesNothing(t *testing.T) {
 			}
 		}
 	}
+}
+
+// BenchmarkRunIdleMemory measures the resident memory of a real `tidings
+// run` (built with go build, not the test binary) with many [[feed]] blocks
+// on `@every 30m`, once it has fetched each feed once from a fetchtest
+// server and gone idle. It reports VmRSS and VmHWM (peak) from
+// /proc/PID/status, and the time from start to the first idle moment.
+//
+//	go test ./cmd/tidings -run '^$' -bench RunIdleMemory -benchtime 1x
+func BenchmarkRunIdleMemory(b *testing.B) {
+	if _, err := os.Stat("/proc/self/status"); err != nil {
+		b.Skip("needs /proc (Linux)")
+	}
+	bin := filepath.Join(b.TempDir(), "tidings")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		b.Fatalf("go build: %v\n%s", err, out)
+	}
+	for _, n := range []int{2000, 10000, 100000} {
+		b.Run(fmt.Sprintf("feeds=%d", n), func(b *testing.B) {
+			for b.Loop() {
+				idleMemory(b, bin, n)
+			}
+		})
+	}
+}
+
+func idleMemory(b *testing.B, bin string, feeds int) {
+	srv := fetchtest.NewServer(b, fetchtest.Options{Feeds: feeds, Items: 1, Addrs: fetchtest.LoopbackAddrs(50)})
+	dir := b.TempDir()
+	var cfg strings.Builder
+	fmt.Fprintf(&cfg, "database = %q\nlisten = \"127.0.0.1:0\"\nlog_level = \"warn\"\n[fetch]\nallow_private_networks = true\n",
+		filepath.Join(dir, "tidings.db"))
+	for _, u := range srv.URLs() {
+		fmt.Fprintf(&cfg, "[[feed]]\nurl = %q\nschedule = \"@every 30m\"\n", u)
+	}
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte(cfg.String()), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	start := time.Now()
+	cmd := exec.Command(bin, "run", "--config", cfgPath)
+	cmd.Env = append(cleanEnv(), "HOME="+dir)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	defer func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+	}()
+	// Idle: every feed fetched once and saved (in flight back to zero).
+	for srv.Stats().Requests < int64(feeds) {
+		if time.Since(start) > 10*time.Minute {
+			b.Fatalf("only %d of %d feeds fetched in 10 minutes", srv.Stats().Requests, feeds)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	db := openDBAt(b, filepath.Join(dir, "tidings.db"))
+	for {
+		next, err := db.NextDue(context.Background())
+		if err != nil {
+			b.Fatal(err)
+		}
+		if next.After(time.Now()) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	settled := time.Since(start)
+	time.Sleep(5 * time.Second)
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", cmd.Process.Pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, field := range []string{"VmRSS", "VmHWM"} {
+		m := regexp.MustCompile(`(?m)^` + field + `:\s+(\d+) kB`).FindSubmatch(status)
+		if m == nil {
+			b.Fatalf("no %s in /proc status", field)
+		}
+		var kb float64
+		fmt.Sscan(string(m[1]), &kb)
+		b.ReportMetric(kb/1024, field+"-MiB")
+	}
+	b.ReportMetric(settled.Seconds(), "s-to-idle")
+}
+
+func openDBAt(b *testing.B, path string) *sqlite.DB {
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return db
 }
