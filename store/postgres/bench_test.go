@@ -8,6 +8,21 @@ import (
 	"tidings/store"
 )
 
+// commitModes are the two ways the benchmarks run: "durable", as the
+// server is configured (every commit waits for its WAL flush, which on a
+// busy disk is most of the time), and "async", with synchronous_commit off
+// for the session, which measures the work of the statements themselves.
+var commitModes = []struct{ name, value string }{{"durable", ""}, {"async", "off"}}
+
+// openBench opens a store in a fresh schema in the given commit mode.
+func openBench(b *testing.B, syncCommit string) *DB {
+	dsn := freshSchema(b)
+	if syncCommit != "" {
+		dsn = withParam(dsn, "synchronous_commit", syncCommit)
+	}
+	return open(b, dsn)
+}
+
 // benchFeeds subscribes n feeds in one import and returns their IDs.
 func benchFeeds(b *testing.B, db *DB, n int) []int64 {
 	b.Helper()
@@ -48,73 +63,83 @@ func benchItems(prefix string, n int) []store.Item {
 // BenchmarkSaveFetch is one fetch of 20 items, as the fetcher saves it
 // about 1,000 times in a row: all new, or all already stored.
 func BenchmarkSaveFetch(b *testing.B) {
-	b.Run("new", func(b *testing.B) {
-		db := openEmpty(b)
-		ids := benchFeeds(b, db, 1000)
-		i := 0
-		for b.Loop() {
-			r := store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}
-			res, err := db.SaveFetch(b.Context(), ids[i%len(ids)], r)
-			if err != nil || res.New != 20 {
-				b.Fatalf("SaveFetch = %+v, %v", res, err)
+	for _, mode := range commitModes {
+		b.Run(mode.name+"/new", func(b *testing.B) {
+			db := openBench(b, mode.value)
+			ids := benchFeeds(b, db, 1000)
+			i := 0
+			for b.Loop() {
+				r := store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}
+				res, err := db.SaveFetch(b.Context(), ids[i%len(ids)], r)
+				if err != nil || res.New != 20 {
+					b.Fatalf("SaveFetch = %+v, %v", res, err)
+				}
+				i++
 			}
-			i++
-		}
-		b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*20), "µs/item")
-	})
-	b.Run("unchanged", func(b *testing.B) {
-		db := openEmpty(b)
-		ids := benchFeeds(b, db, 1000)
-		// A realistic table: every feed has its 20 items stored.
-		for i, id := range ids {
-			if _, err := db.SaveFetch(b.Context(), id, store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}); err != nil {
-				b.Fatal(err)
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*20), "µs/item")
+		})
+		b.Run(mode.name+"/unchanged", func(b *testing.B) {
+			// The setup needs no durability.
+			dsn := freshSchema(b)
+			db := open(b, withParam(dsn, "synchronous_commit", "off"))
+			ids := benchFeeds(b, db, 1000)
+			// A realistic table: every feed has its 20 items stored.
+			for i, id := range ids {
+				if _, err := db.SaveFetch(b.Context(), id, store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}); err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-		i := 0
-		for b.Loop() {
-			n := i % len(ids)
-			res, err := db.SaveFetch(b.Context(), ids[n], store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(n), 20)})
-			if err != nil || res.New+res.Updated != 0 {
-				b.Fatalf("SaveFetch = %+v, %v", res, err)
+			if mode.value == "" {
+				db = open(b, dsn)
 			}
-			i++
-		}
-	})
+			i := 0
+			for b.Loop() {
+				n := i % len(ids)
+				res, err := db.SaveFetch(b.Context(), ids[n], store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(n), 20)})
+				if err != nil || res.New+res.Updated != 0 {
+					b.Fatalf("SaveFetch = %+v, %v", res, err)
+				}
+				i++
+			}
+		})
+	}
 }
 
 // BenchmarkClaimFeeds claims (and releases) 32 due feeds among 10,000.
 func BenchmarkClaimFeeds(b *testing.B) {
-	db := openEmpty(b)
-	ids := benchFeeds(b, db, 10_000)
-	// Spread the due times so most feeds are not due.
-	now := time.Now()
-	if _, err := db.pool.Exec(b.Context(), `UPDATE feeds SET next_due = $1::timestamptz + (id % 100) * interval '1 minute'`,
-		ts(now)); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := db.pool.Exec(b.Context(), "ANALYZE feeds"); err != nil {
-		b.Fatal(err)
-	}
-	_ = ids
-	for b.Loop() {
-		feeds, err := db.ClaimFeeds(b.Context(), store.ClaimRequest{Now: now.Add(time.Second), Lease: time.Minute, Limit: 32})
-		if err != nil || len(feeds) != 32 {
-			b.Fatalf("ClaimFeeds = %d feeds, %v", len(feeds), err)
-		}
-		claimed := make([]int64, len(feeds))
-		for i, f := range feeds {
-			claimed[i] = f.ID
-		}
-		if err := db.Release(b.Context(), claimed); err != nil {
-			b.Fatal(err)
-		}
+	for _, mode := range commitModes {
+		b.Run(mode.name, func(b *testing.B) {
+			db := openBench(b, mode.value)
+			benchFeeds(b, db, 10_000)
+			// Spread the due times so most feeds are not due.
+			now := time.Now()
+			if _, err := db.pool.Exec(b.Context(), `UPDATE feeds SET next_due = $1::timestamptz + (id % 100) * interval '1 minute'`,
+				ts(now)); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := db.pool.Exec(b.Context(), "ANALYZE feeds"); err != nil {
+				b.Fatal(err)
+			}
+			for b.Loop() {
+				feeds, err := db.ClaimFeeds(b.Context(), store.ClaimRequest{Now: now.Add(time.Second), Lease: time.Minute, Limit: 32})
+				if err != nil || len(feeds) != 32 {
+					b.Fatalf("ClaimFeeds = %d feeds, %v", len(feeds), err)
+				}
+				claimed := make([]int64, len(feeds))
+				for i, f := range feeds {
+					claimed[i] = f.ID
+				}
+				if err := db.Release(b.Context(), claimed); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 // BenchmarkNextDue asks for the next due time among 10,000 feeds.
 func BenchmarkNextDue(b *testing.B) {
-	db := openEmpty(b)
+	db := openBench(b, "off")
 	benchFeeds(b, db, 10_000)
 	for b.Loop() {
 		if _, err := db.NextDue(b.Context()); err != nil {
@@ -126,7 +151,7 @@ func BenchmarkNextDue(b *testing.B) {
 // BenchmarkItems reads the newest page of 50 unread items among 20,000,
 // and the first page of a search.
 func BenchmarkItems(b *testing.B) {
-	db := openEmpty(b)
+	db := openBench(b, "off")
 	ids := benchFeeds(b, db, 100)
 	for i, id := range ids {
 		if _, err := db.SaveFetch(b.Context(), id, store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 200)}); err != nil {

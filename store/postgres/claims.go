@@ -73,9 +73,9 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 	RETURNING ` + feedColumns
 
 	var feeds []store.Feed
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := retry(func() error {
 		var err error
-		feeds, err = queryFeeds(ctx, tx, query, p...)
+		feeds, err = queryFeeds(ctx, db.pool, query, p...)
 		return err
 	})
 	if err != nil {
@@ -97,8 +97,8 @@ func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
 	if len(feedIDs) == 0 {
 		return nil
 	}
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, "UPDATE feeds SET claimed_until = NULL WHERE id = ANY($1)", feedIDs)
+	err := retry(func() error {
+		_, err := db.pool.Exec(ctx, "UPDATE feeds SET claimed_until = NULL WHERE id = ANY($1)", feedIDs)
 		return err
 	})
 	if err != nil {

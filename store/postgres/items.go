@@ -244,10 +244,10 @@ func (db *DB) setFlag(ctx context.Context, col string, ids []int64, on bool) (in
 		return 0, nil
 	}
 	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := retry(func() error {
 		// PostgreSQL counts every row the WHERE matched, changed or not:
 		// exactly "how many exist".
-		tag, err := tx.Exec(ctx, "UPDATE items SET "+col+" = $1 WHERE id = ANY($2)", on, ids)
+		tag, err := db.pool.Exec(ctx, "UPDATE items SET "+col+" = $1 WHERE id = ANY($2)", on, ids)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -267,8 +267,8 @@ func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
 		where = append(where, "i.search @@ to_tsquery('simple', "+p.add(tq)+")")
 	}
 	var n int64
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, "UPDATE items i SET read = true"+whereClause(where), p...)
+	err := retry(func() error {
+		tag, err := db.pool.Exec(ctx, "UPDATE items i SET read = true"+whereClause(where), p...)
 		n = tag.RowsAffected()
 		return err
 	})
@@ -285,11 +285,11 @@ func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
 func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, error) {
 	const prunable = " FROM items WHERE read AND NOT starred AND published < $1"
 	var n int
-	err := db.tx(ctx, func(tx pgx.Tx) error {
+	err := retry(func() error {
 		if dryRun {
-			return tx.QueryRow(ctx, "SELECT count(*)"+prunable, ts(cutoff)).Scan(&n)
+			return db.pool.QueryRow(ctx, "SELECT count(*)"+prunable, ts(cutoff)).Scan(&n)
 		}
-		return tx.QueryRow(ctx, `WITH pruned AS (DELETE`+prunable+` RETURNING feed_id, guid, url, content_hash),
+		return db.pool.QueryRow(ctx, `WITH pruned AS (DELETE`+prunable+` RETURNING feed_id, guid, url, content_hash),
 			tombs AS (INSERT INTO tombstones (feed_id, guid, url, content_hash, pruned_at)
 				SELECT feed_id, guid, url, content_hash, $2 FROM pruned WHERE feed_id IS NOT NULL)
 			SELECT count(*) FROM pruned`, ts(cutoff), ts(time.Now())).Scan(&n)

@@ -259,10 +259,15 @@ const maxTries = 3
 // tx runs fn in a read-write transaction and commits if fn returns nil. fn
 // may run more than once, so it must set its results afresh each time.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
+	return retry(func() error { return pgx.BeginFunc(ctx, db.pool, fn) })
+}
+
+// retry runs fn, again while it fails with an error a retry resolves. A
+// single statement needs no transaction of its own: it is one already.
+func retry(fn func() error) error {
 	var err error
 	for range maxTries {
-		err = pgx.BeginFunc(ctx, db.pool, fn)
-		if !retryable(err) {
+		if err = fn(); !retryable(err) {
 			return err
 		}
 	}
