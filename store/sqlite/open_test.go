@@ -190,6 +190,17 @@ func TestOpenExisting(t *testing.T) {
 	}
 	db2.Close()
 
+	// File names with URI syntax in them name that very file.
+	odd := filepath.Join(dir, "my feeds?x=1#frag %41.db")
+	db3, err := Open(t.Context(), odd)
+	if err != nil {
+		t.Fatalf("Open(%q): %v", odd, err)
+	}
+	db3.Close()
+	if _, err := os.Stat(odd); err != nil {
+		t.Errorf("database not at %q: %v (files: %q)", odd, err, dirNames(t, dir))
+	}
+
 	// A directory is refused with a clear message.
 	if _, err := Open(t.Context(), dir); err == nil || !strings.Contains(err.Error(), "directory") {
 		t.Errorf("Open of a directory: %v", err)
