@@ -60,6 +60,10 @@ func TestOpenMigrates(t *testing.T) {
 		t.Errorf("version table has %d rows up to %d; want %d", n, max, len(migs))
 	}
 
+	if name := db.Name(); !strings.HasPrefix(name, "postgres://") || strings.Contains(name, "?") {
+		t.Errorf("Name() = %q; want a postgres:// URL without parameters", name)
+	}
+
 	// Opening again applies nothing and keeps the data.
 	db = open(t, dsn)
 	if _, err := db.Feed(t.Context(), "https://kept.test/feed"); err != nil {

@@ -96,6 +96,10 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	return &DB{pool: pool, name: name}, nil
 }
 
+// Name returns the database as messages show it: a postgres:// URL with
+// the user, host, port and database, never the password.
+func (db *DB) Name() string { return db.name }
+
 // Close closes every connection of the pool.
 func (db *DB) Close() error {
 	db.pool.Close()
