@@ -47,8 +47,8 @@ type Metrics struct {
 // NewMetrics creates the metrics and registers them on reg (never the
 // global registry, so tests and several daemons in one process do not
 // clash). When feeds is not nil, it also registers gauges of the feeds due
-// and overdue, read from feeds at scrape time (at most once every 10
-// seconds, since listing every feed costs more than a scrape should).
+// and overdue, read from feeds at scrape time (at most once a minute, since
+// listing every feed costs more than a scrape should).
 func NewMetrics(reg prometheus.Registerer, feeds FeedLister) (*Metrics, error) {
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -168,7 +168,7 @@ type feedsCollector struct {
 
 type feedCounts struct{ due, overdue, total, gone, failing int }
 
-const feedsCacheFor = 10 * time.Second
+const feedsCacheFor = time.Minute
 
 func newFeedsCollector(feeds FeedLister) *feedsCollector {
 	return &feedsCollector{

@@ -180,19 +180,17 @@ func (d *daemon) announce(ctx context.Context, addr string) {
 	if file == "" {
 		file = "none (defaults; create one with `tidings init`)"
 	}
-	feeds, err := d.store.Feeds(ctx)
-	n := len(feeds)
-	if err != nil {
-		n = -1
-	}
+	// NextDue is a cheap way to know whether there is anything to fetch:
+	// listing 100,000 feeds just to count them would cost memory at start.
+	next, err := d.store.NextDue(ctx)
 	d.log.Info("tidings running: fetching feeds when due",
 		slog.String("database", cfg.Database),
 		slog.String("config", file),
-		slog.Int("feeds", n),
+		slog.Int("declared_feeds", len(cfg.Feeds)),
 		slog.String("default_schedule", cfg.Schedule),
 		slog.String("health", "http://"+addr+"/healthz"),
 		slog.String("metrics", "http://"+addr+"/metrics"))
-	if err == nil && n == 0 {
+	if err == nil && next.IsZero() {
 		d.log.Info("no feeds yet: run `tidings add URL`, or add [[feed]] blocks to the config and send SIGHUP")
 	}
 }
