@@ -145,6 +145,7 @@ func open(t testing.TB, dsn string) *DB {
 func openEmpty(t testing.TB) *DB { return open(t, freshSchema(t)) }
 
 func TestStore(t *testing.T) {
+	server(t) // skip once, not in every subtest, when there is no server
 	storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
 }
 
