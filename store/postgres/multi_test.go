@@ -155,3 +155,80 @@ func TestTwoStoresSync(t *testing.T) {
 		t.Errorf("Feeds = %d, %v; want %d", len(feeds), err, len(decl))
 	}
 }
+
+// TestRemoveWaitsForSave removes a config feed (SyncDeclared) while another
+// process's save of it is in flight, holding the feed's row lock with an
+// item written but not committed: the removal waits for the save, then
+// removes its item too, so no item outlives its feed.
+func TestRemoveWaitsForSave(t *testing.T) {
+	dsn := freshSchema(t)
+	db := open(t, withParam(dsn, "application_name", "tidings_remover"))
+	if _, err := db.SyncDeclared(t.Context(), []store.Feed{{URL: "https://removed.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := db.Feed(t.Context(), "https://removed.test/feed")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The "save" in flight, as SaveFetch does it: row lock, then items.
+	saver := connect(t, dsn)
+	tx, err := saver.Begin(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(t.Context())
+	now := time.Now()
+	if _, err := tx.Exec(t.Context(), "SELECT 1 FROM feeds WHERE id = $1 FOR UPDATE", f.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(t.Context(), `INSERT INTO items (feed_id, feed_url, guid, content_hash, published, first_seen)
+		VALUES ($1, $2, 'g', 'h', $3, $3)`, f.ID, f.URL, ts(now)); err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.SyncDeclared(t.Context(), nil)
+		done <- err
+	}()
+	// Wait until the removal waits for a lock, then let the save commit.
+	_, admin := server(t)
+	for i := 0; ; i++ {
+		var waiting bool
+		if err := admin.QueryRow(t.Context(), `SELECT EXISTS (SELECT 1 FROM pg_stat_activity
+			WHERE application_name = 'tidings_remover' AND wait_event_type = 'Lock')`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting {
+			break
+		}
+		if i == 3000 {
+			t.Fatal("the removal never waited for the save's lock")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := tx.Commit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("SyncDeclared: %v", err)
+	}
+	var orphans int
+	if err := admin.QueryRow(t.Context(), "SELECT count(*) FROM "+schemaOf(t, dsn)+".items").Scan(&orphans); err != nil {
+		t.Fatal(err)
+	}
+	if orphans != 0 {
+		t.Errorf("%d items outlived their removed feed", orphans)
+	}
+}
+
+// schemaOf returns the search_path schema of a freshSchema connection string.
+func schemaOf(t *testing.T, dsn string) string {
+	t.Helper()
+	var schema string
+	if err := connect(t, dsn).QueryRow(t.Context(), "SELECT current_schema()").Scan(&schema); err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
