@@ -229,3 +229,26 @@ func TestOpenWithoutCreatePermission(t *testing.T) {
 		t.Log(err)
 	}
 }
+
+// TestOpenSessionSettings checks the settings Open gives every connection,
+// and that the URL can override the idle transaction timeout.
+func TestOpenSessionSettings(t *testing.T) {
+	dsn := freshSchema(t)
+	tests := []struct {
+		dsn, setting, want string
+	}{
+		{dsn, "TimeZone", "UTC"},
+		{dsn, "idle_in_transaction_session_timeout", "2min"},
+		{withParam(dsn, "idle_in_transaction_session_timeout", "5000"), "idle_in_transaction_session_timeout", "5s"},
+	}
+	for _, tt := range tests {
+		db := open(t, tt.dsn)
+		var got string
+		if err := db.pool.QueryRow(t.Context(), "SELECT current_setting($1)", tt.setting).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tt.want {
+			t.Errorf("%s = %q; want %q", tt.setting, got, tt.want)
+		}
+	}
+}

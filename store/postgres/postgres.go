@@ -81,6 +81,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	}
 	// Every time goes in and out as UTC; text output (psql, logs) too.
 	cfg.ConnConfig.RuntimeParams["timezone"] = "UTC"
+	// tidings never waits for anything but the server inside a
+	// transaction. A transaction left idle means its process hangs or lost
+	// its network: the server ends it, so that the feed rows it locked
+	// (which other claimants pass over) are free again. The URL may say
+	// otherwise.
+	if _, set := cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"]; !set {
+		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(idleTxTimeout.Milliseconds(), 10)
+	}
 	name := describe(cfg.ConnConfig)
 	migs, err := loadMigrations()
 	if err != nil {
@@ -255,6 +263,10 @@ func tooNew(name string, version, known int) error {
 	return fmt.Errorf("open database %s: schema version %d, this tidings knows up to %d; upgrade tidings: %w",
 		name, version, known, store.ErrSchemaTooNew)
 }
+
+// idleTxTimeout is how long the server lets a transaction of tidings sit
+// idle before it ends it (idle_in_transaction_session_timeout).
+const idleTxTimeout = 2 * time.Minute
 
 // maxTries bounds how often tx runs a transaction that PostgreSQL aborted
 // for a deadlock or a serialization failure, which a retry resolves.
