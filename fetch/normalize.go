@@ -234,25 +234,33 @@ func author(it *gofeed.Item) string {
 	return ""
 }
 
+// maxCategories bounds the categories kept per item: a hostile feed could
+// otherwise attach millions to each item.
+const maxCategories = 100
+
 // categories returns the item's categories as plain text, trimmed, without
-// empty ones or repeats (compared case-insensitively), in feed order.
+// empty ones or repeats (compared case-insensitively), in feed order, at most
+// maxCategories of them.
 func categories(in []string) []string {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]string, 0, len(in))
-next:
+	out := make([]string, 0, min(len(in), maxCategories))
+	seen := make(map[string]struct{}, min(len(in), maxCategories))
 	for _, c := range in {
 		c = plainText(c)
 		if c == "" {
 			continue
 		}
-		for _, o := range out {
-			if strings.EqualFold(o, c) {
-				continue next
-			}
+		key := strings.ToLower(c)
+		if _, dup := seen[key]; dup {
+			continue
 		}
+		seen[key] = struct{}{}
 		out = append(out, c)
+		if len(out) == maxCategories {
+			break
+		}
 	}
 	if len(out) == 0 {
 		return nil
@@ -260,14 +268,18 @@ next:
 	return out
 }
 
+// maxEnclosures bounds the enclosures kept per item.
+const maxEnclosures = 50
+
 // enclosures returns the item's enclosures with absolute http(s) URLs,
-// without repeats; a length that is not a positive integer becomes 0.
+// without repeats, at most maxEnclosures; a length that is not a
+// non-negative integer becomes 0.
 func enclosures(in []*gofeed.Enclosure, base *lazyBase) []store.Enclosure {
 	if len(in) == 0 {
 		return nil
 	}
-	out := make([]store.Enclosure, 0, len(in))
-next:
+	out := make([]store.Enclosure, 0, min(len(in), maxEnclosures))
+	seen := make(map[string]struct{}, min(len(in), maxEnclosures))
 	for _, e := range in {
 		if e == nil {
 			continue
@@ -276,10 +288,12 @@ next:
 		if !ok {
 			continue
 		}
-		for _, o := range out {
-			if o.URL == u {
-				continue next
-			}
+		if _, dup := seen[u]; dup {
+			continue
+		}
+		seen[u] = struct{}{}
+		if len(out) == maxEnclosures {
+			break
 		}
 		n, err := strconv.ParseInt(strings.TrimSpace(e.Length), 10, 64)
 		if err != nil || n < 0 {

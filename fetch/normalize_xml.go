@@ -9,6 +9,9 @@ import (
 	"strings"
 )
 
+// maxRepairDepth is the deepest element nesting repairXML mends.
+const maxRepairDepth = 256
+
 // xmlEdit replaces text[start:end] with s.
 type xmlEdit struct {
 	start, end int
@@ -58,6 +61,11 @@ func repairXML(text []byte) []byte {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
+			if len(stack) >= maxRepairDepth {
+				// No feed nests this deep; mending it would cost time
+				// proportional to depth times length.
+				return nil
+			}
 			name := rawName(t.Name)
 			if t.Name.Local == "item" || t.Name.Local == "entry" {
 				if c := containerIndex(stack); c >= 0 && c < len(stack)-1 {

@@ -5,10 +5,12 @@ import (
 	"encoding/binary"
 	"errors"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf16"
@@ -655,4 +657,78 @@ func (m *runtimeMem) read() {
 	var s runtime.MemStats
 	runtime.ReadMemStats(&s)
 	m.heap = s.HeapAlloc
+}
+
+// TestParseHostileShapes covers bodies built to make normalisation slow or
+// large: each must give a clean, bounded result.
+func TestParseHostileShapes(t *testing.T) {
+	t.Run("many categories and enclosures on one item", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString(`<rss version="2.0"><channel><title>T</title><item><guid>g</guid>`)
+		for i := range 20000 {
+			b.WriteString(`<category>c` + strconv.Itoa(i%5000) + `</category>`)
+			b.WriteString(`<enclosure url="/e/` + strconv.Itoa(i) + `" type="audio/mpeg"/>`)
+		}
+		b.WriteString(`</item></channel></rss>`)
+		it := oneItem(t, mustParse(t, []byte(b.String()), "", "http://example.test/feed"))
+		if len(it.Categories) != maxCategories || it.Categories[0] != "c0" {
+			t.Errorf("kept %d categories starting %q, want %d starting c0", len(it.Categories), it.Categories[0], maxCategories)
+		}
+		if len(it.Enclosures) != maxEnclosures {
+			t.Errorf("kept %d enclosures, want %d", len(it.Enclosures), maxEnclosures)
+		}
+	})
+	t.Run("deep nesting with stray end tags", func(t *testing.T) {
+		var b strings.Builder
+		b.WriteString(`<rss version="2.0"><channel><title>T</title>`)
+		for range 50000 {
+			b.WriteString(`<x>`)
+		}
+		for range 50000 {
+			b.WriteString(`</y>`)
+		}
+		b.WriteString(`<item><title>i</title></item>`)
+		// Whatever the outcome, it comes back, with an error or items.
+		p, err := Parse([]byte(b.String()), "", "http://example.test/feed", testNow)
+		if err == nil {
+			checkParsed(t, p, testNow)
+		}
+	})
+}
+
+// TestParseConcurrent parses the real-world snapshots from many goroutines
+// at once (run with -race) and checks each result equals a sequential one.
+func TestParseConcurrent(t *testing.T) {
+	files, _ := filepath.Glob("testdata/realworld/*.xml")
+	var bodies [][]byte
+	var want []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := Parse(b, "", "http://example.test/f", testNow)
+		if err != nil {
+			continue
+		}
+		bodies = append(bodies, b)
+		want = append(want, string(renderParsed(t, p)))
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := range bodies {
+				k := (i + g) % len(bodies)
+				p, err := Parse(bodies[k], "", "http://example.test/f", testNow)
+				if err != nil {
+					t.Errorf("Parse: %v", err)
+					return
+				}
+				if got := string(renderParsed(t, p)); got != want[k] {
+					t.Errorf("concurrent result for body %d differs", k)
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
