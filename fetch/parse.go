@@ -89,8 +89,9 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, er
 // newFeedParser returns a gofeed parser for one parse. It keeps the
 // format-specific feed (for RSS ttl, Atom icon, JSON Feed content_text) and
 // skips gofeed's per-item HTML scan for a first image, which tidings does
-// not use and which costs a full HTML parse of every item. A parser is a
-// handful of small allocations, cheaper than pooling it.
+// not use and which costs a full HTML parse of every item. Making one costs
+// about 12 ns (BenchmarkNewFeedParser) against about 1.5 ms to parse a
+// 20-item feed, so a pool would not pay for itself.
 func newFeedParser() *gofeed.Parser {
 	p := gofeed.NewParser()
 	p.KeepOriginalFeed = true

@@ -125,3 +125,12 @@ func reportPerItem(b *testing.B, items, loops int, cpu time.Duration) {
 	}
 	b.ReportMetric(float64(items)/float64(loops), "items/op")
 }
+
+// BenchmarkNewFeedParser is the cost of the gofeed parser Parse makes per
+// call, to compare with a whole parse (BenchmarkParse): small enough that a
+// pool would not pay for itself.
+func BenchmarkNewFeedParser(b *testing.B) {
+	for b.Loop() {
+		_ = newFeedParser()
+	}
+}
