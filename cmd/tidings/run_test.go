@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -466,8 +467,9 @@ func TestRunCrashLosesNothing(t *testing.T) {
 	// every item is stored exactly once, and the feeds the dead process had
 	// claimed are fetched again once their lease (2s: timeout 1s plus as
 	// much again) runs out.
+	var requests atomic.Int64
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 24, Items: 5, Latency: 300 * time.Millisecond,
-		Addrs: fetchtest.LoopbackAddrs(6)})
+		Addrs: fetchtest.LoopbackAddrs(6), OnRequest: func(*http.Request) { requests.Add(1) }})
 	dir := t.TempDir()
 	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"1s\"\nconcurrency = 8",
 		"@every 1s", srv.URLs()...)
@@ -504,9 +506,11 @@ func TestRunCrashLosesNothing(t *testing.T) {
 	first := startDaemon(t, dir, cfg)
 	waitUntil("every feed stored once", func() bool { return allStored(func(int) int { return 5 }) })
 	// New items everywhere, then kill the process in the middle of the
-	// fetches that pick them up.
+	// fetches that pick them up: requests have just arrived, and each is
+	// answered only 300ms later.
 	srv.AddItemsAll(2)
-	time.Sleep(400 * time.Millisecond)
+	base := requests.Load()
+	eventually(t, "fetches in flight", func() bool { return requests.Load() >= base+4 })
 	first.signal(syscall.SIGKILL)
 	first.wait()
 	killed := time.Now()
