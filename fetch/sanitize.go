@@ -82,9 +82,14 @@ func sanitizeHTML(s string, base *lazyBase) string {
 // letters before every '=' are taken as a possible attribute name, wherever
 // the '=' is, so that most feeds, whose URLs are all absolute, skip a whole
 // tokenizer pass without risk.
-func needsURLRewrite(s string) bool {
+func needsURLRewrite(s string) bool { return urlsNeedRewrite(s, strings.IndexByte) }
+
+// tagNeedsURLRewrite is needsURLRewrite for one raw start tag.
+func tagNeedsURLRewrite(raw []byte) bool { return urlsNeedRewrite(raw, bytes.IndexByte) }
+
+func urlsNeedRewrite[T string | []byte](s T, indexByte func(T, byte) int) bool {
 	for off := 0; ; {
-		i := strings.IndexByte(s[off:], '=')
+		i := indexByte(s[off:], '=')
 		if i < 0 {
 			return false
 		}
@@ -100,19 +105,34 @@ func needsURLRewrite(s string) bool {
 		for start > 0 && end-start < 9 && isASCIILetter(s[start-1]) {
 			start--
 		}
-		switch n := end - start; {
-		case n == 6 && (hasFoldPrefix(s[start:end], "srcset") || hasFoldPrefix(s[start:end], "poster")):
-			return true
-		case n == 4 && (hasFoldPrefix(s[start:end], "href") || hasFoldPrefix(s[start:end], "cite")),
-			n == 3 && hasFoldPrefix(s[start:end], "src"),
-			n == 8 && hasFoldPrefix(s[start:end], "longdesc"):
-			j := skipSpace(s, eq+1)
-			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
-				j++
-			}
-			if !hasFoldPrefix(s[j:], "http://") && !hasFoldPrefix(s[j:], "https://") {
+		name := s[start:end]
+		switch len(name) {
+		case 6:
+			if hasFoldPrefix(name, "srcset") || hasFoldPrefix(name, "poster") {
 				return true
 			}
+			continue
+		case 4:
+			if !hasFoldPrefix(name, "href") && !hasFoldPrefix(name, "cite") {
+				continue
+			}
+		case 3:
+			if !hasFoldPrefix(name, "src") {
+				continue
+			}
+		case 8:
+			if !hasFoldPrefix(name, "longdesc") {
+				continue
+			}
+		default:
+			continue
+		}
+		j := skipSpace(s, eq+1)
+		if j < len(s) && (s[j] == '"' || s[j] == '\'') {
+			j++
+		}
+		if !hasFoldPrefix(s[j:], "http://") && !hasFoldPrefix(s[j:], "https://") {
+			return true
 		}
 	}
 }
@@ -123,7 +143,7 @@ func isHTMLSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
-func skipSpace(s string, i int) int {
+func skipSpace[T string | []byte](s T, i int) int {
 	for i < len(s) && isHTMLSpace(s[i]) {
 		i++
 	}
@@ -132,7 +152,7 @@ func skipSpace(s string, i int) int {
 
 // hasFoldPrefix reports whether s starts with the lower-case ASCII prefix,
 // ignoring ASCII case.
-func hasFoldPrefix(s, prefix string) bool {
+func hasFoldPrefix[T string | []byte](s T, prefix string) bool {
 	if len(s) < len(prefix) {
 		return false
 	}
@@ -209,7 +229,7 @@ func absolutizeHTML(s string, base *lazyBase) string {
 			continue
 		}
 		raw := z.Raw()
-		if !mayHoldURL(raw) {
+		if !tagNeedsURLRewrite(raw) {
 			out.Write(raw)
 			continue
 		}
@@ -229,36 +249,6 @@ func absolutizeHTML(s string, base *lazyBase) string {
 		return s
 	}
 	return out.String()
-}
-
-// mayHoldURL is a cheap pre-check on a raw start tag: a tag with no
-// attribute value, or none whose name could be a URL attribute, is copied
-// without being split into attributes.
-func mayHoldURL(raw []byte) bool {
-	if bytes.IndexByte(raw, '=') < 0 {
-		return false
-	}
-	return containsFold(raw, "href") || containsFold(raw, "src") || containsFold(raw, "poster") ||
-		containsFold(raw, "cite") || containsFold(raw, "longdesc")
-}
-
-// containsFold reports whether b contains the lower-case ASCII word w,
-// ignoring ASCII case, without allocating.
-func containsFold(b []byte, w string) bool {
-	first := w[0]
-	for i := 0; i+len(w) <= len(b); i++ {
-		if b[i]|0x20 != first {
-			continue
-		}
-		j := 1
-		for j < len(w) && b[i+j]|0x20 == w[j] {
-			j++
-		}
-		if j == len(w) {
-			return true
-		}
-	}
-	return false
 }
 
 // rewriteURLAttrs resolves and checks tok's URL attributes in place and
