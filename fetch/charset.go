@@ -122,27 +122,17 @@ func sniffWideEncoding(b []byte) (encoding.Encoding, string) {
 // lookupEncoding maps a charset label to an encoding by the WHATWG rules
 // (so iso-8859-1 and us-ascii read as windows-1252, a superset). It returns
 // a nil encoding with name "utf-8" for UTF-8, and nil, "" for an unknown
-// label. A "utf-16" label without endianness is settled from the bytes.
+// label. A UTF-16 or UTF-32 label is believed only when the bytes look
+// like it (zeros around the leading '<'), and the bytes settle the byte
+// order: servers that label UTF-8 feeds "utf-16" exist.
 func lookupEncoding(label string, body []byte) (encoding.Encoding, string) {
 	if isUTF8Label(label) {
 		return nil, "utf-8"
 	}
 	l := strings.ToLower(strings.TrimSpace(label))
-	switch l {
-	case "utf-16", "utf16", "ucs-2", "iso-10646-ucs-2":
-		if enc, name := sniffWideEncoding(body); enc != nil {
-			return enc, name
-		}
-		return unicode.UTF16(unicode.BigEndian, unicode.IgnoreBOM), "utf-16be"
-	case "utf-32", "utf32", "ucs-4", "iso-10646-ucs-4":
-		if enc, name := sniffWideEncoding(body); enc != nil {
-			return enc, name
-		}
-		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), "utf-32be"
-	case "utf-32be":
-		return utf32.UTF32(utf32.BigEndian, utf32.IgnoreBOM), l
-	case "utf-32le":
-		return utf32.UTF32(utf32.LittleEndian, utf32.IgnoreBOM), l
+	if strings.HasPrefix(l, "utf-16") || strings.HasPrefix(l, "utf16") || strings.HasPrefix(l, "utf-32") ||
+		strings.HasPrefix(l, "utf32") || strings.HasPrefix(l, "ucs-") || strings.HasPrefix(l, "iso-10646-ucs") {
+		return sniffWideEncoding(body)
 	}
 	enc, name := charset.Lookup(l)
 	if enc == nil {

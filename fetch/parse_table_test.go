@@ -159,6 +159,12 @@ func TestParseEncodings(t *testing.T) {
 			want: "caf\uFFFD ok \uFFFD é",
 		},
 		{
+			name:        "a UTF-16 label on a UTF-8 body is not believed",
+			body:        []byte(rssWith(`<?xml version="1.0" encoding="UTF-16"?>`, "<title>café</title><guid>g</guid>")),
+			contentType: "application/xml; charset=utf-16",
+			want:        "café",
+		},
+		{
 			name: "undeclared Latin-1 is read as windows-1252",
 			body: []byte(rssWith(``, "<title>caf\xe9 cr\xe8me</title><guid>g</guid>")),
 			want: "café crème",
