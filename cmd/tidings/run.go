@@ -323,7 +323,10 @@ func restartKeys(a, b *config.Config) []string {
 // still running when its next time comes is skipped.
 func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 	clog := cronLogger{d.log}
-	cr := cron.New(cron.WithLogger(clog), cron.WithChain(cron.Recover(clog), cron.SkipIfStillRunning(clog)))
+	// Recover goes inside SkipIfStillRunning: the other way round, a panic
+	// skips SkipIfStillRunning's release of its token, and the job never
+	// runs again.
+	cr := cron.New(cron.WithLogger(clog), cron.WithChain(cron.SkipIfStillRunning(clog), cron.Recover(clog)))
 	// The specs are constants: they always parse.
 	_, _ = cr.AddFunc("@hourly", func() { d.prune(ctx) })
 	_, _ = cr.AddFunc("@daily", func() {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"tidings/config"
 	"tidings/fetch/fetchtest"
 	"tidings/store"
 	"tidings/store/sqlite"
@@ -676,4 +678,100 @@ func openDBAt(b *testing.B, path string) *sqlite.DB {
 	}
 	b.Cleanup(func() { db.Close() })
 	return db
+}
+
+// syncBuffer is a bytes buffer safe for a logger and a test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestHousekeeping(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	db := openDB(t, dir)
+	var logs syncBuffer
+	d := &daemon{store: db, log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))}
+	d.cfg.Store(&config.Config{Retention: config.Retention{ReadAfter: 90 * 24 * time.Hour}})
+
+	t.Run("prune deletes old read items only", func(t *testing.T) {
+		f, err := db.AddFeed(ctx, store.Feed{URL: "https://example.com/feed.xml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now()
+		old, recent := now.Add(-100*24*time.Hour), now.Add(-24*time.Hour)
+		items := []store.Item{
+			{GUID: "old-read", Title: "old read", Published: old},
+			{GUID: "old-unread", Title: "old unread", Published: old},
+			{GUID: "recent-read", Title: "recent read", Published: recent},
+		}
+		if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: now, Items: items}); err != nil {
+			t.Fatal(err)
+		}
+		stored, _, err := db.Items(ctx, store.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var read []int64
+		for _, it := range stored {
+			if strings.HasSuffix(it.GUID, "-read") {
+				read = append(read, it.ID)
+			}
+		}
+		if _, err := db.SetRead(ctx, read, true); err != nil {
+			t.Fatal(err)
+		}
+		d.prune(ctx)
+		left, _, err := db.Items(ctx, store.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var guids []string
+		for _, it := range left {
+			guids = append(guids, it.GUID)
+		}
+		if got := strings.Join(guids, " "); got != "recent-read old-unread" {
+			t.Errorf("after prune: %q, want the recent and the unread item", got)
+		}
+		if !strings.Contains(logs.String(), "deleted_items=1") {
+			t.Errorf("prune not logged:\n%s", logs.String())
+		}
+	})
+
+	t.Run("a panicking job does not stop the others", func(t *testing.T) {
+		cr := d.housekeeping(ctx)
+		runs := make(chan struct{}, 10)
+		if _, err := cr.AddFunc("@every 1s", func() {
+			runs <- struct{}{}
+			panic("job failed")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		cr.Start()
+		defer cr.Stop()
+		// The job runs again after its panic: the scheduler survived.
+		for range 2 {
+			select {
+			case <-runs:
+			case <-time.After(time.Minute):
+				t.Fatal("the job did not run again after panicking")
+			}
+		}
+		if !strings.Contains(logs.String(), "job failed") {
+			t.Errorf("the panic was not logged:\n%s", logs.String())
+		}
+	})
 }
