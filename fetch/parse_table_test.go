@@ -603,6 +603,14 @@ func TestParseMalformed(t *testing.T) {
 			t.Errorf("got %d items, want 2", len(p.Items))
 		}
 	})
+	t.Run("text before the XML", func(t *testing.T) {
+		body := "<br />\n<b>Warning</b>: Cannot modify header information in /var/www/feed.php on line 3<br />\n" +
+			`<?xml version="1.0"?><rss version="2.0"><channel><title>After junk</title><item><guid>1</guid></item></channel></rss>`
+		p := mustParse(t, []byte(body), "", "http://example.test/feed")
+		if p.Title != "After junk" || len(p.Items) != 1 {
+			t.Errorf("got %q with %d items", p.Title, len(p.Items))
+		}
+	})
 	t.Run("feed wrapped in XHTML", func(t *testing.T) {
 		body := `<?xml version="1.0"?><html xmlns="http://www.w3.org/1999/xhtml"><body>` +
 			`<feed xmlns="http://www.w3.org/2005/Atom"><title>Wrapped</title><entry><id>1</id><title>e</title></entry></feed>` +
