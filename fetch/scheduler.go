@@ -82,8 +82,8 @@ type Round struct {
 	Errors      int
 }
 
-// Status is a snapshot of a running Scheduler, for health checks.
-type Status struct {
+// SchedulerStatus is a snapshot of a running Scheduler, for health checks.
+type SchedulerStatus struct {
 	// Running is true between the start and the end of Run.
 	Running bool
 	// LastClaim is when the store last answered a claim; LastClaimErr is
@@ -112,7 +112,7 @@ type Scheduler struct {
 	fetchNow        []string
 	defaultSchedule string
 	inFlight        map[int64]*round
-	status          Status
+	status          SchedulerStatus
 }
 
 // round counts one claim batch until its last feed is saved.
@@ -181,7 +181,7 @@ func (s *Scheduler) FetchNow(urls []string) {
 }
 
 // Status returns a snapshot of the scheduler's state.
-func (s *Scheduler) Status() Status {
+func (s *Scheduler) Status() SchedulerStatus {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.status
