@@ -18,7 +18,7 @@
 # Needs go, curl, jq, sqlite3, /usr/bin/time; newsboat if NEWSBOAT=1 (the
 # default when it is installed). Settings come from the environment:
 #   FEEDS=1000 ITEMS=20 HOSTS=100 CONCURRENCY=32 PER_HOST=2
-#   LATENCIES="0ms 50ms" FORMAT=mixed-xml PORT=18080 REPEAT=1
+#   LATENCIES="0ms 50ms" FORMAT=mixed-xml PORT=47080 REPEAT=1
 #   PROFILE=1   also write CPU profiles of tidings (needs TIDINGS_CPUPROFILE
 #               support in the binary; otherwise ignored)
 # Prints a Markdown table on stdout; logs and databases stay in $WORK.
@@ -32,7 +32,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 PER_HOST=${PER_HOST:-2}
 LATENCIES=${LATENCIES:-"0ms 50ms"}
 FORMAT=${FORMAT:-mixed-xml}
-PORT=${PORT:-18080}
+PORT=${PORT:-47080}
 REPEAT=${REPEAT:-1}
 if [ -z "${NEWSBOAT:-}" ]; then
   if command -v newsboat >/dev/null; then NEWSBOAT=1; else NEWSBOAT=0; fi
@@ -62,11 +62,16 @@ trap stop_server EXIT
 # start_server LATENCY DIR: runs the feed server in the background and waits
 # until its control API answers.
 start_server() {
+  if curl -fsS "$CTL/stats" >/dev/null 2>&1; then
+    echo "bench: something already answers on $CTL; choose another PORT" >&2
+    exit 1
+  fi
   "$WORK/feedserver" -feeds "$FEEDS" -items "$ITEMS" -hosts "$HOSTS" -latency "$1" \
     -port "$PORT" -format "$FORMAT" -urls "$2/urls.txt" -opml "$2/feeds.opml" \
     >"$2/feedserver.log" 2>&1 &
   server_pid=$!
-  for _ in $(seq 100); do
+  for _ in $(seq 300); do
+    kill -0 "$server_pid" 2>/dev/null || break
     curl -fsS "$CTL/stats" >/dev/null 2>&1 && return 0
     sleep 0.1
   done
@@ -108,6 +113,7 @@ measure() {
 for latency in $LATENCIES; do
   for rep in $(seq "$REPEAT"); do
     dir="$WORK/$latency-$rep"
+    rm -rf "$dir"
     mkdir -p "$dir/newsboat"
     start_server "$latency" "$dir"
 
@@ -121,7 +127,8 @@ per_host = $PER_HOST
 allow_private_networks = true
 EOF
     T=("$WORK/tidings" --config "$dir/config.toml")
-    "${T[@]}" import "$dir/feeds.opml" >"$dir/import.log" 2>&1
+    "${T[@]}" import "$dir/feeds.opml" >"$dir/import.log" 2>&1 ||
+      { echo "bench: tidings import failed:" >&2; cat "$dir/import.log" >&2; exit 1; }
     tidings_items="sqlite3 '$dir/tidings.db' 'select count(*) from items'"
 
     printf 'reload-threads %s\n' "$CONCURRENCY" >"$dir/newsboat/config"
