@@ -283,6 +283,10 @@ func notFeed(resp *response, perr error) error {
 	case strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/"):
 		return fmt.Errorf("%w: the server sent %s", ErrNotFeed, mt)
 	}
+	if errors.Is(perr, ErrNotFeed) || errors.Is(perr, ErrMalformed) {
+		// Parse's own messages already say what is wrong and what to do.
+		return perr
+	}
 	return fmt.Errorf("%w: %w", ErrNotFeed, perr)
 }
 
