@@ -323,10 +323,17 @@ type Store interface {
 	Feed(ctx context.Context, url string) (Feed, error)
 	// Feeds returns every feed, with counts, ordered by URL.
 	Feeds(ctx context.Context) ([]Feed, error)
-	// SyncDeclared makes the config feeds in the store equal declared: adds,
-	// updates (title, tags, schedule, file, line) and removes config feeds,
-	// never touching user feeds except to take over one with a declared URL.
-	SyncDeclared(ctx context.Context, declared []Feed) (SyncResult, error)
+	// SyncDeclared makes the config feeds of the files in owned equal
+	// declared: it adds declared feeds, updates (title, tags, schedule,
+	// file, line) the ones that changed, and takes over a user feed whose
+	// URL is declared (listed in Conflicts). Owned lists the config files
+	// this sync speaks for: a config feed that is no longer declared is
+	// removed (listed in Removed), or given back to the user if it was a
+	// taken-over user feed (listed in Released), only when its ConfigFile is
+	// in owned. Config feeds of other files are left alone, and an empty
+	// owned removes nothing, so a run with a different or no config file
+	// never deletes what another file declared.
+	SyncDeclared(ctx context.Context, owned []string, declared []Feed) (SyncResult, error)
 	// ImportFeeds adds user feeds in one transaction: all or nothing.
 	// Feeds already subscribed are skipped and listed.
 	ImportFeeds(ctx context.Context, feeds []Feed) (ImportResult, error)

@@ -105,7 +105,7 @@ func syncDeclared(ctx context.Context, st store.Store, cfg *config.Config, log *
 			ConfigLine: f.Line,
 		})
 	}
-	res, err := st.SyncDeclared(ctx, declared)
+	res, err := st.SyncDeclared(ctx, []string{cfg.File}, declared)
 	if err != nil {
 		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}

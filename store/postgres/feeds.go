@@ -359,11 +359,12 @@ func sameTags(a, b []string) bool {
 // SyncDeclared makes the config feeds in the store equal declared, in one
 // transaction: adds missing ones, updates title (UserTitle, or Title when
 // UserTitle is empty), tags, schedule, file and line of changed ones,
-// removes config feeds no longer declared (keeping their starred items),
-// and takes over user feeds with a declared URL (listed in Conflicts).
+// removes config feeds no longer declared whose ConfigFile is in owned
+// (keeping their starred items), and takes over user feeds with a declared
+// URL (listed in Conflicts). Config feeds of files not in owned stay.
 // User feeds are otherwise never touched. A URL declared twice counts once.
 // Syncs from several processes run one after the other.
-func (db *DB) SyncDeclared(ctx context.Context, decl []store.Feed) (store.SyncResult, error) {
+func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Feed) (store.SyncResult, error) {
 	var res store.SyncResult
 	err := db.tx(ctx, func(tx pgx.Tx) error {
 		res = store.SyncResult{}
@@ -416,8 +417,14 @@ func (db *DB) SyncDeclared(ctx context.Context, decl []store.Feed) (store.SyncRe
 				res.Updated = append(res.Updated, d.URL)
 			}
 		}
+		mine := make(map[string]bool, len(owned))
+		for _, file := range owned {
+			mine[text(file)] = true
+		}
 		for _, f := range existing {
-			if f.Origin != store.OriginConfig || wanted[f.URL] {
+			// A feed declared by a file this sync does not speak for
+			// stays: another config file may still declare it.
+			if f.Origin != store.OriginConfig || wanted[f.URL] || !mine[f.ConfigFile] {
 				continue
 			}
 			if err := deleteFeed(ctx, tx, f); err != nil {

@@ -21,7 +21,7 @@ func TestImportEdgeCases(t *testing.T) {
 		t.Errorf("import of a subscribed feed, twice = %+v, %v; want both skipped", res, err)
 	}
 	// A feed's FetchURL counts as subscribed too.
-	if _, err := db.SyncDeclared(t.Context(), []store.Feed{{URL: "https://decl.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
+	if _, err := db.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: "https://decl.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := db.Feed(t.Context(), "https://decl.test/feed")

@@ -141,8 +141,8 @@ func TestTwoStoresSync(t *testing.T) {
 		resA, resB store.SyncResult
 		errA, errB error
 	)
-	wg.Go(func() { resA, errA = a.SyncDeclared(t.Context(), decl) })
-	wg.Go(func() { resB, errB = b.SyncDeclared(t.Context(), decl) })
+	wg.Go(func() { resA, errA = a.SyncDeclared(t.Context(), []string{"c.toml"}, decl) })
+	wg.Go(func() { resB, errB = b.SyncDeclared(t.Context(), []string{"c.toml"}, decl) })
 	wg.Wait()
 	if errA != nil || errB != nil {
 		t.Fatalf("SyncDeclared: %v, %v", errA, errB)
@@ -163,7 +163,7 @@ func TestTwoStoresSync(t *testing.T) {
 func TestRemoveWaitsForSave(t *testing.T) {
 	dsn := freshSchema(t)
 	db := open(t, withParam(dsn, "application_name", "tidings_remover"))
-	if _, err := db.SyncDeclared(t.Context(), []store.Feed{{URL: "https://removed.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
+	if _, err := db.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: "https://removed.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := db.Feed(t.Context(), "https://removed.test/feed")
@@ -189,7 +189,7 @@ func TestRemoveWaitsForSave(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.SyncDeclared(t.Context(), nil)
+		_, err := db.SyncDeclared(t.Context(), []string{"c.toml"}, nil)
 		done <- err
 	}()
 	// Wait until the removal waits for a lock, then let the save commit.

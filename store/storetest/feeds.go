@@ -109,7 +109,7 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("Declared", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
-		if _, err := s.SyncDeclared(ctx, []store.Feed{{URL: "https://c.test/feed", ConfigFile: "/etc/tidings.toml", ConfigLine: 12}}); err != nil {
+		if _, err := s.SyncDeclared(ctx, []string{"/etc/tidings.toml"}, []store.Feed{{URL: "https://c.test/feed", ConfigFile: "/etc/tidings.toml", ConfigLine: 12}}); err != nil {
 			t.Fatal(err)
 		}
 		title := "x"
@@ -185,12 +185,13 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	taken := addFeed(t, s, "https://taken.test/feed")
 	save(t, s, taken.ID, fetch(items("taken", 3)...))
 
+	owned := []string{"c.toml"}
 	decl := []store.Feed{
 		{URL: "https://one.test/feed", Tags: []string{"x"}, Schedule: "@daily", ConfigFile: "c.toml", ConfigLine: 3},
 		{URL: "https://two.test/feed", UserTitle: "Two", ConfigFile: "c.toml", ConfigLine: 8},
 		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
 	}
-	res, err := s.SyncDeclared(ctx, decl)
+	res, err := s.SyncDeclared(ctx, owned, decl)
 	if err != nil {
 		t.Fatalf("SyncDeclared: %v", err)
 	}
@@ -208,7 +209,7 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 
 	// Same again: nothing to do.
-	res, err = s.SyncDeclared(ctx, decl)
+	res, err = s.SyncDeclared(ctx, owned, decl)
 	if err != nil || len(res.Added)+len(res.Updated)+len(res.Removed)+len(res.Conflicts) != 0 {
 		t.Errorf("repeated sync = %+v, %v; want no changes", res, err)
 	}
@@ -218,7 +219,7 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 		{URL: "https://one.test/feed", Tags: []string{"y"}, Schedule: "@hourly", ConfigFile: "c.toml", ConfigLine: 4},
 		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
 	}
-	res, err = s.SyncDeclared(ctx, decl)
+	res, err = s.SyncDeclared(ctx, owned, decl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,8 +234,29 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	_, err = s.Feed(ctx, "https://two.test/feed")
 	wantErr(t, "Feed of an undeclared config feed", err, store.ErrNotFound)
 
-	// Empty config: every config feed goes, user feeds stay untouched.
-	res, err = s.SyncDeclared(ctx, nil)
+	// Another file's feeds: a sync that owns only c.toml leaves them alone,
+	// and so does a sync that owns no file at all.
+	if _, err := s.SyncDeclared(ctx, []string{"other.toml"}, []store.Feed{
+		{URL: "https://other.test/feed", ConfigFile: "other.toml", ConfigLine: 1},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	res, err = s.SyncDeclared(ctx, owned, decl)
+	if err != nil || len(res.Removed) != 0 {
+		t.Errorf("sync of c.toml = %+v, %v; want other.toml's feed left alone", res, err)
+	}
+	res, err = s.SyncDeclared(ctx, nil, nil)
+	if err != nil || len(res.Removed) != 0 {
+		t.Errorf("sync owning no file = %+v, %v; want nothing removed", res, err)
+	}
+	if o := feedByURL(t, s, "https://other.test/feed"); o.Origin != store.OriginConfig || o.ConfigFile != "other.toml" {
+		t.Errorf("other file's feed = %+v; want it kept as declared", o)
+	}
+	feedByURL(t, s, "https://one.test/feed")
+
+	// Empty config: every config feed of c.toml goes, user feeds and
+	// other.toml's feed stay untouched.
+	res, err = s.SyncDeclared(ctx, owned, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -402,7 +402,7 @@ func testMove(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("ConfigFeedFetchesFromNewURL", func(t *testing.T) {
 		s := open(t)
-		if _, err := s.SyncDeclared(t.Context(), []store.Feed{{URL: "https://decl.test/feed", ConfigFile: "c.toml", ConfigLine: 2}}); err != nil {
+		if _, err := s.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: "https://decl.test/feed", ConfigFile: "c.toml", ConfigLine: 2}}); err != nil {
 			t.Fatal(err)
 		}
 		f := feedByURL(t, s, "https://decl.test/feed")
