@@ -775,3 +775,33 @@ func TestHousekeeping(t *testing.T) {
 		}
 	})
 }
+
+func TestRunListenBusy(t *testing.T) {
+	// A busy listen address fails the start with status 1 and says what to
+	// change, before any feed is fetched.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	dir := t.TempDir()
+	cfg := daemonConfig(t, dir, "", "@every 1s")
+	body, err := os.ReadFile(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := strings.Replace(string(body), `listen = "127.0.0.1:0"`, fmt.Sprintf("listen = %q", ln.Addr().String()), 1)
+	if err := os.WriteFile(cfg, []byte(busy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(os.Args[0], "run", "--config", cfg)
+	cmd.Env = append(cleanEnv(), envRunMain+"=1", "HOME="+dir)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, want status 1\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "listen on "+ln.Addr().String()) || !strings.Contains(string(out), "set listen in the config") {
+		t.Errorf("output does not say which address is busy and what to do:\n%s", out)
+	}
+}
