@@ -261,8 +261,13 @@ type SyncResult struct {
 	Updated []string
 	Removed []string
 	// Conflicts are declared URLs already subscribed by a user: the config
-	// takes them over (origin becomes config), keeping their items.
+	// takes them over (origin becomes config), keeping their items, and the
+	// store remembers the user's own title, schedule and tags.
 	Conflicts []string
+	// Released are taken-over user feeds no longer declared: they are user
+	// feeds again, with the user's own title, schedule and tags back and
+	// their items intact. They are never removed.
+	Released []string
 }
 
 // ImportResult lists what ImportFeeds did, by URL.

@@ -361,7 +361,10 @@ func sameTags(a, b []string) bool {
 // UserTitle is empty), tags, schedule, file and line of changed ones,
 // removes config feeds no longer declared whose ConfigFile is in owned
 // (keeping their starred items), and takes over user feeds with a declared
-// URL (listed in Conflicts). Config feeds of files not in owned stay.
+// URL (listed in Conflicts), remembering the user's title, schedule and
+// tags. A taken-over feed no longer declared is not removed but given back
+// to the user as it was (listed in Released). Config feeds of files not in
+// owned stay.
 // User feeds are otherwise never touched. A URL declared twice counts once.
 // Syncs from several processes run one after the other.
 func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Feed) (store.SyncResult, error) {
@@ -406,6 +409,14 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			if !changed {
 				continue
 			}
+			if cur.Origin != store.OriginConfig {
+				// Keep what the user had, to give it back when the
+				// block goes.
+				if _, err := tx.Exec(ctx, `UPDATE feeds SET prior_user = true, prior_title = user_title,
+					prior_schedule = schedule, prior_tags = tags WHERE id = $1`, cur.ID); err != nil {
+					return fmt.Errorf("sync declared feed %s: %w", d.URL, err)
+				}
+			}
 			if _, err := tx.Exec(ctx, `UPDATE feeds SET origin = 'config', user_title = $2, schedule = $3,
 				config_file = $4, config_line = $5, tags = $6 WHERE id = $1`,
 				cur.ID, title, text(d.Schedule), text(d.ConfigFile), d.ConfigLine, cleanTags(d.Tags)); err != nil {
@@ -425,6 +436,19 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			// A feed declared by a file this sync does not speak for
 			// stays: another config file may still declare it.
 			if f.Origin != store.OriginConfig || wanted[f.URL] || !mine[f.ConfigFile] {
+				continue
+			}
+			// A taken-over user feed goes back to the user, items and
+			// all, with the user's own title, schedule and tags.
+			tag, err := tx.Exec(ctx, `UPDATE feeds SET origin = 'user', user_title = prior_title,
+				schedule = prior_schedule, tags = prior_tags, config_file = '', config_line = 0,
+				prior_user = false, prior_title = '', prior_schedule = '', prior_tags = '{}'
+				WHERE id = $1 AND prior_user`, f.ID)
+			if err != nil {
+				return fmt.Errorf("sync declared feeds: release feed %s: %w", f.URL, err)
+			}
+			if tag.RowsAffected() > 0 {
+				res.Released = append(res.Released, f.URL)
 				continue
 			}
 			if err := deleteFeed(ctx, tx, f); err != nil {

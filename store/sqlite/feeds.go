@@ -439,7 +439,10 @@ func sameTags(a, b []string) bool {
 // UserTitle is empty), tags, schedule, file and line of changed ones,
 // removes config feeds no longer declared whose ConfigFile is in owned
 // (keeping their starred items), and takes over user feeds with a declared
-// URL (listed in Conflicts). Config feeds of files not in owned stay.
+// URL (listed in Conflicts), remembering the user's title, schedule and
+// tags. A taken-over feed no longer declared is not removed but given back
+// to the user as it was (listed in Released). Config feeds of files not in
+// owned stay.
 // User feeds are otherwise never touched. A URL declared twice counts once.
 func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Feed) (store.SyncResult, error) {
 	var res store.SyncResult
@@ -484,6 +487,15 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			if !changed {
 				continue
 			}
+			if cur.Origin != store.OriginConfig {
+				// Keep what the user had, to give it back when the
+				// block goes.
+				if _, err := tx.ExecContext(ctx, `UPDATE feeds SET prior_user = 1, prior_title = ?,
+					prior_schedule = ?, prior_tags = ? WHERE id = ?`,
+					cur.UserTitle, cur.Schedule, jsonList(cur.Tags), cur.ID); err != nil {
+					return fmt.Errorf("sync declared feed %s: %w", d.URL, err)
+				}
+			}
 			if _, err := tx.ExecContext(ctx, `UPDATE feeds SET origin = 'config', user_title = ?, schedule = ?,
 				config_file = ?, config_line = ? WHERE id = ?`,
 				title, d.Schedule, d.ConfigFile, d.ConfigLine, cur.ID); err != nil {
@@ -508,6 +520,14 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			if f.Origin != store.OriginConfig || wanted[f.URL] || !mine[f.ConfigFile] {
 				continue
 			}
+			released, err := giveBack(ctx, tx, f)
+			if err != nil {
+				return fmt.Errorf("sync declared feeds: %w", err)
+			}
+			if released {
+				res.Released = append(res.Released, f.URL)
+				continue
+			}
 			if err := deleteFeed(ctx, tx, f); err != nil {
 				return fmt.Errorf("sync declared feeds: %w", err)
 			}
@@ -516,6 +536,37 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 		return nil
 	})
 	return res, err
+}
+
+// giveBack makes a config feed that took over a user's feed the user's
+// again, with the user's own title, schedule and tags, its items untouched.
+// It reports false, changing nothing, for a feed that was never the user's.
+func giveBack(ctx context.Context, tx *sql.Tx, f store.Feed) (bool, error) {
+	var (
+		prior                  bool
+		title, schedule, jtags string
+	)
+	err := tx.QueryRowContext(ctx, "SELECT prior_user, prior_title, prior_schedule, prior_tags FROM feeds WHERE id = ?",
+		f.ID).Scan(&prior, &title, &schedule, &jtags)
+	if err != nil {
+		return false, fmt.Errorf("release feed %s: %w", f.URL, err)
+	}
+	if !prior {
+		return false, nil
+	}
+	var tags []string
+	if err := json.Unmarshal([]byte(jtags), &tags); err != nil {
+		return false, fmt.Errorf("release feed %s: read the user's tags: %w", f.URL, err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE feeds SET origin = 'user', user_title = ?, schedule = ?,
+		config_file = '', config_line = 0, prior_user = 0, prior_title = '', prior_schedule = '', prior_tags = '[]'
+		WHERE id = ?`, title, schedule, f.ID); err != nil {
+		return false, fmt.Errorf("release feed %s: %w", f.URL, err)
+	}
+	if err := setTags(ctx, tx, f.ID, tags); err != nil {
+		return false, fmt.Errorf("release feed %s: %w", f.URL, err)
+	}
+	return true, nil
 }
 
 // ImportFeeds adds user feeds in one transaction: all or nothing. Feeds

@@ -182,14 +182,18 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	s := open(t)
 	ctx := t.Context()
 	user := addFeed(t, s, "https://user.test/feed", "mine")
-	taken := addFeed(t, s, "https://taken.test/feed")
+	taken, err := s.AddFeed(ctx, store.Feed{URL: "https://taken.test/feed", UserTitle: "My title", Schedule: "@weekly",
+		Tags: []string{"keep", "me"}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	save(t, s, taken.ID, fetch(items("taken", 3)...))
 
 	owned := []string{"c.toml"}
 	decl := []store.Feed{
 		{URL: "https://one.test/feed", Tags: []string{"x"}, Schedule: "@daily", ConfigFile: "c.toml", ConfigLine: 3},
 		{URL: "https://two.test/feed", UserTitle: "Two", ConfigFile: "c.toml", ConfigLine: 8},
-		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
+		{URL: "https://taken.test/feed", Tags: []string{"cfg"}, ConfigFile: "c.toml", ConfigLine: 12},
 	}
 	res, err := s.SyncDeclared(ctx, owned, decl)
 	if err != nil {
@@ -204,8 +208,10 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 		one.Schedule != "@daily" || !slices.Equal(one.Tags, []string{"x"}) {
 		t.Errorf("declared feed stored as %+v", one)
 	}
-	if tk := feedByURL(t, s, "https://taken.test/feed"); tk.Origin != store.OriginConfig || tk.Items != 3 || tk.ID != taken.ID {
-		t.Errorf("taken-over feed = origin %s, %d items, id %d; want config, its 3 items, same id", tk.Origin, tk.Items, tk.ID)
+	if tk := feedByURL(t, s, "https://taken.test/feed"); tk.Origin != store.OriginConfig || tk.Items != 3 || tk.ID != taken.ID ||
+		!slices.Equal(tk.Tags, []string{"cfg"}) || tk.Schedule != "" {
+		t.Errorf("taken-over feed = origin %s, %d items, id %d, tags %q, schedule %q; want config, its 3 items, same id, "+
+			"the declared tags and schedule", tk.Origin, tk.Items, tk.ID, tk.Tags, tk.Schedule)
 	}
 
 	// Same again: nothing to do.
@@ -217,7 +223,7 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	// Change one, drop one.
 	decl = []store.Feed{
 		{URL: "https://one.test/feed", Tags: []string{"y"}, Schedule: "@hourly", ConfigFile: "c.toml", ConfigLine: 4},
-		{URL: "https://taken.test/feed", ConfigFile: "c.toml", ConfigLine: 12},
+		{URL: "https://taken.test/feed", Tags: []string{"cfg"}, ConfigFile: "c.toml", ConfigLine: 12},
 	}
 	res, err = s.SyncDeclared(ctx, owned, decl)
 	if err != nil {
@@ -260,8 +266,17 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !equalSet(res.Removed, []string{"https://one.test/feed", "https://taken.test/feed"}) {
-		t.Errorf("empty sync removed %q", res.Removed)
+	if !slices.Equal(res.Removed, []string{"https://one.test/feed"}) || !slices.Equal(res.Released, []string{"https://taken.test/feed"}) {
+		t.Errorf("empty sync removed %q and released %q; want one.test removed, taken.test released", res.Removed, res.Released)
+	}
+	// The feed the user added is the user's again, as it was, items and all.
+	tk := feedByURL(t, s, "https://taken.test/feed")
+	if tk.ID != taken.ID || tk.Origin != store.OriginUser || tk.Items != 3 || tk.UserTitle != "My title" ||
+		tk.Schedule != "@weekly" || !slices.Equal(tk.Tags, []string{"keep", "me"}) || tk.ConfigFile != "" {
+		t.Errorf("released feed = %+v; want the user's feed back with its title, schedule, tags and 3 items", tk)
+	}
+	if _, err := s.EditFeed(ctx, tk.URL, store.FeedEdit{AddTags: []string{"again"}}); err != nil {
+		t.Errorf("EditFeed of a released feed: %v", err)
 	}
 	u := feedByURL(t, s, user.URL)
 	if u.Origin != store.OriginUser || !slices.Equal(u.Tags, []string{"mine"}) {

@@ -15,6 +15,13 @@ CREATE TABLE feeds (
 	origin         text        NOT NULL CHECK (origin IN ('user', 'config')),
 	config_file    text        NOT NULL DEFAULT '',
 	config_line    integer     NOT NULL DEFAULT 0,
+	-- A config feed that took over a user's feed remembers it (prior_user)
+	-- with the user's own title, schedule and tags, given back when its
+	-- [[feed]] block goes.
+	prior_user     boolean     NOT NULL DEFAULT false,
+	prior_title    text        NOT NULL DEFAULT '',
+	prior_schedule text        NOT NULL DEFAULT '',
+	prior_tags     text[]      NOT NULL DEFAULT '{}',
 	etag           text        NOT NULL DEFAULT '',
 	last_modified  text        NOT NULL DEFAULT '',
 	last_fetch     timestamptz,

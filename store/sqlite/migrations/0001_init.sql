@@ -13,6 +13,13 @@ CREATE TABLE feeds (
 	origin         TEXT    NOT NULL CHECK (origin IN ('user', 'config')),
 	config_file    TEXT    NOT NULL DEFAULT '',
 	config_line    INTEGER NOT NULL DEFAULT 0,
+	-- A config feed that took over a user's feed remembers it (prior_user)
+	-- with the user's own title, schedule and tags (a JSON list), given back
+	-- when its [[feed]] block goes.
+	prior_user     INTEGER NOT NULL DEFAULT 0,
+	prior_title    TEXT    NOT NULL DEFAULT '',
+	prior_schedule TEXT    NOT NULL DEFAULT '',
+	prior_tags     TEXT    NOT NULL DEFAULT '[]',
 	etag           TEXT    NOT NULL DEFAULT '',
 	last_modified  TEXT    NOT NULL DEFAULT '',
 	last_fetch     INTEGER NOT NULL DEFAULT 0,
