@@ -149,16 +149,18 @@ wait:
 		}
 	}
 
+	// Fetches and housekeeping wind down together, within one grace period.
 	stopSched()
+	graceOver := time.After(d.cfg.Load().ShutdownGrace)
+	jobsDone := housekeeping.Stop().Done()
 	if schedErr != nil {
 		if err := <-schedErr; err != nil && runErr == nil {
 			runErr = err
 		}
 	}
-	// Housekeeping jobs get the same grace as fetches.
 	select {
-	case <-housekeeping.Stop().Done():
-	case <-time.After(d.cfg.Load().ShutdownGrace):
+	case <-jobsDone:
+	case <-graceOver:
 		d.log.Warn("stopping without waiting for housekeeping any longer")
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
