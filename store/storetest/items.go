@@ -233,6 +233,32 @@ func testSearch(t *testing.T, open func(t *testing.T) store.Store) {
 	if got := all(t, s, store.Query{Search: `"gopher"`}); len(got) != 3 {
 		t.Errorf(`search "gopher" with quotes = %v; want 3`, guids(got))
 	}
+
+	// A prefix matches the words that start with it, letter for letter.
+	// A stemmer would store "bicycles" as "bicycl" and stem the prefix
+	// "bicy" into "bici", which then prefixes nothing.
+	save(t, s, b.ID, fetch(mk(6, "Bicycles for everyone", "<p>Happy riders, happiness all round.</p>")))
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"bicy*", []string{"s-guid-6"}},
+		{"bic*", []string{"s-guid-6"}},
+		{"bicycl*", []string{"s-guid-6"}},
+		{"BICY*", []string{"s-guid-6"}},
+		{"bicycles", []string{"s-guid-6"}},
+		{"happ*", []string{"s-guid-1", "s-guid-6"}}, // "happened" too
+		{"happy*", []string{"s-guid-6"}},
+		{"happi*", []string{"s-guid-6"}},
+	} {
+		if got := guids(all(t, s, store.Query{Search: tc.q})); !equalSet(got, tc.want) {
+			t.Errorf("search %s = %v; want %v", tc.q, got, tc.want)
+		}
+	}
+	// Without stemming a word matches only itself.
+	if got := all(t, s, store.Query{Search: "bicycle"}); len(got) != 0 {
+		t.Errorf("search bicycle = %v; want nothing (the text says bicycles)", guids(got))
+	}
 }
 
 func testMarks(t *testing.T, open func(t *testing.T) store.Store) {
