@@ -50,8 +50,8 @@ type Config struct {
 	// Database is an absolute SQLite file path, or a postgres:// or
 	// postgresql:// URL exactly as given.
 	Database string
-	// Schedule is the default schedule of feeds without their own, a spec
-	// accepted by ValidateSchedule.
+	// Schedule is the default schedule of feeds without their own, in the
+	// form NormalizeSchedule gives.
 	Schedule string
 	// Listen is the host:port of the web server of `tidings run`.
 	Listen string
@@ -94,13 +94,15 @@ type Retention struct {
 
 // Feed is one [[feed]] block.
 type Feed struct {
-	// URL is an absolute http or https URL, as written.
+	// URL is an absolute http or https URL in the form CanonicalURL gives.
 	URL string
 	// Title overrides the feed's own title when not empty.
 	Title string
-	// Tags are valid tags (ValidTag), without duplicates; nil when none.
+	// Tags are valid tags (ValidTag), lowercased, without duplicates; nil
+	// when none.
 	Tags []string
-	// Schedule is the feed's own schedule; "" means Config.Schedule.
+	// Schedule is the feed's own schedule in the form NormalizeSchedule
+	// gives; "" means Config.Schedule.
 	Schedule string
 	// Line is the line of the feed's [[feed]] header in Config.File.
 	Line int
@@ -190,8 +192,8 @@ func Load(path string) (*Config, error) {
 				c := Default()
 				return c, applyEnv(c)
 			}
-			return nil, fmt.Errorf("config file %s does not exist; create one with `tidings init --config %s`, or leave out --config and %s to use the defaults: %w",
-				path, path, EnvConfig, fs.ErrNotExist)
+			return nil, &missingError{msg: fmt.Sprintf("config file %s does not exist; create one with `tidings init --config %s`, or leave out --config and %s to use the defaults",
+				path, path, EnvConfig)}
 		}
 		return nil, fmt.Errorf("read config file: %w", err)
 	}

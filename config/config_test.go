@@ -429,6 +429,9 @@ func TestLoadMissingNamedFile(t *testing.T) {
 		if !strings.Contains(err.Error(), "tidings init --config "+missing) || !strings.Contains(err.Error(), "does not exist") {
 			t.Errorf("error %q does not say the file is missing and how to create it", err)
 		}
+		if strings.Count(err.Error(), "not exist") != 1 {
+			t.Errorf("error %q says twice that the file does not exist", err)
+		}
 	}
 	t.Run("argument", func(t *testing.T) {
 		_, err := Load(missing)
@@ -630,6 +633,64 @@ func TestSlogLevel(t *testing.T) {
 		c := &Config{LogLevel: level}
 		if got := c.SlogLevel(); got != want {
 			t.Errorf("SlogLevel(%q) = %v, want %v", level, got, want)
+		}
+	}
+}
+
+func TestFeedNormalForms(t *testing.T) {
+	isolate(t)
+	path := filepath.Join(t.TempDir(), "config.toml")
+	body := `schedule = "@every 2w"
+
+[[feed]]
+url = "HTTPS://Example.ORG:443/Feed.xml"
+tags = ["Go", "go", "News/World"]
+schedule = "@every 90d"
+
+[[feed]]
+url = "http://example.org"
+`
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Schedule != "@every 336h0m0s" {
+		t.Errorf("schedule = %q, want cron's form of 2w", c.Schedule)
+	}
+	want := []Feed{
+		{URL: "https://example.org/Feed.xml", Tags: []string{"go", "news/world"}, Schedule: "@every 2160h0m0s", Line: 3},
+		{URL: "http://example.org", Line: 8},
+	}
+	if !reflect.DeepEqual(c.Feeds, want) {
+		t.Errorf("feeds = %+v\nwant %+v", c.Feeds, want)
+	}
+}
+
+func TestCanonicalURL(t *testing.T) {
+	tests := []struct{ in, want, wantErr string }{
+		{in: "HTTP://Host/feed", want: "http://host/feed"},
+		{in: "https://Example.org:443/A?b=C#D", want: "https://example.org/A?b=C#D"},
+		{in: "http://example.org:80", want: "http://example.org"},
+		{in: "http://example.org:8080/", want: "http://example.org:8080/"},
+		{in: "https://[::1]:443/x", want: "https://[::1]/x"},
+		{in: " https://a.example/f ", want: "https://a.example/f"},
+		{in: "ftp://a.example/f", wantErr: "http"},
+		{in: "https:///f", wantErr: "no host"},
+		{in: "%zz", wantErr: "not a URL"},
+	}
+	for _, tt := range tests {
+		got, err := CanonicalURL(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("CanonicalURL(%q) = %q, %v; want an error about %q", tt.in, got, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("CanonicalURL(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
 		}
 	}
 }

@@ -45,7 +45,7 @@ func parse(name, abs string, data []byte) (*Config, error) {
 	if _, err := toml.Decode(string(data), &raw); err != nil {
 		return nil, Errors{syntaxError(name, data, err)}
 	}
-	d := &decoder{file: name, lines: scanLines(data), schedules: map[string]error{}}
+	d := &decoder{file: name, lines: scanLines(data), schedules: map[string]normSchedule{}}
 	c := Default()
 	c.File = abs
 	d.root(c, raw, filepath.Dir(abs))
@@ -114,9 +114,9 @@ type decoder struct {
 	file  string
 	lines lineIndex
 	errs  Errors
-	// schedules memoises ValidateSchedule: a synthetic or generated config
+	// schedules memoises NormalizeSchedule: a synthetic or generated config
 	// may repeat one spec on 100,000 feeds.
-	schedules map[string]error
+	schedules map[string]normSchedule
 }
 
 // errorf records a problem with the key at path.
@@ -371,10 +371,13 @@ func (d *decoder) feeds(path []string, v any) []Feed {
 		}
 		// Duplicates are looked for among blocks with other problems too,
 		// so that fixing those does not reveal a new error.
-		canon := canonicalURL(f.URL)
+		canon := f.URL // already in canonical form
 		if first, dup := seen[canon]; dup {
+			// Quote the URL as written: the canonical form may not be
+			// what the user searches the file for.
+			written, _ := m["url"].(string)
 			d.errorf(join(ep, "url"), "%q is declared twice, at lines %d and %d; remove one of the two [[feed]] blocks",
-				f.URL, first, d.lines.line(join(ep, "url")))
+				strings.TrimSpace(written), first, d.lines.line(join(ep, "url")))
 			continue
 		}
 		seen[canon] = d.lines.line(join(ep, "url"))
@@ -394,10 +397,10 @@ func (d *decoder) feed(ep []string, m map[string]any) (Feed, bool) {
 		switch k {
 		case "url":
 			if s, ok := d.str(path, v); ok {
-				if err := checkFeedURL(s); err != nil {
+				if canon, err := CanonicalURL(s); err != nil {
 					d.errorf(path, "%q: %v", s, err)
 				} else {
-					f.URL = strings.TrimSpace(s)
+					f.URL = canon
 				}
 			}
 		case "title":
@@ -434,6 +437,8 @@ func (d *decoder) tags(path []string, v any) []string {
 	for i, e := range arr {
 		ep := join(path, indexSeg(i))
 		s, ok := e.(string)
+		// Tags are case-insensitive: stored, matched and shown lowercased.
+		s = strings.ToLower(s)
 		switch {
 		case !ok:
 			d.errorf(ep, "want a tag in quotes, got %s", typeName(e))
@@ -473,16 +478,22 @@ func (d *decoder) schedule(path []string, v any) (string, bool) {
 	if s == "" {
 		return "", true
 	}
-	err, seen := d.schedules[s]
+	ns, seen := d.schedules[s]
 	if !seen {
-		err = ValidateSchedule(s)
-		d.schedules[s] = err
+		ns.norm, ns.err = NormalizeSchedule(s)
+		d.schedules[s] = ns
 	}
-	if err != nil {
-		d.errorf(path, "%v", err)
+	if ns.err != nil {
+		d.errorf(path, "%v", ns.err)
 		return "", false
 	}
-	return s, true
+	return ns.norm, true
+}
+
+// normSchedule is a memoised NormalizeSchedule result.
+type normSchedule struct {
+	norm string
+	err  error
 }
 
 func (d *decoder) intIn(path []string, v any, lo, hi int) (int, bool) {
@@ -595,13 +606,20 @@ func checkFeedURL(s string) error {
 	return nil
 }
 
-// canonicalURL is the form under which two feed URLs count as the same:
-// scheme and host are case-insensitive, and a default port is the same as
-// none.
-func canonicalURL(s string) string {
+// CanonicalURL checks that s is an absolute http or https URL and returns
+// the one form under which tidings stores and looks up feed URLs: spaces
+// around it trimmed, scheme and host lowercased, and a default port (80 for
+// http, 443 for https) dropped. The path, query and fragment are kept as
+// they are, an empty path too: "HTTP://Example.org:80" becomes
+// "http://example.org". The error says what is wrong, without quoting s.
+func CanonicalURL(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if err := checkFeedURL(s); err != nil {
+		return "", err
+	}
 	u, err := url.Parse(s)
 	if err != nil {
-		return s
+		return "", fmt.Errorf("not a URL (%v); want an absolute http:// or https:// URL", errors.Unwrap(err))
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	u.Host = strings.ToLower(u.Host)
@@ -611,5 +629,5 @@ func canonicalURL(s string) string {
 			u.Host = "[" + u.Host + "]"
 		}
 	}
-	return u.String()
+	return u.String(), nil
 }

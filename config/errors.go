@@ -1,6 +1,7 @@
 package config
 
 import (
+	"io/fs"
 	"strconv"
 	"strings"
 )
@@ -69,3 +70,11 @@ func (es Errors) Unwrap() []error {
 	}
 	return out
 }
+
+// missingError is a named config file that does not exist. It matches
+// fs.ErrNotExist without repeating that error's text after its own, which
+// already says so and what to do.
+type missingError struct{ msg string }
+
+func (e *missingError) Error() string { return e.msg }
+func (e *missingError) Unwrap() error { return fs.ErrNotExist }

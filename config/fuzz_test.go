@@ -81,27 +81,27 @@ func FuzzLoad(f *testing.F) {
 	})
 }
 
-// FuzzValidateSchedule checks that no spec panics, and that every accepted
-// spec is one cron parses and that fires.
+// FuzzValidateSchedule checks that no spec panics, and that the normal form
+// of every accepted spec is one cron parses and that fires.
 func FuzzValidateSchedule(f *testing.F) {
 	for _, s := range []string{
 		"*/15 * * * *", "@every 10s", "@hourly", "CRON_TZ=Europe/Paris 0 7 * * *", "TZ=UTC",
 		"CRON_TZ=", "0 0 30 2 *", "61 * * * *", "1-2-3 * * * *", "*/0 * * * *", "@every -1s",
-		"0-63/64 * * * *", "TZ= @daily", "@every 9999999h",
+		"0-63/64 * * * *", "TZ= @daily", "@every 9999999h", "@every 90d", "TZ=UTC @every 1.5w",
 	} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, spec string) {
-		err := ValidateSchedule(spec)
+		norm, err := NormalizeSchedule(spec)
 		if err != nil {
 			if !strings.HasSuffix(err.Error(), scheduleHelp) {
 				t.Fatalf("error %q does not say what is accepted", err)
 			}
 			return
 		}
-		sched, perr := cron.ParseStandard(spec)
+		sched, perr := cron.ParseStandard(norm)
 		if perr != nil {
-			t.Fatalf("accepted %q, which cron rejects: %v", spec, perr)
+			t.Fatalf("accepted %q as %q, which cron rejects: %v", spec, norm, perr)
 		}
 		if sched.Next(time.Now()).IsZero() {
 			t.Fatalf("accepted %q, which never fires", spec)

@@ -11,54 +11,71 @@ import (
 	"github.com/robfig/cron/v3"
 )
 
-const scheduleHelp = "use 5 cron fields, a descriptor like @hourly, or @every 30m"
+const scheduleHelp = "use 5 cron fields, a descriptor like @hourly, or @every 30m (or 90d)"
 
-// ValidateSchedule reports whether spec is a schedule that tidings can run:
-// what github.com/robfig/cron/v3's standard parser accepts (5 fields, the
-// descriptors @yearly, @monthly, @weekly, @daily, @hourly, and @every
-// DURATION), optionally after a CRON_TZ=Zone or TZ=Zone prefix. On top of the
-// parser, "@every" must be at least 1s, and a spec that never fires within the
-// next 5 years ("0 0 30 2 *") is an error. Specs that panic the parser are
-// errors too. The error quotes spec and says what is accepted.
-func ValidateSchedule(spec string) (err error) {
+// ValidateSchedule reports whether spec is a schedule that tidings can run,
+// as NormalizeSchedule decides. The error quotes spec and says what is
+// accepted.
+func ValidateSchedule(spec string) error {
+	_, err := NormalizeSchedule(spec)
+	return err
+}
+
+// NormalizeSchedule checks spec and returns the form to store and to hand
+// to github.com/robfig/cron/v3's standard parser. Accepted are what that
+// parser reads (5 fields, the descriptors @yearly, @monthly, @weekly, @daily,
+// @hourly, and @every DURATION), optionally after a CRON_TZ=Zone or TZ=Zone
+// prefix. The @every duration is read by ParseDuration, so it may use days
+// and weeks ("@every 90d"); such a duration is rewritten in the Go form cron
+// reads ("@every 2160h0m0s"), and every other spec is returned unchanged. On
+// top of the parser, "@every" must be at least 1s, and a spec that never
+// fires within the next 5 years ("0 0 30 2 *") is an error. Specs that panic
+// the parser are errors too. The error quotes spec and says what is
+// accepted.
+func NormalizeSchedule(spec string) (norm string, err error) {
 	fail := func(msg string) error {
 		return fmt.Errorf("%q: %s; %s", spec, msg, scheduleHelp)
 	}
 	if strings.TrimSpace(spec) == "" {
-		return fail("empty schedule")
+		return "", fail("empty schedule")
 	}
-	body := spec
+	prefix, body := "", spec
 	if strings.HasPrefix(spec, "TZ=") || strings.HasPrefix(spec, "CRON_TZ=") {
 		// The parser slices up to the first space and panics without one.
 		i := strings.IndexByte(spec, ' ')
 		if i < 0 {
-			return fail("a time zone prefix needs a schedule after it, e.g. CRON_TZ=Europe/Paris 0 7 * * *")
+			return "", fail("a time zone prefix needs a schedule after it, e.g. CRON_TZ=Europe/Paris 0 7 * * *")
 		}
-		body = strings.TrimSpace(spec[i:])
+		prefix, body = spec[:i+1], strings.TrimSpace(spec[i:])
 	}
+	norm = spec
 	if d, ok := strings.CutPrefix(body, "@every "); ok {
-		// The parser silently turns anything under a second into 1s.
-		every, perr := time.ParseDuration(d)
+		every, perr := ParseDuration(d)
 		if perr != nil {
-			return fail("@every takes a Go duration such as 10s, 30m or 1h30m")
+			return "", fail("@every takes a duration such as 10s, 30m, 1h30m or 90d")
 		}
 		if every < time.Second {
-			return fail("@every must be at least 1s")
+			return "", fail("@every must be at least 1s")
+		}
+		// cron reads only Go durations, which have no days or weeks; a
+		// duration it can read already is left as the user wrote it.
+		if _, gerr := time.ParseDuration(strings.TrimSpace(d)); gerr != nil {
+			norm = prefix + "@every " + every.String()
 		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			err = fail(fmt.Sprintf("the cron parser cannot read it (%v)", r))
+			norm, err = "", fail(fmt.Sprintf("the cron parser cannot read it (%v)", r))
 		}
 	}()
-	sched, perr := cron.ParseStandard(spec)
+	sched, perr := cron.ParseStandard(norm)
 	if perr != nil {
-		return fail(cronMessage(perr, spec))
+		return "", fail(cronMessage(perr, spec))
 	}
 	if sched.Next(time.Now()).IsZero() {
-		return fail("never fires (no matching date in the next 5 years)")
+		return "", fail("never fires (no matching date in the next 5 years)")
 	}
-	return nil
+	return norm, nil
 }
 
 // cronMessage shortens the parser's error: it ends most messages with the

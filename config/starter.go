@@ -22,13 +22,13 @@ const starter = `# tidings configuration file.
 
 # Schedule of feeds that have none of their own: 5 cron fields
 # ("*/15 * * * *"), a descriptor (@hourly, @daily, @weekly), or
-# "@every DURATION" (at least 1s), optionally after "CRON_TZ=Zone ",
-# e.g. "CRON_TZ=Europe/Paris 0 7 * * *". A schedule that never fires
-# ("0 0 30 2 *") is an error.
+# "@every DURATION" (at least 1s: "30m", "1h30m", "90d"), optionally
+# after "CRON_TZ=Zone ", e.g. "CRON_TZ=Europe/Paris 0 7 * * *". A schedule
+# that never fires ("0 0 30 2 *") is an error.
 #schedule = "@every 30m"
 
-# Address ("host:port") of the web UI, the APIs, /healthz and /metrics of
-# "tidings run". ":7070" listens on every interface.
+# Address ("host:port") where "tidings run" serves /healthz and /metrics.
+# ":7070" listens on every interface.
 #listen = "127.0.0.1:7070"
 
 # Log level: debug, info, warn or error.

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/robfig/cron/v3"
 )
 
 func TestParseDuration(t *testing.T) {
@@ -149,7 +151,10 @@ func TestValidateSchedule(t *testing.T) {
 		{spec: "0 0 31 4,6,9,11 *", wantErr: "never fires"},
 		{spec: "@hurly", wantErr: "unrecognized descriptor"},
 		{spec: "@every", wantErr: "unrecognized descriptor"},
-		{spec: "@every 1d", wantErr: "@every takes a Go duration"},
+		{spec: "@every 1d"},
+		{spec: "@every 90d"},
+		{spec: "CRON_TZ=Europe/Paris @every 2w"},
+		{spec: "@every 1x", wantErr: "@every takes a duration"},
 		{spec: "@every 500ms", wantErr: "at least 1s"},
 		{spec: "@every -5m", wantErr: "at least 1s"},
 		{spec: "CRON_TZ=Mars/Olympus 0 7 * * *", wantErr: "bad location"},
@@ -199,6 +204,28 @@ func TestValidTag(t *testing.T) {
 	for _, tt := range tests {
 		if got := ValidTag(tt.tag); got != tt.want {
 			t.Errorf("ValidTag(%q) = %v, want %v", tt.tag, got, tt.want)
+		}
+	}
+}
+
+func TestNormalizeSchedule(t *testing.T) {
+	tests := []struct{ spec, want string }{
+		{"@every 30m", "@every 30m"},
+		{"@every 1h30m", "@every 1h30m"},
+		{"@every 90d", "@every 2160h0m0s"},
+		{"@every 1d12h", "@every 36h0m0s"},
+		{"CRON_TZ=Europe/Paris @every 2w", "CRON_TZ=Europe/Paris @every 336h0m0s"},
+		{"*/15 * * * *", "*/15 * * * *"},
+		{"@daily", "@daily"},
+	}
+	for _, tt := range tests {
+		got, err := NormalizeSchedule(tt.spec)
+		if err != nil || got != tt.want {
+			t.Errorf("NormalizeSchedule(%q) = %q, %v; want %q", tt.spec, got, err, tt.want)
+			continue
+		}
+		if _, err := cron.ParseStandard(got); err != nil {
+			t.Errorf("cron rejects %q (from %q): %v", got, tt.spec, err)
 		}
 	}
 }
