@@ -54,12 +54,13 @@ func queryFeeds(ctx context.Context, q querier, query string, args ...any) ([]st
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Feed, error) { return scanFeed(r) })
 }
 
-// cleanTags trims tags, drops empty ones and repeats, and keeps the order.
+// cleanTags trims and lowercases tags (tags are case-insensitive), drops
+// empty ones and repeats, and keeps the order.
 func cleanTags(tags []string) []string {
 	out := make([]string, 0, len(tags))
 	seen := make(map[string]bool, len(tags))
 	for _, t := range tags {
-		t = text(strings.TrimSpace(t))
+		t = text(normTag(t))
 		if t == "" || seen[t] {
 			continue
 		}
@@ -67,6 +68,12 @@ func cleanTags(tags []string) []string {
 		out = append(out, t)
 	}
 	return out
+}
+
+// normTag is a tag as stored and compared: trimmed and lowercased, so
+// "Go" and "go" are one tag.
+func normTag(t string) string {
+	return strings.ToLower(strings.TrimSpace(t))
 }
 
 // byURL is the condition (on alias f) that finds a feed by its URL or the
@@ -231,11 +238,11 @@ func (db *DB) EditFeed(ctx context.Context, u string, e store.FeedEdit) (store.F
 		if len(e.AddTags) > 0 || len(e.RemoveTags) > 0 {
 			remove := make(map[string]bool)
 			for _, t := range e.RemoveTags {
-				remove[strings.TrimSpace(t)] = true
+				remove[normTag(t)] = true
 			}
 			var tags []string
 			for _, t := range append(f.Tags, e.AddTags...) {
-				if !remove[strings.TrimSpace(t)] {
+				if !remove[normTag(t)] {
 					tags = append(tags, t)
 				}
 			}

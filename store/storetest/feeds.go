@@ -12,7 +12,7 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("AddAndGet", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
-		f, err := s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed", Tags: []string{"go", "News", "go", " "},
+		f, err := s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed", Tags: []string{"go", "News", "go", " ", "GO"},
 			Schedule: "@hourly", UserTitle: "Mine"})
 		if err != nil {
 			t.Fatalf("AddFeed: %v", err)
@@ -20,8 +20,8 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 		if f.ID == 0 || f.Origin != store.OriginUser || f.Schedule != "@hourly" || f.UserTitle != "Mine" {
 			t.Errorf("AddFeed returned %+v; want an ID, origin user, the schedule and title", f)
 		}
-		if !slices.Equal(f.Tags, []string{"go", "News"}) {
-			t.Errorf("tags %q; want [go News] (kept as given, repeats and blanks dropped)", f.Tags)
+		if !slices.Equal(f.Tags, []string{"go", "news"}) {
+			t.Errorf("tags %q; want [go news] (lowercased, in order, repeats and blanks dropped)", f.Tags)
 		}
 		if f.CreatedAt.IsZero() {
 			t.Error("CreatedAt is zero")
@@ -104,6 +104,52 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		_, err = s.EditFeed(ctx, "https://nowhere.test/", store.FeedEdit{Title: &title})
 		wantErr(t, "EditFeed of unknown URL", err, store.ErrNotFound)
+	})
+
+	t.Run("TagsIgnoreCase", func(t *testing.T) {
+		s := open(t)
+		ctx := t.Context()
+		f := addFeed(t, s, "https://case.test/feed", "Go", "News")
+		addFeed(t, s, "https://other.test/feed", "rust")
+		if !slices.Equal(f.Tags, []string{"go", "news"}) {
+			t.Errorf("AddFeed tags %q; want [go news]", f.Tags)
+		}
+		save(t, s, f.ID, fetch(items("case", 3)...))
+		for _, tag := range []string{"go", "GO", "Go", " gO "} {
+			if got := all(t, s, store.Query{Tag: tag}); len(got) != 3 {
+				t.Errorf("Items(tag %q) = %d items; want the feed's 3", tag, len(got))
+			}
+		}
+		if n, err := s.MarkAllRead(ctx, store.Query{Tag: "NEWS"}); err != nil || n != 3 {
+			t.Errorf("MarkAllRead(tag NEWS) = %d, %v; want 3", n, err)
+		}
+		f, err := s.EditFeed(ctx, f.URL, store.FeedEdit{AddTags: []string{"NEWS", "Later"}, RemoveTags: []string{"GO"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(f.Tags, []string{"news", "later"}) {
+			t.Errorf("EditFeed(add NEWS Later, remove GO) tags %q; want [news later]", f.Tags)
+		}
+		if got := all(t, s, store.Query{Tag: "go"}); len(got) != 0 {
+			t.Errorf("Items(tag go) after untagging GO = %d items; want none", len(got))
+		}
+		if _, err := s.ImportFeeds(ctx, []store.Feed{{URL: "https://imp.test/feed", Tags: []string{"Mixed", "mixed"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if got := feedByURL(t, s, "https://imp.test/feed"); !slices.Equal(got.Tags, []string{"mixed"}) {
+			t.Errorf("imported tags %q; want [mixed]", got.Tags)
+		}
+		decl := []store.Feed{{URL: "https://decl.test/feed", Tags: []string{"Config", "CONFIG"}, ConfigFile: "c.toml", ConfigLine: 1}}
+		if _, err := s.SyncDeclared(ctx, []string{"c.toml"}, decl); err != nil {
+			t.Fatal(err)
+		}
+		if got := feedByURL(t, s, "https://decl.test/feed"); !slices.Equal(got.Tags, []string{"config"}) {
+			t.Errorf("declared tags %q; want [config]", got.Tags)
+		}
+		decl[0].Tags = []string{"config"}
+		if res, err := s.SyncDeclared(ctx, []string{"c.toml"}, decl); err != nil || len(res.Updated) != 0 {
+			t.Errorf("sync with the same tags in another case = %+v, %v; want no change", res, err)
+		}
 	})
 
 	t.Run("Declared", func(t *testing.T) {
