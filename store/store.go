@@ -315,7 +315,10 @@ type Query struct {
 // with at least millisecond precision.
 type Store interface {
 	// AddFeed subscribes to f (origin user unless set). It returns the stored
-	// feed, or ErrExists if a feed with that URL exists.
+	// feed, or ErrExists if a feed with that URL exists. Starred items kept
+	// from an earlier subscription to the same URL (see RemoveFeed) become
+	// the new feed's items again; so do they for ImportFeeds and
+	// SyncDeclared.
 	AddFeed(ctx context.Context, f Feed) (Feed, error)
 	// EditFeed changes a user feed. It returns ErrNotFound, or a
 	// *DeclaredError for a config feed.

@@ -165,6 +165,12 @@ func insertArgs(f store.Feed, now time.Time) []any {
 		int16(s.Identity), ts(now)}
 }
 
+// reattach gives a new feed (by URL, $1) the starred items kept from an
+// earlier subscription to that URL, so fetching them once more updates them
+// instead of storing them twice.
+const reattach = `UPDATE items SET feed_id = (SELECT id FROM feeds WHERE url = $1)
+	WHERE feed_id IS NULL AND feed_url = $1`
+
 // subscribed reports whether a feed has u as its URL or FetchURL.
 func subscribed(ctx context.Context, q querier, u string) (bool, error) {
 	var found bool
@@ -202,6 +208,9 @@ func (db *DB) AddFeed(ctx context.Context, f store.Feed) (store.Feed, error) {
 		}
 		if err != nil {
 			return fmt.Errorf("add feed %s: %w", f.URL, err)
+		}
+		if _, err := tx.Exec(ctx, reattach, out.URL); err != nil {
+			return fmt.Errorf("add feed %s: take back its kept items: %w", f.URL, err)
 		}
 		return nil
 	})
@@ -408,6 +417,9 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				if _, err := tx.Exec(ctx, insertFeed, insertArgs(nf, now)...); err != nil {
 					return fmt.Errorf("sync declared feed %s: %w", d.URL, err)
 				}
+				if _, err := tx.Exec(ctx, reattach, d.URL); err != nil {
+					return fmt.Errorf("sync declared feed %s: take back its kept items: %w", d.URL, err)
+				}
 				res.Added = append(res.Added, d.URL)
 				continue
 			}
@@ -508,6 +520,7 @@ func (db *DB) ImportFeeds(ctx context.Context, feeds []store.Feed) (store.Import
 			f.Origin = store.OriginUser
 			f.ConfigFile, f.ConfigLine = "", 0
 			batch.Queue(insertFeed, insertArgs(f, now)...)
+			batch.Queue(reattach, urls[i])
 			res.Added = append(res.Added, f.URL)
 		}
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {

@@ -196,7 +196,8 @@ func countItems(ctx context.Context, q queryer, feeds []*store.Feed) error {
 }
 
 // insertFeed stores a new feed and returns its ID. A new feed with no
-// NextDue is due at once (next_due 0).
+// NextDue is due at once (next_due 0). Starred items kept from a removed
+// feed with the same URL become its items again.
 func insertFeed(ctx context.Context, tx *sql.Tx, f store.Feed, now time.Time) (int64, error) {
 	if f.Origin == "" {
 		f.Origin = store.OriginUser
@@ -220,6 +221,13 @@ func insertFeed(ctx context.Context, tx *sql.Tx, f store.Feed, now time.Time) (i
 	}
 	if err := setTags(ctx, tx, id, f.Tags); err != nil {
 		return 0, fmt.Errorf("add feed %s: %w", f.URL, err)
+	}
+	// Starred items kept from an earlier subscription to this URL belong
+	// to the feed again, so fetching them once more updates them instead
+	// of storing them twice.
+	if _, err := tx.ExecContext(ctx, "UPDATE items SET feed_id = ? WHERE feed_id IS NULL AND feed_url = ?",
+		id, f.URL); err != nil {
+		return 0, fmt.Errorf("add feed %s: take back its kept items: %w", f.URL, err)
 	}
 	return id, nil
 }

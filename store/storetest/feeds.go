@@ -212,6 +212,65 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 }
 
+// testResubscribe removes a feed whose item is starred and adds it again,
+// each way a feed can be added: the kept item belongs to the feed again, so
+// fetching it once more updates that row instead of adding a second.
+func testResubscribe(t *testing.T, open func(t *testing.T) store.Store) {
+	const u = "https://again.test/feed"
+	ways := []struct {
+		name string
+		add  func(t *testing.T, s store.Store)
+	}{
+		{"AddFeed", func(t *testing.T, s store.Store) { addFeed(t, s, u) }},
+		{"ImportFeeds", func(t *testing.T, s store.Store) {
+			if res, err := s.ImportFeeds(t.Context(), []store.Feed{{URL: u}}); err != nil || len(res.Added) != 1 {
+				t.Fatalf("ImportFeeds = %+v, %v", res, err)
+			}
+		}},
+		{"SyncDeclared", func(t *testing.T, s store.Store) {
+			res, err := s.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: u, ConfigFile: "c.toml", ConfigLine: 1}})
+			if err != nil || len(res.Added) != 1 {
+				t.Fatalf("SyncDeclared = %+v, %v", res, err)
+			}
+		}},
+	}
+	for _, w := range ways {
+		t.Run(w.name, func(t *testing.T) {
+			s := open(t)
+			ctx := t.Context()
+			f := addFeed(t, s, u)
+			it := item("again", 1)
+			save(t, s, f.ID, fetch(it))
+			kept := all(t, s, store.Query{FeedID: f.ID})
+			if len(kept) != 1 {
+				t.Fatalf("%d items saved; want 1", len(kept))
+			}
+			if _, err := s.SetStarred(ctx, ids(kept), true); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.RemoveFeed(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+
+			w.add(t, s)
+			g := feedByURL(t, s, u)
+			if g.Items != 1 {
+				t.Errorf("re-added feed counts %d items; want its kept starred one", g.Items)
+			}
+			if res := save(t, s, g.ID, fetch(it)); res.New != 0 {
+				t.Errorf("saving the kept item again = %d new; want 0 (one row per feed and key)", res.New)
+			}
+			got := all(t, s, store.Query{FeedID: g.ID})
+			if len(got) != 1 || got[0].ID != kept[0].ID || !got[0].Starred || got[0].FeedID != g.ID {
+				t.Errorf("items of the re-added feed = %+v; want the one kept row, starred, under feed %d", got, g.ID)
+			}
+			if n := len(all(t, s, store.Query{})); n != 1 {
+				t.Errorf("%d items in all; want 1", n)
+			}
+		})
+	}
+}
+
 func checkDeclared(t *testing.T, what string, err error) {
 	t.Helper()
 	wantErr(t, what+" of a config feed", err, store.ErrDeclared)

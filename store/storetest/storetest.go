@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Feeds", testFeeds},
 		{"Sync", testSync},
 		{"Import", testImport},
+		{"Resubscribe", testResubscribe},
 		{"Identity", testIdentity},
 		{"Save", testSave},
 		{"Claims", testClaims},
