@@ -92,8 +92,10 @@ type SchedulerStatus struct {
 	LastClaimErr error
 	// LastRound is the last round that finished; zero before the first.
 	LastRound Round
-	// InFlight counts feeds claimed and not yet saved.
+	// InFlight counts feeds claimed and not yet saved, Parked those of
+	// them waiting for their host to be less busy.
 	InFlight int
+	Parked   int
 }
 
 // Scheduler keeps feeds fresh: it claims due feeds from the store with a
@@ -111,8 +113,24 @@ type Scheduler struct {
 	mu              sync.Mutex
 	fetchNow        []string
 	defaultSchedule string
-	inFlight        map[int64]*round
-	status          SchedulerStatus
+	// inFlight holds every feed claimed and not yet saved or released:
+	// sent to the fetcher, or parked.
+	inFlight map[int64]*round
+	// sent counts the feeds handed to the fetcher and not yet saved; hosts
+	// counts them per host.
+	sent  int
+	hosts map[string]int
+	// parked are claimed feeds of hosts that already have hostCap feeds at
+	// the fetcher: they wait here, not in the fetcher's queue, so that the
+	// capacity stays free for other hosts.
+	parked []parkedFeed
+	status SchedulerStatus
+}
+
+type parkedFeed struct {
+	feed store.Feed
+	host string
+	at   time.Time
 }
 
 // round counts one claim batch until its last feed is saved.
@@ -152,8 +170,18 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		kick:            make(chan struct{}, 1),
 		defaultSchedule: o.DefaultSchedule,
 		inFlight:        make(map[int64]*round),
+		hosts:           make(map[string]int),
 	}
 }
+
+// hostCap bounds the feeds of one host handed to the fetcher at once:
+// twice what it fetches from one host at once, so the next is queued
+// when one ends, and no more, so that one slow host holding many due feeds
+// does not fill the capacity and delay every other host.
+func (s *Scheduler) hostCap() int { return 2 * s.opt.Fetcher.opt.PerHost }
+
+// parkCap bounds the parked feeds.
+func (s *Scheduler) parkCap() int { return 4 * s.opt.Capacity }
 
 // SetDefaultSchedule changes the schedule of feeds without their own, from
 // their next fetch on. spec must be valid (see Planner.Next).
@@ -186,6 +214,7 @@ func (s *Scheduler) Status() SchedulerStatus {
 	defer s.mu.Unlock()
 	st := s.status
 	st.InFlight = len(s.inFlight)
+	st.Parked = len(s.parked)
 	return st
 }
 
@@ -237,6 +266,9 @@ loop:
 			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{URLs: urls[:n]}, runErr)
 			urls = urls[n:]
 		}
+		if err == nil {
+			err = s.unpark(ctx, in, runErr)
+		}
 		more := false
 		if err == nil {
 			more, err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
@@ -262,14 +294,14 @@ loop:
 var errFetcherStopped = errors.New("fetcher stopped")
 
 // claimAndSend claims due feeds up to the free capacity and sends them to
-// the fetcher. It reports whether more feeds may be due than it could
-// claim (the capacity bounded the claim). A failed claim is logged and
-// retried on the next poll: a busy or briefly unreachable database must not
-// stop the daemon.
+// the fetcher, parking those of hosts that have enough at the fetcher
+// already. It reports whether it should claim again at once: the capacity
+// bounded the claim and the claim made progress. A failed claim is logged
+// and retried on the next poll: a busy or briefly unreachable database must
+// not stop the daemon.
 func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req store.ClaimRequest, runErr <-chan error) (more bool, err error) {
 	s.mu.Lock()
-	free := s.opt.Capacity - len(s.inFlight)
-	def := s.defaultSchedule
+	free := s.opt.Capacity - s.sent
 	s.mu.Unlock()
 	// Claims of due feeds are bounded by the free capacity; the rare
 	// claims of every feed (clock set back) or of named feeds are not.
@@ -296,35 +328,62 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		return false, nil
 	}
 	r := &round{Round: Round{Started: now}}
-	var send []store.Feed
-	var gone []int64
+	var (
+		send    []store.Feed
+		release []int64
+		parked  int
+	)
 	s.mu.Lock()
 	for _, f := range feeds {
-		// A feed of ours whose lease ran out while it waited in a host's
-		// queue comes back from the claim: it is on its way already.
+		// A feed of ours whose lease ran out while it waited comes back
+		// from the claim: it is on its way already.
 		if _, ok := s.inFlight[f.ID]; ok {
 			continue
 		}
 		// A claim by URL returns gone feeds too: only a user's request
 		// fetches those.
 		if f.State.Gone {
-			gone = append(gone, f.ID)
+			release = append(release, f.ID)
+			continue
+		}
+		host := hostOf(f.Target())
+		switch {
+		case s.hosts[host] < s.hostCap():
+			s.hosts[host]++
+			s.sent++
+			send = append(send, f)
+		case len(s.parked) < s.parkCap():
+			s.parked = append(s.parked, parkedFeed{feed: f, host: host, at: time.Now()})
+			parked++
+		default:
+			// Too much waits already: leave it due for a later claim.
+			release = append(release, f.ID)
 			continue
 		}
 		s.inFlight[f.ID] = r
 		r.pending++
-		send = append(send, f)
 	}
 	r.Feeds = r.pending
 	s.opt.Metrics.setInFlight(len(s.inFlight))
 	s.mu.Unlock()
-	if len(gone) > 0 {
-		if err := s.opt.Store.Release(ctx, gone); err != nil {
-			s.log.Warn("releasing gone feeds failed; they end with their lease", slog.String("error", err.Error()))
+	if len(release) > 0 {
+		if err := s.opt.Store.Release(ctx, release); err != nil {
+			s.log.Warn("releasing claims failed; they end with their lease", slog.String("error", err.Error()))
 		}
 	}
+	if err := s.send(in, send, runErr); err != nil {
+		return false, err
+	}
+	return bounded && len(feeds) >= req.Limit && len(send)+parked > 0, nil
+}
 
-	for _, f := range send {
+// send hands feeds to the fetcher, with the current default schedule for
+// those without their own.
+func (s *Scheduler) send(in chan<- store.Feed, feeds []store.Feed, runErr <-chan error) error {
+	s.mu.Lock()
+	def := s.defaultSchedule
+	s.mu.Unlock()
+	for _, f := range feeds {
 		if f.Schedule == "" && def != "" {
 			f.Schedule = def
 		}
@@ -334,17 +393,104 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 			if err == nil {
 				err = errFetcherStopped
 			}
-			return false, fmt.Errorf("scheduler: %w", err)
+			return fmt.Errorf("scheduler: %w", err)
 		}
 	}
-	return bounded && len(feeds) >= req.Limit, nil
+	return nil
+}
+
+// unpark sends the parked feeds whose host has room again, and releases
+// those parked for half their lease: their claim must not run out in our
+// hands while another process could fetch them.
+func (s *Scheduler) unpark(ctx context.Context, in chan<- store.Feed, runErr <-chan error) error {
+	var (
+		send     []store.Feed
+		release  []int64
+		finished []Round
+	)
+	s.mu.Lock()
+	kept := s.parked[:0]
+	for _, p := range s.parked {
+		switch {
+		case time.Since(p.at) > s.opt.Lease/2:
+			release = append(release, p.feed.ID)
+			if r := s.dropLocked(p.feed.ID); r != nil {
+				finished = append(finished, *r)
+			}
+		case s.hosts[p.host] < s.hostCap() && s.sent < s.opt.Capacity:
+			s.hosts[p.host]++
+			s.sent++
+			send = append(send, p.feed)
+		default:
+			kept = append(kept, p)
+		}
+	}
+	clear(s.parked[len(kept):])
+	s.parked = kept
+	s.opt.Metrics.setInFlight(len(s.inFlight))
+	s.mu.Unlock()
+	for _, r := range finished {
+		s.logRound(r)
+	}
+	if len(release) > 0 {
+		if err := s.opt.Store.Release(ctx, release); err != nil {
+			s.log.Warn("releasing claims failed; they end with their lease", slog.String("error", err.Error()))
+		}
+	}
+	return s.send(in, send, runErr)
+}
+
+// canUnparkLocked reports whether a parked feed's host has room.
+func (s *Scheduler) canUnparkLocked() bool {
+	if s.sent >= s.opt.Capacity {
+		return false
+	}
+	for _, p := range s.parked {
+		if s.hosts[p.host] < s.hostCap() {
+			return true
+		}
+	}
+	return false
+}
+
+// dropLocked forgets a claimed feed that will not be saved, and returns
+// its round if that was the round's last feed.
+func (s *Scheduler) dropLocked(id int64) *Round {
+	r := s.inFlight[id]
+	delete(s.inFlight, id)
+	if r == nil {
+		return nil
+	}
+	r.pending--
+	r.Feeds--
+	if r.pending > 0 || r.Feeds == 0 {
+		return nil
+	}
+	r.Finished = s.opt.Now()
+	s.status.LastRound = r.Round
+	return &r.Round
 }
 
 // sleep waits until the next feed is due, at most Poll; or, when more
-// feeds are due than the capacity let it claim, until a fetch ends. It
-// returns false when ctx ends.
+// feeds are due than the capacity let it claim, until a batch of capacity
+// is free; or until a parked feed's host has room. It returns false when
+// ctx ends.
 func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
+	// Claim again when a batch of capacity is free, not after every single
+	// fetch: each claim is a write transaction competing with the saves.
+	batch := max(1, s.opt.Capacity/8)
+	ready := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return (more && s.opt.Capacity-s.sent >= batch) || s.canUnparkLocked()
+	}
+	if ready() {
+		return true
+	}
 	d := s.opt.Poll
+	s.mu.Lock()
+	waiting := more || len(s.parked) > 0
+	s.mu.Unlock()
 	if !more {
 		if next, err := s.opt.Store.NextDue(ctx); err == nil && !next.IsZero() {
 			// A due time in the past belongs to a leased feed, or one
@@ -357,13 +503,10 @@ func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	wake := s.wake
-	if !more {
-		// Nothing is waiting for capacity: an ending fetch changes nothing.
+	if !waiting {
+		// Nothing waits for a fetch to end.
 		wake = nil
 	}
-	// Claim again when a batch of capacity is free, not after every single
-	// fetch: each claim is a write transaction competing with the saves.
-	batch := max(1, s.opt.Capacity/8)
 	for {
 		select {
 		case <-ctx.Done():
@@ -373,10 +516,7 @@ func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 		case <-s.kick:
 			return true
 		case <-wake:
-			s.mu.Lock()
-			free := s.opt.Capacity - len(s.inFlight)
-			s.mu.Unlock()
-			if free >= batch {
+			if ready() {
 				return true
 			}
 		}
@@ -387,9 +527,16 @@ func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 func (s *Scheduler) done(o Outcome) {
 	s.opt.Metrics.Observe(o)
 	outcome := Classify(o)
+	host := hostOf(o.Feed.Target())
 	s.mu.Lock()
-	r := s.inFlight[o.Feed.ID]
+	r, ok := s.inFlight[o.Feed.ID]
 	delete(s.inFlight, o.Feed.ID)
+	if ok {
+		s.sent--
+		if s.hosts[host]--; s.hosts[host] <= 0 {
+			delete(s.hosts, host)
+		}
+	}
 	s.opt.Metrics.setInFlight(len(s.inFlight))
 	var finished *Round
 	if r != nil {
@@ -416,16 +563,21 @@ func (s *Scheduler) done(o Outcome) {
 			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
 	}
 	if finished != nil {
-		s.opt.Metrics.roundDone()
-		s.log.Info("fetch round",
-			slog.Int("feeds", finished.Feeds), slog.Int("new_items", finished.New),
-			slog.Int("updated_items", finished.Updated), slog.Int("not_modified", finished.NotModified),
-			slog.Int("errors", finished.Errors), slog.Duration("took", finished.Finished.Sub(finished.Started)))
+		s.logRound(*finished)
 	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
 	}
+}
+
+// logRound writes the one line of a finished round.
+func (s *Scheduler) logRound(r Round) {
+	s.opt.Metrics.roundDone()
+	s.log.Info("fetch round",
+		slog.Int("feeds", r.Feeds), slog.Int("new_items", r.New),
+		slog.Int("updated_items", r.Updated), slog.Int("not_modified", r.NotModified),
+		slog.Int("errors", r.Errors), slog.Duration("took", r.Finished.Sub(r.Started)))
 }
 
 // shutdown waits for the fetches in flight within the grace period, then
@@ -465,6 +617,8 @@ func (s *Scheduler) releaseAll() {
 		ids = append(ids, id)
 	}
 	clear(s.inFlight)
+	clear(s.hosts)
+	s.sent, s.parked = 0, nil
 	s.opt.Metrics.setInFlight(0)
 	s.mu.Unlock()
 	if len(ids) == 0 {

@@ -348,6 +348,64 @@ func TestSchedulerSlowFeedDoesNotDelayOthers(t *testing.T) {
 	stop()
 }
 
+func TestSchedulerBusyHostDoesNotFillCapacity(t *testing.T) {
+	// Twenty due feeds on a host that never answers, claimed first, and
+	// four on another host: the slow host gets its per-host share of the
+	// fetcher and the rest of its feeds wait parked, so the capacity stays
+	// free and the other host's feeds are fetched meanwhile.
+	release := make(chan struct{})
+	ln, err := net.Listen("tcp", "127.0.0.2:0")
+	if err != nil {
+		t.Skipf("no 127.0.0.2 on this machine: %v", err)
+	}
+	slow := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	slow.Listener.Close()
+	slow.Listener = ln
+	slow.Start()
+	defer slow.Close()
+	defer close(release)
+	db := openSQLite(t)
+	for i := range 20 {
+		addFeed(t, db, fmt.Sprintf("%s/slow/%d.xml", slow.URL, i), "@every 1h")
+	}
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 4, Items: 1})
+	for i := range srv.Len() {
+		addFeed(t, db, srv.URL(i), "@every 1h")
+	}
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:    db,
+		Fetcher:  fetch.New(fetch.Options{AllowPrivateNetworks: true, Timeout: time.Hour, Concurrency: 4, PerHost: 2}),
+		Capacity: 8,
+		Grace:    10 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	waitFor(t, "the other host's feeds fetched", func() bool {
+		for i := range srv.Len() {
+			if feedByURL(t, db, srv.URL(i)).State.LastFetch.IsZero() {
+				return false
+			}
+		}
+		return true
+	})
+	if st := s.Status(); st.Parked == 0 {
+		t.Errorf("status %+v: no slow feed parked", st)
+	}
+	stop()
+	// Every claim of the slow host's feeds was released at shutdown.
+	claimed, err := db.ClaimFeeds(context.Background(), store.ClaimRequest{Now: time.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(claimed) != 20 {
+		t.Errorf("after shutdown %d feeds claimable, want the 20 slow ones", len(claimed))
+	}
+}
+
 func TestSchedulerClockJumps(t *testing.T) {
 	// The wall clock is set back a day, then forward two: each time every
 	// feed is fetched once and planned from the new time; no feed waits a
