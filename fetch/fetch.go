@@ -302,7 +302,7 @@ func (f *Fetcher) logOutcome(o Outcome) {
 		slog.Int("items", len(o.Result.Items)),
 	}
 	if o.Err != nil {
-		f.log.LogAttrs(context.Background(), slog.LevelInfo, "feed fetch failed",
+		f.log.LogAttrs(context.Background(), slog.LevelDebug, "feed fetch failed",
 			append(attrs, slog.String("error", o.Result.State.LastError))...)
 		return
 	}

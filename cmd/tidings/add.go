@@ -6,7 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,14 +41,14 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 		if !strings.Contains(u, "://") {
 			u = "https://" + u
 		}
-		f := store.Feed{
+		f, err := checkFeed(store.Feed{
 			URL:       u,
 			UserTitle: strings.TrimSpace(*title),
 			Tags:      tags,
 			Schedule:  strings.TrimSpace(*schedule),
 			Origin:    store.OriginUser,
-		}
-		if err := checkFeed(f); err != nil {
+		})
+		if err != nil {
 			return err
 		}
 		e, err := c.open(ctx)
@@ -56,15 +56,22 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		if _, err := e.store.Feed(ctx, u); err == nil {
-			return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", u)
+		if old, err := lookupFeed(ctx, e.store, f.URL); err == nil {
+			return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", old.URL)
 		}
 		if !*noFetch {
-			cand, err := c.chooseFeed(ctx, newFetcher(e.cfg, e.log, c.now), u, *first)
+			cand, err := c.chooseFeed(ctx, newFetcher(e.cfg, e.log, c.now), f.URL, *first)
 			if err != nil {
 				return err
 			}
 			f.URL, f.Title = cand.URL, cand.Title
+			if canon, err := config.CanonicalURL(f.URL); err == nil {
+				f.URL = canon
+			}
+			// Discovery may lead from a page to a feed already subscribed.
+			if old, err := lookupFeed(ctx, e.store, f.URL); err == nil {
+				return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", old.URL)
+			}
 		}
 		added, err := e.store.AddFeed(ctx, f)
 		if errors.Is(err, store.ErrExists) {
@@ -138,39 +145,61 @@ func describeFeed(f store.Feed) string {
 	return f.URL
 }
 
-// checkFeed checks what the user gave for a feed: an absolute http(s) URL,
-// simple-word tags and a schedule cron understands. Its errors are usage
-// errors.
-func checkFeed(f store.Feed) error {
-	if err := checkURL(f.URL); err != nil {
-		return err
+// checkFeed checks what the user gave for a feed (an absolute http(s) URL,
+// tags that are simple words and a schedule cron understands) and returns
+// it in the forms tidings stores: the URL canonical, tags lowercased and
+// the schedule normalised. Its errors are usage errors.
+func checkFeed(f store.Feed) (store.Feed, error) {
+	var err error
+	if f.URL, err = checkURL(f.URL); err != nil {
+		return f, err
 	}
-	if err := checkTags(f.Tags); err != nil {
-		return err
+	if f.Tags, err = checkTags(f.Tags); err != nil {
+		return f, err
 	}
-	if f.Schedule != "" {
-		if err := config.ValidateSchedule(f.Schedule); err != nil {
-			return usagef("schedule %q: %v", f.Schedule, err)
-		}
+	if f.Schedule, err = checkSchedule(f.Schedule); err != nil {
+		return f, err
 	}
-	return nil
+	return f, nil
 }
 
-// checkURL checks that u is an absolute http or https URL.
-func checkURL(u string) error {
-	p, err := url.Parse(u)
-	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-		return usagef("%q is not an http or https URL", u)
+// checkURL checks that u is an absolute http or https URL and returns its
+// canonical form (config.CanonicalURL).
+func checkURL(u string) (string, error) {
+	canon, err := config.CanonicalURL(u)
+	if err != nil {
+		return "", usagef("%q is not an http or https URL: %v", u, err)
 	}
-	return nil
+	return canon, nil
 }
 
-// checkTags checks that every tag is a simple word.
-func checkTags(tags []string) error {
+// checkTags checks that every tag is a simple word and returns them
+// lowercased, without repeats: tags are case-insensitive.
+func checkTags(tags []string) ([]string, error) {
+	var out []string
 	for _, t := range tags {
+		t = strings.ToLower(strings.TrimSpace(t))
 		if !config.ValidTag(t) {
-			return usagef("tag %q is not a simple word (letters, digits, '-', '_')", t)
+			return nil, usagef("tag %q is not a simple word: use 1 to 64 letters, digits, '-', '_', '.' or '/', with no spaces", t)
+		}
+		if !slices.Contains(out, t) {
+			out = append(out, t)
 		}
 	}
-	return nil
+	return out, nil
+}
+
+// checkSchedule checks a --schedule and returns it in the form cron reads
+// (config.NormalizeSchedule); "" stays "", the default schedule.
+func checkSchedule(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	norm, err := config.NormalizeSchedule(s)
+	if err != nil {
+		// err quotes the spec already.
+		return "", usagef("schedule %v", err)
+	}
+	return norm, nil
 }

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"slices"
 	"strings"
 
-	"tidings/config"
 	"tidings/store"
 )
 
@@ -26,24 +26,22 @@ func setupEdit(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usagef("edit takes one feed URL")
 		}
-		u := args[0]
 		if len(tags) == 0 && len(untags) == 0 && !title.set && !schedule.set {
 			return usagef("nothing to change: give --tag, --untag, --title or --schedule")
 		}
-		if err := checkTags(tags); err != nil {
+		add, err := checkTags(tags)
+		if err != nil {
 			return err
 		}
-		edit := store.FeedEdit{AddTags: tags, RemoveTags: untags}
+		edit := store.FeedEdit{AddTags: add}
 		if title.set {
 			t := strings.TrimSpace(title.value)
 			edit.Title = &t
 		}
 		if schedule.set {
-			s := strings.TrimSpace(schedule.value)
-			if s != "" {
-				if err := config.ValidateSchedule(s); err != nil {
-					return usagef("schedule %q: %v", s, err)
-				}
+			s, err := checkSchedule(schedule.value)
+			if err != nil {
+				return err
 			}
 			edit.Schedule = &s
 		}
@@ -52,9 +50,22 @@ func setupEdit(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		f, err := e.store.EditFeed(ctx, u, edit)
+		old, err := lookupFeed(ctx, e.store, args[0])
+		if err != nil {
+			return err
+		}
+		for _, t := range untags {
+			// Tags are stored lowercased; an older store may hold other
+			// cases, so the one removed is the stored spelling.
+			i := slices.IndexFunc(old.Tags, func(have string) bool { return strings.EqualFold(have, strings.TrimSpace(t)) })
+			if i < 0 {
+				return usagef("feed has no tag %q; its tags: %s", t, tagList(old.Tags))
+			}
+			edit.RemoveTags = append(edit.RemoveTags, old.Tags[i])
+		}
+		f, err := e.store.EditFeed(ctx, old.URL, edit)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", u)
+			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", old.URL)
 		}
 		if err != nil {
 			return err
@@ -62,4 +73,12 @@ func setupEdit(fs *flag.FlagSet) runFunc {
 		fmt.Fprintf(c.stdout, "Changed %s.\n", describeFeed(f))
 		return nil
 	}
+}
+
+// tagList shows tags for a message: "go, news", or "none".
+func tagList(tags []string) string {
+	if len(tags) == 0 {
+		return "none"
+	}
+	return strings.Join(tags, ", ")
 }

@@ -61,21 +61,26 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
+		// The feeds named are claimed under their stored URLs, whatever
+		// form they were given in.
+		named := make([]string, 0, len(args))
 		for _, u := range args {
-			if err := requireFeed(ctx, e.store, u); err != nil {
+			f, err := lookupFeed(ctx, e.store, u)
+			if err != nil {
 				return err
 			}
+			named = append(named, f.URL)
 		}
 		feeds, err := e.store.ClaimFeeds(ctx, store.ClaimRequest{
 			Now:   c.now(),
 			Lease: e.cfg.Fetch.Timeout + leaseMargin,
 			All:   *all,
-			URLs:  args,
+			URLs:  named,
 		})
 		if err != nil {
 			return fmt.Errorf("claim feeds to fetch: %w", err)
 		}
-		if err := c.reportUnclaimed(ctx, e.store, args, feeds); err != nil {
+		if err := c.reportUnclaimed(ctx, e.store, named, feeds); err != nil {
 			return err
 		}
 		if len(feeds) == 0 {

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"slices"
 
 	"tidings/store"
 )
@@ -22,7 +23,8 @@ func setupImport(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usagef("import takes one OPML file")
 		}
-		if err := checkTags(tags); err != nil {
+		tags, err := checkTags(tags)
+		if err != nil {
 			return err
 		}
 		path := args[0]
@@ -37,7 +39,9 @@ func setupImport(fs *flag.FlagSet) runFunc {
 		}
 		for i := range doc.Feeds {
 			for _, t := range tags {
-				doc.Feeds[i].Tags = addTags(doc.Feeds[i].Tags, t)
+				if !slices.Contains(doc.Feeds[i].Tags, t) {
+					doc.Feeds[i].Tags = append(doc.Feeds[i].Tags, t)
+				}
 			}
 		}
 		e, err := c.open(ctx)
@@ -63,6 +67,12 @@ func setupImport(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(c.stdout, "Ignored %s whose xmlUrl is not an http or https URL:\n", plural(len(doc.Invalid), "outline"))
 			for _, u := range doc.Invalid {
 				fmt.Fprintf(c.stdout, "  %s\n", truncate(u, 200))
+			}
+		}
+		if len(doc.Untagged) > 0 {
+			fmt.Fprintf(c.stdout, "Ignored %s that make no tag (no letter or digit in them):\n", plural(len(doc.Untagged), "folder or category name"))
+			for _, name := range doc.Untagged {
+				fmt.Fprintf(c.stdout, "  %q\n", truncate(name, 200))
 			}
 		}
 		return nil

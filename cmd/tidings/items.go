@@ -55,7 +55,7 @@ func (f *itemFilters) declare(fs *flag.FlagSet, withSince bool) {
 
 // query turns the filters into a store query (without a limit).
 func (f *itemFilters) query(ctx context.Context, c *cli, e *env) (store.Query, error) {
-	q := store.Query{Unread: f.unread, Starred: f.starred, FeedURL: f.feed, Tag: f.tag}
+	q := store.Query{Unread: f.unread, Starred: f.starred, Tag: strings.ToLower(strings.TrimSpace(f.tag))}
 	if f.since != "" {
 		d, err := config.ParseDuration(f.since)
 		if err != nil || d <= 0 {
@@ -64,20 +64,32 @@ func (f *itemFilters) query(ctx context.Context, c *cli, e *env) (store.Query, e
 		q.Since = c.now().Add(-d)
 	}
 	if f.feed != "" {
-		if err := requireFeed(ctx, e.store, f.feed); err != nil {
+		feed, err := lookupFeed(ctx, e.store, f.feed)
+		if err != nil {
 			return q, err
 		}
+		q.FeedURL = feed.URL
 	}
 	return q, nil
 }
 
-// requireFeed returns an error that says so when no feed has that URL.
-func requireFeed(ctx context.Context, st store.Store, url string) error {
-	_, err := st.Feed(ctx, url)
-	if errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", url)
+// lookupFeed returns the feed that the URL u on the command line names: the
+// one stored under u's canonical form (config.CanonicalURL), else, for a
+// feed stored before URLs were made canonical, under u as given. Its error
+// says so when there is none.
+func lookupFeed(ctx context.Context, st store.Store, u string) (store.Feed, error) {
+	u = strings.TrimSpace(u)
+	if canon, err := config.CanonicalURL(u); err == nil && canon != u {
+		f, err := st.Feed(ctx, canon)
+		if !errors.Is(err, store.ErrNotFound) {
+			return f, err
+		}
 	}
-	return err
+	f, err := st.Feed(ctx, u)
+	if errors.Is(err, store.ErrNotFound) {
+		return store.Feed{}, fmt.Errorf("not subscribed to %s; see 'tidings feeds'", u)
+	}
+	return f, err
 }
 
 func setupItems(fs *flag.FlagSet) runFunc {

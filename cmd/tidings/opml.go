@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/net/html/charset"
 
@@ -91,6 +91,9 @@ type opmlResult struct {
 	Feeds []store.Feed
 	// Invalid are the xmlUrl values that are not http(s) URLs.
 	Invalid []string
+	// Untagged are the folder titles and category parts that make no tag
+	// (opmlTag), each once.
+	Untagged []string
 }
 
 // errNoFeeds means an OPML file holds no outline with an xmlUrl.
@@ -98,8 +101,8 @@ var errNoFeeds = errors.New("no feeds in it: no outline has an xmlUrl")
 
 // readOPML reads an OPML file: nested outlines give their titles as tags to
 // the feeds inside them, and a category attribute ("a,b" or "/a/b") gives
-// its parts as tags. Tags are lowercased, spaces become '-', and names that
-// are not simple words are dropped.
+// its parts as tags, made into tags by opmlTag; names that make no tag are
+// listed in Untagged. Feed URLs are made canonical (config.CanonicalURL).
 func readOPML(r io.Reader) (opmlResult, error) {
 	var doc struct {
 		XMLName xml.Name    `xml:"opml"`
@@ -134,17 +137,17 @@ func walkOutlines(outlines []opmlOutline, parentTags []string, res *opmlResult) 
 		u := strings.TrimSpace(o.XMLURL)
 		if u == "" {
 			// A folder: its name tags every feed inside it.
-			walkOutlines(o.Outlines, addTags(parentTags, name), res)
+			walkOutlines(o.Outlines, res.addTag(parentTags, name), res)
 			continue
 		}
-		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+		if canon, err := config.CanonicalURL(u); err != nil {
 			res.Invalid = append(res.Invalid, u)
 		} else {
 			tags := slices.Clone(parentTags)
 			for _, part := range strings.FieldsFunc(o.Category, func(r rune) bool { return r == ',' || r == '/' }) {
-				tags = addTags(tags, part)
+				tags = res.addTag(tags, part)
 			}
-			f := store.Feed{URL: u, Tags: tags, Origin: store.OriginUser}
+			f := store.Feed{URL: canon, Tags: tags, Origin: store.OriginUser}
 			if name != u {
 				f.Title = name
 			}
@@ -155,21 +158,54 @@ func walkOutlines(outlines []opmlOutline, parentTags []string, res *opmlResult) 
 	}
 }
 
-// addTags returns tags with name added as a tag, if it makes one and is not
-// there yet.
-func addTags(tags []string, name string) []string {
+// addTag returns tags with the tag that name makes (opmlTag) added, unless
+// it is there already. A name that makes no tag is noted in Untagged and
+// tags returned as they are; a blank name is no folder name at all.
+func (res *opmlResult) addTag(tags []string, name string) []string {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return tags
+	}
 	t := opmlTag(name)
-	if t == "" || slices.Contains(tags, t) {
+	if t == "" {
+		if !slices.Contains(res.Untagged, name) {
+			res.Untagged = append(res.Untagged, name)
+		}
+		return tags
+	}
+	if slices.Contains(tags, t) {
 		return tags
 	}
 	return append(slices.Clone(tags), t)
 }
 
-// opmlTag turns a folder or category name into a tag: lowercased, runs of
-// spaces as '-'; "" if the result is not a simple word.
+// maxTagRunes is the longest tag config.ValidTag accepts.
+const maxTagRunes = 64
+
+// opmlTag turns a folder or category name into a tag: lowercased, each run
+// of characters a tag cannot hold (and of '-') made one '-', separators
+// trimmed from both ends, and cut to 64 characters: "News & Politics"
+// becomes "news-politics", "C++" becomes "c". It returns "" when nothing is
+// left ("!!!").
 func opmlTag(name string) string {
-	t := strings.ToLower(strings.Join(strings.Fields(name), "-"))
-	if t == "" || !config.ValidTag(t) {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(name) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("_./", r) {
+			if dash && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		dash = true
+	}
+	t := strings.Trim(b.String(), "-_./")
+	if r := []rune(t); len(r) > maxTagRunes {
+		t = strings.Trim(string(r[:maxTagRunes]), "-_./")
+	}
+	if !config.ValidTag(t) {
 		return ""
 	}
 	return t

@@ -57,7 +57,7 @@ func TestReadOPML(t *testing.T) {
 		{"https://go.example/feed.atom", "Go", []string{"tech-news"}},
 		{"https://rust.example/feed.xml", "Rust", []string{"tech-news", "languages", "systems", "lang", "compiled"}},
 		{"https://loose.example/rss", "Loose", nil},
-		{"https://kept.example/rss", "Kept", nil},
+		{"https://kept.example/rss", "Kept", []string{"bad-tag-not-a-word"}},
 	}
 	for _, tt := range tests {
 		f := got[tt.url]
@@ -67,6 +67,55 @@ func TestReadOPML(t *testing.T) {
 	}
 	if !slices.Equal(res.Invalid, []string{"javascript:alert(1)"}) {
 		t.Errorf("invalid = %q", res.Invalid)
+	}
+}
+
+func TestOPMLTag(t *testing.T) {
+	tests := []struct{ name, want string }{
+		{"News & Politics", "news-politics"},
+		{"C++", "c"},
+		{"Tech News", "tech-news"},
+		{"  Go  ", "go"},
+		{"a - b", "a-b"},
+		{"news/world", "news/world"},
+		{"/lang/", "lang"},
+		{"Ünïcode Zeitung", "ünïcode-zeitung"},
+		{"日本語", "日本語"},
+		{"!!!", ""},
+		{"---", ""},
+		{strings.Repeat("x", 70), strings.Repeat("x", 64)},
+		{strings.Repeat("x", 63) + " y", strings.Repeat("x", 63)},
+	}
+	for _, tt := range tests {
+		if got := opmlTag(tt.name); got != tt.want {
+			t.Errorf("opmlTag(%q) = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestImportSanitisesTags checks that folder and category names that are
+// not tags become one, that the rest are reported, and that feed URLs are
+// stored canonical.
+func TestImportSanitisesTags(t *testing.T) {
+	h := newHarness(t, "")
+	path := filepath.Join(h.dir, "subs.opml")
+	os.WriteFile(path, []byte(`<opml version="2.0"><body>
+  <outline text="News &amp; Politics">
+    <outline text="C++ weekly" xmlUrl="HTTPS://Cpp.Example:443/rss" category="C++,???"/>
+  </outline>
+  <outline text="!!!"><outline text="x" xmlUrl="https://x.example/rss"/></outline>
+</body></opml>`), 0o644)
+	r := h.mustRun(exitOK, "import", path)
+	want := "Ignored 2 folder or category names that make no tag (no letter or digit in them):\n  \"???\"\n  \"!!!\"\n"
+	if !strings.Contains(r.stdout, want) {
+		t.Errorf("import output lacks %q:\n%s", want, r.stdout)
+	}
+	f, err := h.openStore().Feed(context.Background(), "https://cpp.example/rss")
+	if err != nil {
+		t.Fatalf("feed not stored under its canonical URL: %v", err)
+	}
+	if !slices.Equal(f.Tags, []string{"news-politics", "c"}) {
+		t.Errorf("tags %q, want [news-politics c]", f.Tags)
 	}
 }
 
@@ -112,11 +161,11 @@ func FuzzImportOPML(f *testing.F) {
 			return
 		}
 		for _, fd := range res.Feeds {
-			if err := checkURL(fd.URL); err != nil {
-				t.Errorf("feed with a bad URL accepted: %q", fd.URL)
+			if canon, err := checkURL(fd.URL); err != nil || canon != fd.URL {
+				t.Errorf("feed with a bad or uncanonical URL accepted: %q (%q, %v)", fd.URL, canon, err)
 			}
-			if err := checkTags(fd.Tags); err != nil {
-				t.Errorf("feed with a bad tag: %v", err)
+			if tags, err := checkTags(fd.Tags); err != nil || !slices.Equal(tags, fd.Tags) {
+				t.Errorf("feed with a bad tag: %q (%v)", fd.Tags, err)
 			}
 		}
 		// What was read must survive a trip through export.

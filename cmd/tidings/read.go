@@ -41,12 +41,15 @@ func setupRead(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
+		q := store.Query{Tag: strings.ToLower(strings.TrimSpace(*tag)), Unread: true}
 		if *feed != "" {
-			if err := requireFeed(ctx, e.store, *feed); err != nil {
+			f, err := lookupFeed(ctx, e.store, *feed)
+			if err != nil {
 				return err
 			}
+			q.FeedURL = f.URL
 		}
-		n, err := e.store.MarkAllRead(ctx, store.Query{FeedURL: *feed, Tag: *tag, Unread: true})
+		n, err := e.store.MarkAllRead(ctx, q)
 		if err != nil {
 			return fmt.Errorf("mark items read: %w", err)
 		}

@@ -18,20 +18,23 @@ func setupRemove(_ *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usagef("remove takes one feed URL")
 		}
-		u := args[0]
 		e, err := c.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer e.Close()
-		err = e.store.RemoveFeed(ctx, u)
+		f, err := lookupFeed(ctx, e.store, args[0])
+		if err != nil {
+			return err
+		}
+		err = e.store.RemoveFeed(ctx, f.URL)
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", u)
+			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", f.URL)
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Removed %s.\n", u)
+		fmt.Fprintf(c.stdout, "Removed %s.\n", f.URL)
 		return nil
 	}
 }
