@@ -30,12 +30,17 @@ var (
 
 // DeclaredError tells which config file and line declares a feed that the
 // caller tried to change. errors.Is(err, ErrDeclared) is true for it.
+// EditFeed and RemoveFeed return it unwrapped, so its text is the whole
+// message.
 type DeclaredError struct {
-	URL  string
-	File string
-	Line int
+	URL  string // the feed's URL
+	File string // the config file that declares it, as given to SyncDeclared
+	Line int    // the line of its [[feed]] block in File
 }
 
+// Error says which feed is declared where and that it is changed there:
+// "feed URL is declared in FILE at line N; edit or remove it there". It
+// names the feed already, so callers print it without a prefix.
 func (e *DeclaredError) Error() string {
 	return "feed " + e.URL + " is declared in " + e.File + " at line " + strconv.Itoa(e.Line) +
 		"; edit or remove it there"
@@ -100,15 +105,26 @@ type Feed struct {
 	UserTitle string
 	SiteURL   string
 	IconURL   string
-	Tags      []string
+	// Tags are lowercase (tags are case-insensitive), in the order given,
+	// without blanks or repeats; the store normalises them on the way in.
+	Tags []string
 	// Schedule is a cron spec; empty means the global default.
 	Schedule string
 
+	// Origin says who controls the feed: OriginUser (the user's commands,
+	// the web page, imports) or OriginConfig (config sync alone). AddFeed
+	// stores OriginUser when it is empty; ImportFeeds always stores
+	// OriginUser; SyncDeclared sets OriginConfig.
 	Origin Origin
-	// ConfigFile and ConfigLine locate the [[feed]] block of a config feed.
+	// ConfigFile and ConfigLine locate the [[feed]] block of a config feed;
+	// both are empty for a user feed.
 	ConfigFile string
 	ConfigLine int
 
+	// State is the fetcher's knowledge of the feed. AddFeed and ImportFeeds
+	// store it as given (the zero State is a feed never fetched, due at
+	// once); EditFeed and SyncDeclared leave it alone; only SaveFetch
+	// changes it afterwards.
 	State FeedState
 
 	// Counts, filled by Feeds and Feed.
@@ -249,8 +265,14 @@ type SaveResult struct {
 
 // FeedEdit is a change to a user feed. Nil fields are left alone.
 type FeedEdit struct {
-	Title      *string
-	Schedule   *string
+	// Title, when not nil, becomes the feed's UserTitle (trimmed); a
+	// pointer to "" clears it, so the feed's own title shows again.
+	Title *string
+	// Schedule, when not nil, becomes the feed's cron spec (trimmed); a
+	// pointer to "" clears it, so the global default schedule applies.
+	Schedule *string
+	// AddTags are added after the feed's tags, and RemoveTags removed; both
+	// are compared case-insensitively, and a tag in both is removed.
 	AddTags    []string
 	RemoveTags []string
 }
@@ -294,8 +316,15 @@ type ClaimRequest struct {
 
 // Query selects items. The zero Query selects every item, newest first.
 type Query struct {
+	// FeedURL, when not empty, keeps the items of the subscribed feed
+	// whose URL or FetchURL it is (none if there is no such feed). Kept
+	// starred items of a removed feed belong to no feed and never match.
 	FeedURL string
-	FeedID  int64
+	// FeedID, when not 0, keeps the items of the feed with that ID. With
+	// FeedURL too, both must match.
+	FeedID int64
+	// Tag, when not empty, keeps the items of feeds with that tag,
+	// compared case-insensitively.
 	Tag     string
 	Unread  bool // only unread items
 	Starred bool // only starred items
@@ -320,12 +349,12 @@ type Store interface {
 	// the new feed's items again; so do they for ImportFeeds and
 	// SyncDeclared.
 	AddFeed(ctx context.Context, f Feed) (Feed, error)
-	// EditFeed changes a user feed. It returns ErrNotFound, or a
-	// *DeclaredError for a config feed.
+	// EditFeed changes a user feed. It returns ErrNotFound, or an
+	// unwrapped *DeclaredError for a config feed.
 	EditFeed(ctx context.Context, url string, e FeedEdit) (Feed, error)
 	// RemoveFeed unsubscribes: the feed and its items go, except starred
-	// items, which stay readable without their feed. ErrNotFound, or a
-	// *DeclaredError for a config feed.
+	// items, which stay readable without their feed. ErrNotFound, or an
+	// unwrapped *DeclaredError for a config feed.
 	RemoveFeed(ctx context.Context, url string) error
 	// Feed returns one feed by URL (or FetchURL), with counts.
 	Feed(ctx context.Context, url string) (Feed, error)

@@ -290,7 +290,8 @@ func (db *DB) EditFeed(ctx context.Context, u string, e store.FeedEdit) (store.F
 			return err
 		}
 		if err := declared(f); err != nil {
-			return fmt.Errorf("edit feed: %w", err)
+			// Unwrapped: its text already names the feed and what to do.
+			return err
 		}
 		if e.Title != nil {
 			f.UserTitle = strings.TrimSpace(*e.Title)
@@ -337,7 +338,8 @@ func (db *DB) RemoveFeed(ctx context.Context, u string) error {
 			return err
 		}
 		if err := declared(f); err != nil {
-			return fmt.Errorf("remove feed: %w", err)
+			// Unwrapped: its text already names the feed and what to do.
+			return err
 		}
 		return deleteFeed(ctx, tx, f)
 	})

@@ -109,6 +109,11 @@ func TestOpenRefusesForeignFiles(t *testing.T) {
 			if !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "another path") {
 				t.Errorf("message %q should name the file and say what to do", err)
 			}
+			// The caller says "open database"; the store saying it too
+			// would print it twice.
+			if !strings.HasPrefix(err.Error(), path+": ") || strings.Contains(err.Error(), "open database") {
+				t.Errorf("message %q should start with the path, without \"open database\"", err)
+			}
 			if !bytes.Equal(readFile(t, path), before) {
 				t.Error("the refused file was changed")
 			}

@@ -64,17 +64,21 @@ var _ store.Store = (*DB)(nil)
 // A file that is not a tidings database is refused with an error wrapping
 // store.ErrNotTidings, one migrated by a newer tidings with one wrapping
 // store.ErrSchemaTooNew; in both cases the file is not written to.
+//
+// Errors start with the file's absolute path ("/x/tidings.db: the file is
+// not an SQLite database; ..."), not with "open database": the caller says
+// what it was doing.
 func Open(ctx context.Context, path string) (*DB, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	migs, err := loadMigrations()
 	if err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
-		return nil, fmt.Errorf("open database %s: create its directory: %w", abs, err)
+		return nil, fmt.Errorf("%s: create its directory: %w", abs, err)
 	}
 	if err := probe(ctx, abs, len(migs)); err != nil {
 		return nil, err
@@ -89,7 +93,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	wq.Set("_txlock", "immediate")
 	w, err := sql.Open("sqlite", dsn(abs, wq))
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", abs, err)
+		return nil, fmt.Errorf("%s: %w", abs, err)
 	}
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
@@ -102,7 +106,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	var mode string
 	if err := w.QueryRowContext(ctx, "PRAGMA journal_mode = WAL").Scan(&mode); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open database %s: enable WAL: %w", abs, err)
+		return nil, fmt.Errorf("%s: enable WAL: %w", abs, err)
 	}
 	if err := db.migrate(ctx, migs); err != nil {
 		w.Close()
@@ -111,7 +115,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 
 	if err := db.stmts.prepare(ctx, w, hotStatements()); err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open database %s: %w", abs, err)
+		return nil, fmt.Errorf("%s: %w", abs, err)
 	}
 
 	rq := cloneValues(common)
@@ -119,7 +123,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r, err := sql.Open("sqlite", dsn(abs, rq))
 	if err != nil {
 		w.Close()
-		return nil, fmt.Errorf("open database %s: %w", abs, err)
+		return nil, fmt.Errorf("%s: %w", abs, err)
 	}
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
@@ -171,16 +175,16 @@ func probe(ctx context.Context, abs string, known int) error {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", abs, err)
+		return fmt.Errorf("%s: %w", abs, err)
 	}
 	st, err := f.Stat()
 	if err != nil {
 		f.Close()
-		return fmt.Errorf("open database %s: %w", abs, err)
+		return fmt.Errorf("%s: %w", abs, err)
 	}
 	if st.IsDir() {
 		f.Close()
-		return fmt.Errorf("open database %s: it is a directory; set database to a file path", abs)
+		return fmt.Errorf("%s: it is a directory; set database to a file path", abs)
 	}
 	head := make([]byte, len(sqliteHeader))
 	n, err := io.ReadFull(f, head)
@@ -189,10 +193,10 @@ func probe(ctx context.Context, abs string, known int) error {
 		return nil
 	}
 	if err != nil && err != io.ErrUnexpectedEOF {
-		return fmt.Errorf("open database %s: %w", abs, err)
+		return fmt.Errorf("%s: %w", abs, err)
 	}
 	if !bytes.Equal(head[:n], sqliteHeader) {
-		return fmt.Errorf("open database %s: the file is not an SQLite database; "+
+		return fmt.Errorf("%s: the file is not an SQLite database; "+
 			"point database at another path (tidings leaves this file alone): %w", abs, store.ErrNotTidings)
 	}
 
@@ -204,14 +208,14 @@ func probe(ctx context.Context, abs string, known int) error {
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
 	conn, err := sql.Open("sqlite", dsn(abs, q))
 	if err != nil {
-		return fmt.Errorf("open database %s: %w", abs, err)
+		return fmt.Errorf("%s: %w", abs, err)
 	}
 	defer conn.Close()
 	conn.SetMaxOpenConns(1)
 
 	rows, err := conn.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table'")
 	if err != nil {
-		return fmt.Errorf("open database %s: cannot read it as SQLite (%v); "+
+		return fmt.Errorf("%s: cannot read it as SQLite (%v); "+
 			"point database at another path (tidings leaves this file alone): %w", abs, err, store.ErrNotTidings)
 	}
 	var tables []string
@@ -219,27 +223,27 @@ func probe(ctx context.Context, abs string, known int) error {
 		var name string
 		if err := rows.Scan(&name); err != nil {
 			rows.Close()
-			return fmt.Errorf("open database %s: %w", abs, err)
+			return fmt.Errorf("%s: %w", abs, err)
 		}
 		tables = append(tables, name)
 	}
 	if err := rows.Close(); err != nil {
-		return fmt.Errorf("open database %s: %w", abs, err)
+		return fmt.Errorf("%s: %w", abs, err)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("open database %s: cannot read it as SQLite (%v): %w", abs, err, store.ErrNotTidings)
+		return fmt.Errorf("%s: cannot read it as SQLite (%v): %w", abs, err, store.ErrNotTidings)
 	}
 	if len(tables) == 0 {
 		return nil // an empty SQLite database: ours to initialise
 	}
 	if !contains(tables, versionTable) {
-		return fmt.Errorf("open database %s: it is an SQLite database of another program (tables %s); "+
+		return fmt.Errorf("%s: it is an SQLite database of another program (tables %s); "+
 			"point database at another path (tidings leaves this file alone): %w",
 			abs, strings.Join(firstN(tables, 5), ", "), store.ErrNotTidings)
 	}
 	var version int
 	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); err != nil {
-		return fmt.Errorf("open database %s: read schema version: %w", abs, err)
+		return fmt.Errorf("%s: read schema version: %w", abs, err)
 	}
 	if version > known {
 		return tooNew(abs, version, known)
@@ -248,7 +252,7 @@ func probe(ctx context.Context, abs string, known int) error {
 }
 
 func tooNew(abs string, version, known int) error {
-	return fmt.Errorf("open database %s: schema version %d, this tidings knows up to %d; upgrade tidings: %w",
+	return fmt.Errorf("%s: schema version %d, this tidings knows up to %d; upgrade tidings: %w",
 		abs, version, known, store.ErrSchemaTooNew)
 }
 
@@ -310,7 +314,7 @@ func loadMigrations() ([]migration, error) {
 func (db *DB) migrate(ctx context.Context, migs []migration) error {
 	if _, err := db.write.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
 		" (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"); err != nil {
-		return fmt.Errorf("open database %s: create version table: %w", db.path, err)
+		return fmt.Errorf("%s: create version table: %w", db.path, err)
 	}
 	for _, m := range migs {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -335,7 +339,7 @@ func (db *DB) migrate(ctx context.Context, migs []migration) error {
 			return err
 		}
 		if err != nil {
-			return fmt.Errorf("open database %s: apply migration %s: %w", db.path, m.name, err)
+			return fmt.Errorf("%s: apply migration %s: %w", db.path, m.name, err)
 		}
 	}
 	return nil

@@ -281,6 +281,10 @@ func checkDeclared(t *testing.T, what string, err error) {
 	if de.File != "/etc/tidings.toml" || de.Line != 12 || de.URL != "https://c.test/feed" {
 		t.Errorf("%s: DeclaredError %+v; want the file, line 12 and URL", what, de)
 	}
+	// Its text says it all; a prefix would repeat the feed's URL.
+	if err.Error() != de.Error() {
+		t.Errorf("%s: error %q; want the DeclaredError's text alone, %q", what, err, de)
+	}
 }
 
 func testSync(t *testing.T, open func(t *testing.T) store.Store) {
