@@ -19,8 +19,9 @@ config file.
 
 With --json, prints one JSON object per feed with the fields url, title,
 site_url, origin ("config" or "user"), tags, schedule, last_fetch,
-last_error, next_due, items and unread; times are RFC 3339 in UTC and absent
-values are null.`
+last_error, next_due, waiting (the NEXT column: "due now", "in 12m
+(schedule)"), items and unread; times are RFC 3339 in UTC and absent values
+are null.`
 
 func setupFeeds(fs *flag.FlagSet) runFunc {
 	jsonOut := fs.Bool("json", false, "print one JSON object per line")
@@ -39,7 +40,7 @@ func setupFeeds(fs *flag.FlagSet) runFunc {
 		}
 		if *jsonOut {
 			for _, f := range feeds {
-				if err := writeJSONLine(c.stdout, newJSONFeed(f)); err != nil {
+				if err := writeJSONLine(c.stdout, newJSONFeed(f, c.now())); err != nil {
 					return err
 				}
 			}

@@ -206,8 +206,8 @@ func TestPrune(t *testing.T) {
 		t.Errorf("items left: %v", ids)
 	}
 
-	off := newHarness(t, "[retention]\nread_after = \"0\"\n")
-	if r := off.mustRun(exitOK, "prune"); !strings.Contains(r.stdout, "Retention is off") {
+	off := newHarness(t, "[retention]\nread_after = \"never\"\n")
+	if r := off.mustRun(exitOK, "prune"); r.stdout != "Retention is off (read_after = never); nothing to prune.\n" {
 		t.Errorf("prune with retention off: %q", r.stdout)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 )
 
 const helpHelp = `Without a command, lists every command. With one, explains it and each of
@@ -76,12 +77,34 @@ func writeCommandHelp(w io.Writer, cmd command) {
 		if name != "" {
 			line += " " + name
 		}
-		fmt.Fprintf(w, "%s\n      %s", line, usage)
 		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "0" && f.DefValue != "[]" {
-			fmt.Fprintf(w, " (default %s)", f.DefValue)
+			usage += fmt.Sprintf(" (default %s)", f.DefValue)
 		}
-		fmt.Fprintln(w)
+		fmt.Fprintf(w, "%s\n%s", line, wrapText(usage, "      ", helpWidth))
 	})
+}
+
+// helpWidth is the width help text is wrapped to: a default terminal's.
+const helpWidth = 80
+
+// wrapText breaks s into lines of at most width characters (a longer word
+// stays whole on its own line), each starting with indent and ending with a
+// newline.
+func wrapText(s, indent string, width int) string {
+	var b strings.Builder
+	line := indent
+	for _, word := range strings.Fields(s) {
+		if line != indent && utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width {
+			b.WriteString(line + "\n")
+			line = indent
+		}
+		if line != indent {
+			line += " "
+		}
+		line += word
+	}
+	b.WriteString(line + "\n")
+	return b.String()
 }
 
 func capitalize(s string) string {

@@ -13,8 +13,9 @@ import (
 )
 
 const initHelp = `Writes a commented starter config file to --config PATH, else to
-$TIDINGS_CONFIG, else to the default place ($XDG_CONFIG_HOME/tidings/config.toml),
-creating its directory. An existing file is never overwritten.`
+$TIDINGS_CONFIG, else to the default place
+($XDG_CONFIG_HOME/tidings/config.toml), creating its directory. An existing
+file is never overwritten.`
 
 func setupInit(_ *flag.FlagSet) runFunc {
 	return runInit

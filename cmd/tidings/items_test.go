@@ -91,6 +91,10 @@ func TestItemsJSON(t *testing.T) {
 	h := newHarness(t, "")
 	h.seed()
 	r := h.mustRun(exitOK, "items", "--json")
+	// HTML in content stays readable: no \u003c escapes.
+	if !strings.Contains(r.stdout, `"content":"<p>Nothing new.</p>"`) || strings.Contains(r.stdout, `\u003c`) {
+		t.Errorf("content is escaped for HTML:\n%s", r.stdout)
+	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	want := []string{"id", "feed_url", "feed_title", "guid", "url", "title", "author", "published", "updated", "content", "read", "starred", "tags"}
 	byID := map[float64]map[string]any{}
@@ -158,7 +162,7 @@ func TestFeedsJSON(t *testing.T) {
 		if err := json.Unmarshal([]byte(line), &m); err != nil {
 			t.Fatal(err)
 		}
-		for _, k := range []string{"url", "title", "site_url", "origin", "tags", "schedule", "last_fetch", "last_error", "next_due", "items", "unread"} {
+		for _, k := range []string{"url", "title", "site_url", "origin", "tags", "schedule", "last_fetch", "last_error", "next_due", "waiting", "items", "unread"} {
 			if _, ok := m[k]; !ok {
 				t.Errorf("field %q missing: %s", k, line)
 			}
@@ -174,10 +178,14 @@ func TestFeedsJSON(t *testing.T) {
 	if tags, ok := fresh["tags"].([]any); !ok || len(tags) != 0 {
 		t.Errorf("new feed tags = %v, want []", fresh["tags"])
 	}
+	// A new feed is due from when it was added, as the table says.
+	if due, ok := fresh["next_due"].(string); !ok || due == "" || fresh["waiting"] != "due now" {
+		t.Errorf("new feed next_due = %v, waiting = %v; want its creation time and \"due now\"", fresh["next_due"], fresh["waiting"])
+	}
 	g := feeds["https://go.example/blog/feed.atom"]
 	if g["title"] != "The Go Blog" || g["site_url"] != "https://go.example/blog" || g["origin"] != "user" ||
 		g["last_fetch"] != "2026-11-28T10:00:00Z" || g["next_due"] != "2026-11-28T12:25:00Z" ||
-		g["items"] != float64(2) || g["unread"] != float64(1) {
+		g["items"] != float64(2) || g["unread"] != float64(1) || g["waiting"] != "in 25m (schedule)" {
 		t.Errorf("go feed: %v", g)
 	}
 }

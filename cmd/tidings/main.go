@@ -185,8 +185,11 @@ func newFlagSet(cmd command, configPath *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("tidings "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	fs.StringVar(configPath, "config", *configPath,
-		"read the config file at `PATH` (default: $TIDINGS_CONFIG, else $XDG_CONFIG_HOME/tidings/config.toml)")
+	usage := "read the config file at `PATH` (default: $TIDINGS_CONFIG, else $XDG_CONFIG_HOME/tidings/config.toml)"
+	if cmd.name == "init" {
+		usage = "where to write the config file (`PATH`; default: $TIDINGS_CONFIG, else $XDG_CONFIG_HOME/tidings/config.toml)"
+	}
+	fs.StringVar(configPath, "config", *configPath, usage)
 	return fs
 }
 

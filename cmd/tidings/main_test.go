@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"tidings/store"
 	"tidings/store/sqlite"
@@ -253,6 +254,14 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 		if r2 := h.mustRun(exitOK, cmd.name, "-h"); r2.stdout != r.stdout {
 			t.Errorf("tidings %s -h differs from tidings help %s", cmd.name, cmd.name)
 		}
+		for _, line := range strings.Split(r.stdout, "\n") {
+			if n := utf8.RuneCountInString(line); n > helpWidth {
+				t.Errorf("tidings help %s: line of %d characters, over %d: %q", cmd.name, n, helpWidth, line)
+			}
+		}
+	}
+	if r := h.mustRun(exitOK, "init", "-h"); !strings.Contains(r.stdout, "where to write the config file") {
+		t.Errorf("init -h does not say --config is where to write:\n%s", r.stdout)
 	}
 }
 

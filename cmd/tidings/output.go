@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -8,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"tidings/fetch"
 	"tidings/store"
 )
 
@@ -57,14 +59,22 @@ type jsonFeed struct {
 	LastFetch *string  `json:"last_fetch"`
 	LastError *string  `json:"last_error"`
 	NextDue   *string  `json:"next_due"`
+	Waiting   string   `json:"waiting"`
 	Items     int      `json:"items"`
 	Unread    int      `json:"unread"`
 }
 
-func newJSONFeed(f store.Feed) jsonFeed {
+// newJSONFeed returns the JSON of f, its wait described as of now.
+func newJSONFeed(f store.Feed, now time.Time) jsonFeed {
 	title := f.UserTitle
 	if title == "" {
 		title = f.Title
+	}
+	// A feed never fetched is due from the moment it was added, which the
+	// store may leave unset.
+	due := f.State.NextDue
+	if due.IsZero() {
+		due = f.CreatedAt
 	}
 	return jsonFeed{
 		URL:       f.URL,
@@ -75,20 +85,24 @@ func newJSONFeed(f store.Feed) jsonFeed {
 		Schedule:  nullString(f.Schedule),
 		LastFetch: nullTime(f.State.LastFetch),
 		LastError: nullString(f.State.LastError),
-		NextDue:   nullTime(f.State.NextDue),
+		NextDue:   nullTime(due),
+		Waiting:   fetch.DescribeWait(f.State, now),
 		Items:     f.Items,
 		Unread:    f.Unread,
 	}
 }
 
-// writeJSONLine writes v as one line of JSON.
+// writeJSONLine writes v as one line of JSON. <, > and & are written as
+// they are, not as \u003c escapes: still valid JSON, and content stays
+// readable to people and to grep.
 func writeJSONLine(w io.Writer, v any) error {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil { // Encode ends the line.
 		return fmt.Errorf("encode JSON: %w", err)
 	}
-	b = append(b, '\n')
-	_, err = w.Write(b)
+	_, err := w.Write(b.Bytes())
 	return err
 }
 

@@ -7,9 +7,9 @@ import (
 )
 
 const pruneHelp = `Deletes the read, unstarred items published longer ago than the config's
-retention.read_after (for example "90d"). Unread and starred items are never
-deleted, and a deleted item never comes back as new. Without read_after,
-retention is off and nothing is deleted.`
+retention.read_after (default "90d"). Unread and starred items are never
+deleted, and a deleted item never comes back as new. With read_after =
+"never" (or "0"), retention is off and nothing is deleted.`
 
 func setupPrune(fs *flag.FlagSet) runFunc {
 	dryRun := fs.Bool("dry-run", false, "only count what would be deleted")
@@ -24,7 +24,7 @@ func setupPrune(fs *flag.FlagSet) runFunc {
 		defer e.Close()
 		keep := e.cfg.Retention.ReadAfter
 		if keep <= 0 {
-			fmt.Fprintln(c.stdout, "Retention is off (retention.read_after is not set): nothing to prune.")
+			fmt.Fprintln(c.stdout, "Retention is off (read_after = never); nothing to prune.")
 			return nil
 		}
 		cutoff := c.now().Add(-keep)

@@ -8,7 +8,8 @@ import (
 
 const searchHelp = `Searches the titles and content of every stored item, best match first.
 Every word of QUERY must appear; a word ending in '*' matches as a prefix
-("gopher*"). The words may be given as one argument or several. Prints the same table, or the same JSON fields, as 'tidings items'.`
+("gopher*"). The words may be given as one argument or several. Prints
+the same table, or the same JSON fields, as 'tidings items'.`
 
 func setupSearch(fs *flag.FlagSet) runFunc {
 	var f itemFilters

@@ -130,7 +130,7 @@ func TestShowEnclosures(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = st.SaveFetch(ctx, f.ID, store.FetchResult{Now: testNow, Items: []store.Item{{
-		GUID: "ep1", Title: "Episode 1", Content: "<p>Show notes</p>", Published: testNow,
+		GUID: "ep1", Title: "Episode 1", Content: `<p>Show <a href="https://pod.example/notes">notes</a></p>`, Published: testNow,
 		Enclosures: []store.Enclosure{{URL: "https://pod.example/ep1.mp3", Type: "audio/mpeg", Length: 12_345_678}},
 	}}})
 	if err != nil {
@@ -139,6 +139,11 @@ func TestShowEnclosures(t *testing.T) {
 	r := h.mustRun(exitOK, "show", "1")
 	if !strings.Contains(r.stdout, "https://pod.example/ep1.mp3 (audio/mpeg, 12.3 MB)") {
 		t.Errorf("attachment not listed:\n%s", r.stdout)
+	}
+	// The order the README gives: content, attachments, then links.
+	att, links := strings.Index(r.stdout, "\nAttachments:\n"), strings.Index(r.stdout, "\nLinks:\n")
+	if att < 0 || links < att {
+		t.Errorf("want Attachments before Links:\n%s", r.stdout)
 	}
 }
 
