@@ -85,7 +85,8 @@ func openStore(ctx context.Context, database string) (store.Store, error) {
 	}
 	db, err := sqlite.Open(ctx, database)
 	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", database, err)
+		// The store's errors start with the file's path already.
+		return nil, fmt.Errorf("open database: %w", err)
 	}
 	return db, nil
 }

@@ -298,6 +298,9 @@ func TestMissingNamedConfig(t *testing.T) {
 	if r.code != exitUsage || !strings.Contains(r.stderr, "nope.toml") {
 		t.Fatalf("exit %d, stderr %q; want 2 naming the file", r.code, r.stderr)
 	}
+	if strings.Count(r.stderr, "not exist") != 1 {
+		t.Errorf("stderr %q says twice that the file does not exist", r.stderr)
+	}
 }
 
 // TestNoConfigAtAll runs add and feeds with no config file anywhere: all
@@ -334,6 +337,9 @@ func TestNotATidingsDatabase(t *testing.T) {
 	r := h.run("feeds")
 	if r.code != exitFailure {
 		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)
+	}
+	if strings.Count(r.stderr, "open database") != 1 || strings.Count(r.stderr, h.dbPath) != 1 {
+		t.Errorf("stderr %q: want \"open database\" and the file, each once", r.stderr)
 	}
 	if got, _ := os.ReadFile(h.dbPath); !bytes.Equal(got, junk) {
 		t.Error("the file was changed")
