@@ -348,7 +348,10 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		}
 		host := hostOf(f.Target())
 		switch {
-		case s.hosts[host] < s.hostCap():
+		// Feeds claimed all at once (clock set back) or by name go to the
+		// fetcher whatever their host: each must be fetched once, and
+		// parking them could release them unfetched.
+		case !bounded || s.hosts[host] < s.hostCap():
 			s.hosts[host]++
 			s.sent++
 			send = append(send, f)
