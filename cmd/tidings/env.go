@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"tidings/config"
@@ -50,7 +53,16 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := syncDeclared(ctx, st, cfg, log); err != nil {
+	// Only the daemon reports every change it syncs; for the other
+	// commands that would be noise before their own output, except a
+	// removal, which takes items with it.
+	sync := syncDeclared
+	if c.command != "run" {
+		sync = func(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) error {
+			return syncConfigFeeds(ctx, st, cfg, log, slog.LevelDebug, c.stderr)
+		}
+	}
+	if err := sync(ctx, st, cfg, log); err != nil {
 		st.Close()
 		return nil, err
 	}
@@ -92,8 +104,57 @@ func openStore(ctx context.Context, database string) (store.Store, error) {
 }
 
 // syncDeclared makes the store's config feeds equal the config's [[feed]]
-// blocks, and logs what changed.
+// blocks, as `tidings run` does at start and on SIGHUP: every change is
+// logged at info. See syncConfigFeeds.
 func syncDeclared(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger) error {
+	return syncConfigFeeds(ctx, st, cfg, log, slog.LevelInfo, nil)
+}
+
+// syncConfigFeeds makes the store's config feeds equal the config's [[feed]]
+// blocks, without ever removing feeds by accident:
+//
+//   - with no config file (cfg.File == ""), nothing is synced at all;
+//   - the feeds of cfg.File, and those of config files that no longer exist
+//     (deleted or renamed), are added, updated or removed;
+//   - the feeds of another config file that still exists are left alone,
+//     with one warning naming that file.
+//
+// Additions and updates are logged at level. Removals are said on removed
+// when it is not nil, else logged at info; either way with the number of
+// items that went (starred ones stay).
+func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, log *slog.Logger, level slog.Level, removed io.Writer) error {
+	if cfg.File == "" {
+		// Without a file there is nothing to compare with: an empty list
+		// would remove every feed some config file declared.
+		log.Debug("no config file: declared feeds left as they are")
+		return nil
+	}
+	feeds, err := st.Feeds(ctx)
+	if err != nil {
+		return fmt.Errorf("sync the feeds declared in %s: list feeds: %w", cfg.File, err)
+	}
+	owned := []string{cfg.File}
+	others := map[string]int{} // another existing config file -> its feeds
+	items := map[string]int{}  // config feed URL -> items, for removals
+	for _, f := range feeds {
+		if f.Origin != store.OriginConfig {
+			continue
+		}
+		items[f.URL] = f.Items
+		if f.ConfigFile == cfg.File || slices.Contains(owned, f.ConfigFile) {
+			continue
+		}
+		if _, err := os.Stat(f.ConfigFile); errors.Is(err, fs.ErrNotExist) {
+			owned = append(owned, f.ConfigFile)
+			continue
+		}
+		// Existing, or not known to be gone (unreadable): keep its feeds.
+		others[f.ConfigFile]++
+	}
+	for _, file := range slices.Sorted(maps.Keys(others)) {
+		log.Warn("feeds declared by another config file left alone; load that file to change them, or delete it to remove them",
+			slog.String("config", file), slog.Int("feeds", others[file]))
+	}
 	declared := make([]store.Feed, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
 		declared = append(declared, store.Feed{
@@ -106,18 +167,26 @@ func syncDeclared(ctx context.Context, st store.Store, cfg *config.Config, log *
 			ConfigLine: f.Line,
 		})
 	}
-	res, err := st.SyncDeclared(ctx, []string{cfg.File}, declared)
+	res, err := st.SyncDeclared(ctx, owned, declared)
 	if err != nil {
 		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}
-	for _, u := range res.Added {
-		log.Info("config feed added", slog.String("feed_url", u))
+	logAll := func(msg string, urls []string) {
+		for _, u := range urls {
+			log.Log(ctx, level, msg, slog.String("feed_url", u))
+		}
 	}
+	logAll("config feed added", res.Added)
+	logAll("config feed updated", res.Updated)
+	logAll("subscribed feed now declared in the config", res.Conflicts)
+	logAll("config feed no longer declared: a user feed again", res.Released)
 	for _, u := range res.Removed {
-		log.Info("config feed removed", slog.String("feed_url", u))
-	}
-	for _, u := range res.Conflicts {
-		log.Info("subscribed feed now declared in the config", slog.String("feed_url", u))
+		if removed != nil {
+			fmt.Fprintf(removed, "tidings: removed %s and its %s (starred ones kept): no longer declared in %s\n",
+				u, plural(items[u], "item"), cfg.File)
+			continue
+		}
+		log.Info("config feed removed: no longer declared", slog.String("feed_url", u), slog.Int("items", items[u]))
 	}
 	return nil
 }

@@ -53,6 +53,8 @@ type cli struct {
 	isTerminal func(v any) bool
 	// configPath is --config; empty means TIDINGS_CONFIG or the default file.
 	configPath string
+	// command is the name of the command running, set by runCommand.
+	command string
 }
 
 // runFunc runs a command with the positional arguments left after flag
@@ -151,6 +153,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 // runCommand parses the command's flags (anywhere on the line), runs it and
 // turns its error into a message and an exit status.
 func (c *cli) runCommand(ctx context.Context, cmd command, args []string) int {
+	c.command = cmd.name
 	fs := newFlagSet(cmd, &c.configPath)
 	run := cmd.setup(fs)
 	if err := fs.Parse(reorderArgs(fs, args)); err != nil {
