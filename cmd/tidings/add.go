@@ -168,7 +168,8 @@ func checkFeed(f store.Feed) (store.Feed, error) {
 func checkURL(u string) (string, error) {
 	canon, err := config.CanonicalURL(u)
 	if err != nil {
-		return "", usagef("%q is not an http or https URL: %v", u, err)
+		// err says what is wanted: "want an absolute http:// or https:// URL".
+		return "", usagef("%q: %v", u, err)
 	}
 	return canon, nil
 }

@@ -210,7 +210,7 @@ func TestUsageAndHelp(t *testing.T) {
 		{"unknown flag", []string{"items", "--bogus"}, exitUsage, "", "flag provided but not defined: -bogus"},
 		{"bad limit", []string{"items", "--limit", "-3"}, exitUsage, "", "-limit: want a number"},
 		{"missing argument", []string{"add"}, exitUsage, "", "add takes one feed URL"},
-		{"bad url", []string{"add", "ftp://x/y"}, exitUsage, "", "not an http or https URL"},
+		{"bad url", []string{"add", "ftp://x/y"}, exitUsage, "", `"ftp://x/y": want an absolute http:// or https:// URL`},
 		{"bad tag", []string{"add", "https://x.example/", "--tag", "two words"}, exitUsage, "", "not a simple word"},
 		{"bad schedule", []string{"add", "https://x.example/", "--schedule", "every tuesday"}, exitUsage, "", "schedule"},
 		{"bad id", []string{"read", "abc"}, exitUsage, "", "not an item ID"},
