@@ -183,7 +183,7 @@ if [ "$NEWSBOAT" = 1 ]; then
   echo "wall-time ratio tidings/newsboat:"
   printf '%s\n' "${ROWS[@]}" | awk -F'|' '
     { gsub(/ /, "", $2); gsub(/^ +| +$/, "", $3); gsub(/^ +| +$/, "", $4); key = $3 " " $4; wall[$2, key] = $5 + 0; if (!(key in seen)) { seen[key] = 1; order[++n] = key } }
-    END { for (i = 1; i <= n; i++) { k = order[i]; if (wall["newsboat", k] > 0 && wall["tidings", k] > 0) printf "  %-20s %.2f\n", k, wall["tidings", k] / wall["newsboat", k] } }'
+    END { for (i = 1; i <= n; i++) { k = order[i]; if (wall["newsboat", k] > 0 && wall["tidings", k] > 0) printf "  %-20s %.3f\n", k, wall["tidings", k] / wall["newsboat", k] } }'
 fi
 echo
 echo "logs, databases and server output: $WORK"
