@@ -77,7 +77,7 @@ const (
 	// titles and content.
 	FaultInvalidUTF8 Fault = "invalid-utf8"
 	// FaultHugeFeed is one RSS feed of HugeFeedItems small items (about
-	// 12 MB), streamed.
+	// 15 MB, under the default 16 MiB body cap), streamed.
 	FaultHugeFeed Fault = "huge-feed"
 	// FaultMissingFields is an RSS feed whose items lack a guid, a link, a
 	// title, or all three.
