@@ -21,6 +21,15 @@ import (
 // maxRedirects is how many redirects one fetch follows.
 const maxRedirects = 5
 
+// maxCodings is how many content codings one body may stack. Real servers
+// use one (a proxy may add a second); more is a broken or hostile server, and
+// each coding costs a decoder and its buffers.
+const maxCodings = 2
+
+// maxHeaderBytes bounds the response headers: a feed's answer needs a few
+// KiB of them, and huge headers only cost memory before the body is read.
+const maxHeaderBytes = 64 << 10
+
 // maxConnectTimeout bounds the connect and TLS handshake phases, which
 // should never take long; the rest of fetch.timeout is for the answer.
 const maxConnectTimeout = 10 * time.Second
@@ -48,7 +57,7 @@ func newClient(o Options, check addrCheck) *http.Client {
 		MaxIdleConns:           max(256, 4*o.Concurrency),
 		MaxIdleConnsPerHost:    o.PerHost,
 		IdleConnTimeout:        90 * time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
+		MaxResponseHeaderBytes: maxHeaderBytes,
 	}
 	return &http.Client{Transport: tr, CheckRedirect: checkRedirect}
 }
@@ -173,7 +182,10 @@ func hops(resp *http.Response) []hop {
 func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
 	tooLarge := fmt.Errorf("%w (%s)", ErrTooLarge, formatSize(maxBody))
 	var r io.Reader = &capReader{r: resp.Body, left: maxBody, err: tooLarge}
-	encodings := contentEncodings(resp.Header)
+	encodings, err := contentEncodings(resp.Header)
+	if err != nil {
+		return nil, err
+	}
 	// Encodings are listed in the order applied: undo them last first.
 	for i := len(encodings) - 1; i >= 0; i-- {
 		dec, err := decoder(encodings[i], r)
@@ -200,19 +212,45 @@ func readBody(resp *http.Response, maxBody int64) ([]byte, error) {
 }
 
 // contentEncodings lists the codings of the body, lowercased, without
-// "identity".
-func contentEncodings(h http.Header) []string {
+// "identity". It fails, before any decoder is built, on a coding tidings
+// cannot undo and on more than maxCodings codings, so that a header listing
+// thousands of them costs no more than the header itself.
+func contentEncodings(h http.Header) ([]string, error) {
 	var encs []string
 	for _, v := range h.Values("Content-Encoding") {
 		for e := range strings.SplitSeq(v, ",") {
 			e = strings.ToLower(strings.TrimSpace(e))
-			if e != "" && e != "identity" {
-				encs = append(encs, e)
+			if e == "" || e == "identity" {
+				continue
 			}
+			if !knownCoding(e) {
+				return nil, &codingError{msg: fmt.Sprintf("server sent the body in an unsupported encoding %q", e)}
+			}
+			if len(encs) == maxCodings {
+				return nil, &codingError{msg: fmt.Sprintf(
+					"server sent the body in more than %d content codings (%s, …); tidings refuses it — the server is misconfigured",
+					maxCodings, strings.Join(encs, ", "))}
+			}
+			encs = append(encs, e)
 		}
 	}
-	return encs
+	return encs, nil
 }
+
+// knownCoding reports whether decoder undoes the content coding e.
+func knownCoding(e string) bool {
+	switch e {
+	case "gzip", "x-gzip", "br", "deflate":
+		return true
+	}
+	return false
+}
+
+// codingError is a Content-Encoding header tidings refuses: an unknown
+// coding, or too many.
+type codingError struct{ msg string }
+
+func (e *codingError) Error() string { return e.msg }
 
 // decoder returns a reader that undoes one content coding.
 func decoder(encoding string, r io.Reader) (io.ReadCloser, error) {

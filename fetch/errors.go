@@ -128,6 +128,7 @@ func describe(err error, timeout time.Duration) string {
 		alert   tls.AlertError
 		uerr    *url.Error
 		decode  *decodeError
+		coding  *codingError
 	)
 	switch {
 	case errors.As(err, &blocked):
@@ -139,6 +140,13 @@ func describe(err error, timeout time.Duration) string {
 		return innermost(err)
 	case errors.As(err, &decode) && !isTimeout(err):
 		return decode.Error()
+	case errors.As(err, &coding):
+		return coding.Error()
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// The transport's error for headers over MaxResponseHeaderBytes is
+		// a plain string.
+		return fmt.Sprintf("server sent more than %s of response headers; tidings refuses them — the server is misconfigured",
+			formatSize(maxHeaderBytes))
 	case errors.Is(err, ErrCanceled), errors.Is(err, context.Canceled):
 		return "fetch canceled"
 	case isTimeout(err) && isDial(err):

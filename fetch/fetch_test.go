@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -208,6 +209,46 @@ func TestFetchDecodesBodies(t *testing.T) {
 			}
 			if len(o.Result.Items) != 5 || o.Result.Title != "Compressed" {
 				t.Errorf("%d items, title %q; want 5, Compressed", len(o.Result.Items), o.Result.Title)
+			}
+		})
+	}
+}
+
+// TestFetchRefusesStackedCodings checks that a Content-Encoding header with
+// many codings is refused before any decoder is built: each coding used to
+// cost a decoder and its buffers, so 10,000 of them cost hundreds of MiB.
+func TestFetchRefusesStackedCodings(t *testing.T) {
+	body := htRSS("Stacked", 2)
+	tests := []struct {
+		name, header, want string
+	}{
+		{"three gzip", "gzip, gzip, gzip", "more than 2 content codings (gzip, gzip, …)"},
+		{"10,000 gzip", strings.Repeat(",gzip", 10_000), "more than 2 content codings"},
+		{"unknown after a known one", "gzip, compress", `unsupported encoding "compress"`},
+		{"header over 64 KiB", strings.Repeat("gzip,", 150_000), "more than 64 KiB of response headers"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Encoding", tt.header)
+				w.Write(body)
+			}))
+			f := htFetcher(fetch.Options{})
+			var before, after runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&before)
+			o := f.Fetch(context.Background(), htFeed(srv.URL))
+			runtime.ReadMemStats(&after)
+			if o.Err == nil || !strings.Contains(o.Result.State.LastError, tt.want) {
+				t.Fatalf("err %v, LastError %q; want it to say %q", o.Err, o.Result.State.LastError, tt.want)
+			}
+			if len(o.Result.Items) != 0 {
+				t.Errorf("%d items from a refused body", len(o.Result.Items))
+			}
+			// The header itself is at most 64 KiB; the refusal must cost
+			// about that, not a decoder per coding.
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8<<20 {
+				t.Errorf("fetch allocated %d MiB, want under 8 MiB", got>>20)
 			}
 		})
 	}

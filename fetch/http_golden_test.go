@@ -58,6 +58,14 @@ func TestFailureMessagesGolden(t *testing.T) {
 		w.Header().Set("Content-Encoding", "compress")
 		w.Write([]byte("whatever"))
 	})
+	mux.HandleFunc("/gzip3", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", "gzip, gzip, gzip")
+		w.Write([]byte("whatever"))
+	})
+	mux.HandleFunc("/huge-header", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Encoding", strings.Repeat("gzip,", 150_000))
+		w.Write([]byte("whatever"))
+	})
 	mux.HandleFunc("/loop", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/loop", http.StatusFound) })
 	mux.HandleFunc("/hops/{n}", func(w http.ResponseWriter, r *http.Request) {
 		n := r.PathValue("n")
@@ -105,6 +113,8 @@ func TestFailureMessagesGolden(t *testing.T) {
 		{"gzip bomb", srv.URL + "/bomb"},
 		{"broken gzip", srv.URL + "/bad-gzip"},
 		{"unknown encoding", srv.URL + "/compress"},
+		{"three content codings", srv.URL + "/gzip3"},
+		{"huge response header", srv.URL + "/huge-header"},
 		{"redirect loop", srv.URL + "/loop"},
 		{"too many redirects", srv.URL + "/hops/x"},
 		{"redirect to ftp", srv.URL + "/to-ftp"},
