@@ -385,8 +385,13 @@ type Store interface {
 	// Release ends the claims on these feeds without saving anything, for a
 	// caller that stops before fetching them.
 	Release(ctx context.Context, feedIDs []int64) error
-	// NextDue returns the earliest NextDue of the feeds that are not gone,
-	// or the zero time when there are none.
+	// NextDue returns the earliest NextDue of the feeds that are not gone
+	// and not leased at the current time (a feed claimed and not yet saved
+	// or released is left out until its lease ends), or the zero time when
+	// there are none. A feed never scheduled counts from its CreatedAt. A
+	// scheduler sleeps until this time: leased feeds are already being
+	// fetched, and counting their past due times would make it believe
+	// work is waiting.
 	NextDue(ctx context.Context) (time.Time, error)
 
 	// Items returns a page of items and the cursor of the next page ("" at

@@ -107,13 +107,18 @@ func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
 	return nil
 }
 
-// NextDue returns the earliest NextDue of the feeds that are not gone, or
-// the zero time when there are none. A feed never scheduled is due since it
-// was added, so its CreatedAt counts.
+// NextDue returns the earliest NextDue of the feeds that are not gone and
+// not leased (their claim, if any, ended before now), or the zero time when
+// there are none. A feed never scheduled is due since it was added, so its
+// CreatedAt counts. Leased feeds are left out: they are being fetched, and
+// their past due time would tell a scheduler there is work when there is
+// none.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
+	now := ts(time.Now())
+	const unleased = "(f.claimed_until IS NULL OR f.claimed_until <= $1)"
 	var next pgtype.Timestamptz
-	err := db.pool.QueryRow(ctx, "SELECT "+dueOrder+" FROM feeds f WHERE NOT f.gone ORDER BY "+dueOrder+" LIMIT 1").
-		Scan(&next)
+	err := db.pool.QueryRow(ctx, "SELECT "+dueOrder+" FROM feeds f WHERE NOT f.gone AND "+unleased+
+		" ORDER BY "+dueOrder+" LIMIT 1", now).Scan(&next)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return time.Time{}, nil
 	}
@@ -121,8 +126,8 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("next due feed: %w", err)
 	}
 	if next.InfinityModifier == pgtype.NegativeInfinity {
-		if err := db.pool.QueryRow(ctx, "SELECT min(created_at) FROM feeds WHERE NOT gone AND next_due IS NULL").
-			Scan(&next); err != nil {
+		if err := db.pool.QueryRow(ctx, "SELECT min(f.created_at) FROM feeds f WHERE NOT f.gone AND f.next_due IS NULL AND "+unleased,
+			now).Scan(&next); err != nil {
 			return time.Time{}, fmt.Errorf("next due feed: %w", err)
 		}
 	}

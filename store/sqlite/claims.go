@@ -131,19 +131,25 @@ func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
 	return nil
 }
 
-// NextDue returns the earliest NextDue of the feeds that are not gone, or
-// the zero time when there are none. A feed never fetched and without a
-// NextDue is due since it was added, so its CreatedAt counts.
+// NextDue returns the earliest NextDue of the feeds that are not gone and
+// not leased (their claim, if any, ended before now), or the zero time when
+// there are none. A feed never fetched and without a NextDue is due since
+// it was added, so its CreatedAt counts. Leased feeds are left out: they
+// are being fetched, and their past due time would tell a scheduler there
+// is work when there is none.
 func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
+	now := toMillis(time.Now())
 	var min sql.NullInt64
-	if err := db.read.QueryRowContext(ctx, "SELECT min(next_due) FROM feeds WHERE gone = 0").Scan(&min); err != nil {
+	if err := db.read.QueryRowContext(ctx,
+		"SELECT min(next_due) FROM feeds WHERE gone = 0 AND claimed_until <= ?", now).Scan(&min); err != nil {
 		return time.Time{}, fmt.Errorf("next due feed: %w", err)
 	}
 	if !min.Valid {
 		return time.Time{}, nil
 	}
 	if min.Int64 == 0 {
-		if err := db.read.QueryRowContext(ctx, "SELECT min(created_at) FROM feeds WHERE gone = 0 AND next_due = 0").Scan(&min); err != nil {
+		if err := db.read.QueryRowContext(ctx,
+			"SELECT min(created_at) FROM feeds WHERE gone = 0 AND next_due = 0 AND claimed_until <= ?", now).Scan(&min); err != nil {
 			return time.Time{}, fmt.Errorf("next due feed: %w", err)
 		}
 	}

@@ -196,4 +196,47 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("NextDue = %v, %v; want %v UTC", next, err, base.Add(2*time.Hour))
 		}
 	})
+
+	// A leased feed is being fetched: its past due time must not make a
+	// scheduler think work is waiting (it would poll instead of sleeping
+	// until the next feed really due).
+	t.Run("NextDueSkipsLeased", func(t *testing.T) {
+		s := open(t)
+		// Millisecond precision: what both backends store exactly.
+		now := time.Now().Truncate(time.Millisecond)
+		a := addFeed(t, s, "https://leased.test/feed")
+		b := addFeed(t, s, "https://later.test/feed")
+		setState(t, s, a.ID, store.FeedState{NextDue: now.Add(-time.Minute)})
+		setState(t, s, b.ID, store.FeedState{NextDue: now.Add(time.Hour)})
+		if got := claim(t, s, store.ClaimRequest{Now: now, Lease: time.Hour, Limit: 1}); len(got) != 1 || got[0].ID != a.ID {
+			t.Fatalf("claim = %q; want the overdue feed", claimedURLs(got))
+		}
+		want := now.Add(time.Hour)
+		next, err := s.NextDue(t.Context())
+		if err != nil || !next.Equal(want) {
+			t.Errorf("NextDue with the overdue feed leased = %v, %v; want %v (the unleased feed)", next, err, want)
+		}
+		// Leased and never scheduled: CreatedAt must not count either.
+		c := addFeed(t, s, "https://new.test/feed")
+		if got := claim(t, s, store.ClaimRequest{Now: now, Lease: time.Hour, URLs: []string{c.URL}}); len(got) != 1 {
+			t.Fatalf("claim by URL = %q; want the new feed", claimedURLs(got))
+		}
+		if next, err := s.NextDue(t.Context()); err != nil || !next.Equal(want) {
+			t.Errorf("NextDue with a new feed leased = %v, %v; want %v", next, err, want)
+		}
+		// Once released, the overdue feed counts again.
+		if err := s.Release(t.Context(), []int64{a.ID, c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if next, err := s.NextDue(t.Context()); err != nil || next.After(time.Now()) {
+			t.Errorf("NextDue after release = %v, %v; want a time not after now", next, err)
+		}
+		// A lease that ran out no longer hides the feed.
+		if got := claim(t, s, store.ClaimRequest{Now: now.Add(-2 * time.Hour), Lease: time.Hour, All: true}); len(got) != 3 {
+			t.Fatalf("claim with a lease already ended = %q; want 3 feeds", claimedURLs(got))
+		}
+		if next, err := s.NextDue(t.Context()); err != nil || next.After(time.Now()) {
+			t.Errorf("NextDue with expired leases = %v, %v; want a time not after now", next, err)
+		}
+	})
 }
