@@ -6,7 +6,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -29,11 +32,6 @@ cleanly: every feed already fetched is kept.
 The exit status is 1 only when something other than individual feeds failed
 (the database, an interruption); a feed's error is shown in the output and in
 'tidings feeds'.`
-
-// leaseMargin is added to the fetch timeout to make the claim's lease: long
-// enough for the fetch and its save, short enough that the feeds of a killed
-// process come back soon.
-const leaseMargin = 30 * time.Second
 
 // newFetcher builds the fetcher the config describes.
 func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time) *fetch.Fetcher {
@@ -61,79 +59,253 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		// The feeds named are claimed under their stored URLs, whatever
-		// form they were given in.
-		named := make([]string, 0, len(args))
-		for _, u := range args {
-			f, err := lookupFeed(ctx, e.store, u)
-			if err != nil {
+		mode := fetchDue
+		var feeds []store.Feed
+		switch {
+		case len(args) > 0:
+			// The feeds named are claimed under their stored URLs, whatever
+			// form they were given in.
+			mode = fetchNamed
+			seen := make(map[int64]bool, len(args))
+			for _, u := range args {
+				f, err := lookupFeed(ctx, e.store, u)
+				if err != nil {
+					return err
+				}
+				if !seen[f.ID] {
+					seen[f.ID] = true
+					feeds = append(feeds, f)
+				}
+			}
+		default:
+			if *all {
+				mode = fetchAll
+			}
+			// The feeds are listed, not claimed, up front: claims are taken
+			// a window at a time as fetches end, so that none outlives its
+			// lease waiting in the queue.
+			if feeds, err = listToFetch(ctx, e.store, mode, c.now()); err != nil {
 				return err
 			}
-			named = append(named, f.URL)
-		}
-		feeds, err := e.store.ClaimFeeds(ctx, store.ClaimRequest{
-			Now:   c.now(),
-			Lease: e.cfg.Fetch.Timeout + leaseMargin,
-			All:   *all,
-			URLs:  named,
-		})
-		if err != nil {
-			return fmt.Errorf("claim feeds to fetch: %w", err)
-		}
-		if err := c.reportUnclaimed(ctx, e.store, named, feeds); err != nil {
-			return err
 		}
 		if len(feeds) == 0 {
-			switch {
-			case len(args) > 0:
-				fmt.Fprintln(c.stdout, "Nothing fetched.")
-			case *all:
-				fmt.Fprintln(c.stdout, "Nothing to fetch: no feeds, or all of them are gone, asked to wait, or are being fetched elsewhere.")
-			default:
-				fmt.Fprintln(c.stdout, "Nothing is due. 'tidings fetch --all' fetches every feed now.")
-			}
+			fmt.Fprintln(c.stdout, nothingMessage(mode))
 			return nil
 		}
-		return c.fetchFeeds(ctx, e, feeds)
+		return c.fetchFeeds(ctx, e, mode, feeds)
 	}
 }
 
-// reportUnclaimed says why each feed named on the command line was not
-// claimed: a Retry-After not yet over, or another process fetching it.
-func (c *cli) reportUnclaimed(ctx context.Context, st store.Store, named []string, claimed []store.Feed) error {
-	got := make(map[string]bool, 2*len(claimed))
-	for _, f := range claimed {
-		got[f.URL] = true
-		got[f.Target()] = true
+// fetchMode is which feeds `tidings fetch` fetches.
+type fetchMode int
+
+const (
+	fetchDue   fetchMode = iota // the feeds due now
+	fetchAll                    // --all: every feed not gone
+	fetchNamed                  // the feeds named, gone or not
+)
+
+// nothingMessage is what fetch says when it fetched no feed at all.
+func nothingMessage(mode fetchMode) string {
+	switch mode {
+	case fetchNamed:
+		return "Nothing fetched."
+	case fetchAll:
+		return "Nothing to fetch: no feeds, or all of them are gone, asked to wait, or are being fetched elsewhere."
 	}
-	now := c.now()
-	for _, u := range named {
-		if got[u] {
+	return "Nothing is due. 'tidings fetch --all' fetches every feed now."
+}
+
+// listToFetch returns the feeds a claim of this mode would take now,
+// without claiming them: those not gone and not held back by a
+// Retry-After, and for fetchDue only those due.
+func listToFetch(ctx context.Context, st store.Store, mode fetchMode, now time.Time) ([]store.Feed, error) {
+	all, err := st.Feeds(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("list feeds to fetch: %w", err)
+	}
+	var feeds []store.Feed
+	for _, f := range all {
+		if f.State.Gone || f.State.NotBefore.After(now) {
 			continue
 		}
-		f, err := st.Feed(ctx, u)
-		if err != nil {
-			return fmt.Errorf("look up %s: %w", u, err)
+		if mode == fetchDue && f.State.NextDue.After(now) {
+			continue
 		}
-		why := "being fetched by another tidings"
-		if f.State.NotBefore.After(now) {
-			why = "the server asked to wait until " + f.State.NotBefore.In(now.Location()).Format("15:04") + " (Retry-After)"
-		}
-		fmt.Fprintf(c.stdout, "%s: not fetched: %s\n", u, why)
+		feeds = append(feeds, f)
 	}
-	return nil
+	return feeds, nil
+}
+
+// claimLease is how long a claim of `tidings fetch` holds: the fetch
+// timeout plus the scheduler's margin, so that the daemon and the command
+// lease feeds alike.
+func claimLease(timeout time.Duration) time.Duration {
+	return timeout + min(timeout, fetch.LeaseMargin)
+}
+
+// unclaimedReason says why a feed named on the command line was not
+// claimed: a Retry-After not yet over, or another process fetching it.
+func (c *cli) unclaimedReason(ctx context.Context, st store.Store, u string) (string, error) {
+	f, err := st.Feed(ctx, u)
+	if err != nil {
+		return "", fmt.Errorf("look up %s: %w", u, err)
+	}
+	now := c.now()
+	why := "being fetched by another tidings"
+	if f.State.NotBefore.After(now) {
+		why = "the server asked to wait until " + f.State.NotBefore.In(now.Location()).Format("15:04") + " (Retry-After)"
+	}
+	return fmt.Sprintf("%s: not fetched: %s", u, why), nil
 }
 
 // fetchTally counts what a fetch run did.
 type fetchTally struct {
 	feeds, new, updated, notModified, errors int
+	// failures are the failed fetches, for the list after the progress bar.
+	failures []fetch.Outcome
 }
 
-// fetchFeeds fetches claimed feeds, reporting progress, and releases the
-// claims of the feeds it did not finish.
-func (c *cli) fetchFeeds(ctx context.Context, e *env, feeds []store.Feed) error {
+// maxFailuresListed bounds the failed feeds listed after the progress bar.
+const maxFailuresListed = 20
+
+// claimQueue hands out the feeds to claim, a window at a time and at most
+// hostCap claimed feeds per host, and tracks the claimed feeds not yet
+// saved. Its methods are safe for concurrent use: the fetcher's writer
+// goroutine reports saves while the feeder claims.
+type claimQueue struct {
+	window, hostCap int
+
+	mu sync.Mutex
+	// ready are the feeds to claim, in order; unblocked go first: feeds
+	// whose host had no room when their turn came, and has some now.
+	ready, unblocked []store.Feed
+	// blocked waits for room on its host.
+	blocked map[string][]store.Feed
+	// hosts counts the claimed (or being claimed) feeds per host, out all.
+	hosts map[string]int
+	out   int
+	// claimed maps the claimed feeds not yet saved to their host.
+	claimed map[int64]string
+	// wake is signaled when a feed is saved.
+	wake chan struct{}
+}
+
+func newClaimQueue(feeds []store.Feed, window, hostCap int) *claimQueue {
+	return &claimQueue{
+		window:  window,
+		hostCap: hostCap,
+		ready:   feeds,
+		blocked: make(map[string][]store.Feed),
+		hosts:   make(map[string]int),
+		claimed: make(map[int64]string),
+		wake:    make(chan struct{}, 1),
+	}
+}
+
+// next reserves room for the next feeds to claim, up to the free window;
+// it returns none when less than a quarter of the window is free, so that
+// claims (write transactions) come in batches.
+func (q *claimQueue) next() []store.Feed {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	free := q.window - q.out
+	if free < max(1, q.window/4) && q.out > 0 {
+		return nil
+	}
+	var batch []store.Feed
+	for len(batch) < free {
+		var f store.Feed
+		switch {
+		case len(q.unblocked) > 0:
+			f, q.unblocked = q.unblocked[0], q.unblocked[1:]
+		case len(q.ready) > 0:
+			f, q.ready[0], q.ready = q.ready[0], store.Feed{}, q.ready[1:]
+		default:
+			return batch
+		}
+		h := hostOf(f.Target())
+		if q.hosts[h] >= q.hostCap {
+			q.blocked[h] = append(q.blocked[h], f)
+			continue
+		}
+		q.hosts[h]++
+		q.out++
+		batch = append(batch, f)
+	}
+	return batch
+}
+
+// claimed records a feed of the batch as claimed.
+func (q *claimQueue) markClaimed(f store.Feed) {
+	q.mu.Lock()
+	q.claimed[f.ID] = hostOf(f.Target())
+	q.mu.Unlock()
+}
+
+// free gives back the room reserved for a feed that will not be fetched
+// (or was saved), letting a feed blocked on its host go next.
+func (q *claimQueue) free(f store.Feed) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	h, ok := q.claimed[f.ID]
+	if ok {
+		delete(q.claimed, f.ID)
+	} else {
+		h = hostOf(f.Target())
+	}
+	q.out--
+	if q.hosts[h]--; q.hosts[h] <= 0 {
+		delete(q.hosts, h)
+	}
+	if b := q.blocked[h]; len(b) > 0 {
+		q.unblocked = append(q.unblocked, b[0])
+		if len(b) == 1 {
+			delete(q.blocked, h)
+		} else {
+			q.blocked[h] = b[1:]
+		}
+	}
+}
+
+// saved records the save of a claimed feed and wakes the feeder.
+func (q *claimQueue) saved(f store.Feed) {
+	q.free(f)
+	select {
+	case q.wake <- struct{}{}:
+	default:
+	}
+}
+
+// done reports whether every feed was handed out and saved.
+func (q *claimQueue) done() bool {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.out == 0 && len(q.ready) == 0 && len(q.unblocked) == 0 && len(q.blocked) == 0
+}
+
+// left returns the claimed feeds not saved, and how many feeds were never
+// claimed.
+func (q *claimQueue) left() (unsaved []int64, unclaimed int) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for id := range q.claimed {
+		unsaved = append(unsaved, id)
+	}
+	unclaimed = len(q.ready) + len(q.unblocked)
+	for _, b := range q.blocked {
+		unclaimed += len(b)
+	}
+	return unsaved, unclaimed
+}
+
+// fetchFeeds claims the feeds a window at a time as fetches end, fetches
+// them, reports progress, and releases the claims of the feeds it did not
+// finish.
+func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []store.Feed) error {
 	fetcher := newFetcher(e.cfg, e.log, c.now)
-	finished := make(map[int64]bool, len(feeds))
+	q := newClaimQueue(feeds, 2*e.cfg.Fetch.Concurrency, 2*e.cfg.Fetch.PerHost)
+	lease := claimLease(e.cfg.Fetch.Timeout)
 	var t fetchTally
 	var bar *progressbar.ProgressBar
 	if c.terminal(c.stdout) {
@@ -147,6 +319,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, feeds []store.Feed) error 
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
 	}
+	// done runs on the fetcher's writer goroutine.
 	done := func(o fetch.Outcome) {
 		label := fetch.Classify(o)
 		if label == "" {
@@ -154,7 +327,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, feeds []store.Feed) error 
 			// below.
 			return
 		}
-		finished[o.Feed.ID] = true
+		q.saved(o.Feed)
 		t.feeds++
 		t.new += o.Saved.New
 		t.updated += o.Saved.Updated
@@ -163,6 +336,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, feeds []store.Feed) error 
 			t.notModified++
 		case fetch.OutcomeError:
 			t.errors++
+			t.failures = append(t.failures, o)
 		}
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("%d new, %d errors", t.new, t.errors))
@@ -171,37 +345,143 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, feeds []store.Feed) error 
 		}
 		fmt.Fprintln(c.stdout, describeOutcome(o, label, c.now()))
 	}
-	runErr := fetcher.RunAll(ctx, feeds, e.store, done)
+
+	in := make(chan store.Feed)
+	runErr := make(chan error, 1)
+	go func() { runErr <- fetcher.Run(ctx, in, e.store, done) }()
+	var notes []string
+	claimedAny, feedErr := false, error(nil)
+	skip := func(f store.Feed) {
+		q.free(f)
+		if bar != nil {
+			bar.ChangeMax(bar.GetMax() - 1)
+		}
+	}
+feed:
+	for ctx.Err() == nil && !q.done() {
+		batch := q.next()
+		if len(batch) == 0 {
+			select {
+			case <-ctx.Done():
+			case <-q.wake:
+			}
+			continue
+		}
+		urls := make([]string, len(batch))
+		for i, f := range batch {
+			urls[i] = f.URL
+		}
+		now := c.now()
+		claimed, err := e.store.ClaimFeeds(ctx, store.ClaimRequest{Now: now, Lease: lease, URLs: urls})
+		if err != nil {
+			for _, f := range batch {
+				q.free(f)
+			}
+			if ctx.Err() == nil {
+				feedErr = fmt.Errorf("claim feeds to fetch: %w", err)
+			}
+			break
+		}
+		got := make(map[int64]store.Feed, len(claimed))
+		for _, f := range claimed {
+			got[f.ID] = f
+		}
+		var release []int64
+		var send []store.Feed
+		for _, f := range batch {
+			cf, ok := got[f.ID]
+			switch {
+			case !ok:
+				// Leased by another process, or a Retry-After came since
+				// the feeds were listed.
+				if mode == fetchNamed {
+					note, err := c.unclaimedReason(ctx, e.store, f.URL)
+					if err != nil {
+						feedErr = err
+						break feed
+					}
+					if bar != nil {
+						notes = append(notes, note)
+					} else {
+						fmt.Fprintln(c.stdout, note)
+					}
+				}
+				skip(f)
+			case mode != fetchNamed && (cf.State.Gone || (mode == fetchDue && cf.State.NextDue.After(now))):
+				// Another process fetched it since it was listed.
+				release = append(release, cf.ID)
+				skip(f)
+			default:
+				q.markClaimed(cf)
+				send = append(send, cf)
+			}
+		}
+		if len(release) > 0 {
+			if err := e.store.Release(ctx, release); err != nil {
+				e.log.Warn("release feeds fetched elsewhere", slog.Int("feeds", len(release)), slog.Any("err", err))
+			}
+		}
+		for _, f := range send {
+			claimedAny = true
+			select {
+			case in <- f:
+			case <-ctx.Done():
+				break feed
+			}
+		}
+	}
+	close(in)
+	err := <-runErr
 	if bar != nil {
 		bar.Finish()
 	}
 
-	var unfinished []int64
-	for _, f := range feeds {
-		if !finished[f.ID] {
-			unfinished = append(unfinished, f.ID)
-		}
-	}
-	if len(unfinished) > 0 {
+	unsaved, unclaimed := q.left()
+	if len(unsaved) > 0 {
 		// The run's context may be canceled already; the release must still
 		// happen, or the feeds wait for their lease to end.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if err := e.store.Release(rctx, unfinished); err != nil {
-			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(unfinished)), slog.Any("err", err))
+		if err := e.store.Release(rctx, unsaved); err != nil {
+			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(unsaved)), slog.Any("err", err))
 		}
 	}
 
+	for _, n := range notes {
+		fmt.Fprintln(c.stdout, n)
+	}
+	if bar != nil {
+		c.listFailures(t.failures)
+	}
+	if !claimedAny && ctx.Err() == nil && feedErr == nil {
+		fmt.Fprintln(c.stdout, nothingMessage(mode))
+		return nil
+	}
 	fmt.Fprintf(c.stdout, "Fetched %s: %d new %s, %d updated, %d not modified, %s.\n",
 		plural(t.feeds, "feed"), t.new, pluralWord(t.new, "item"), t.updated, t.notModified, plural(t.errors, "error"))
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched; they will be fetched next time.\n", plural(len(unfinished), "feed"))
+		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched; they will be fetched next time.\n", plural(len(unsaved)+unclaimed, "feed"))
 		return errors.New("interrupted")
-	case runErr != nil:
-		return fmt.Errorf("fetch: %w", runErr)
+	case feedErr != nil:
+		return feedErr
+	case err != nil:
+		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil
+}
+
+// listFailures lists the failed feeds with their messages after the
+// progress bar, which shows only their count.
+func (c *cli) listFailures(failures []fetch.Outcome) {
+	now := c.now()
+	for i, o := range failures {
+		if i == maxFailuresListed {
+			fmt.Fprintf(c.stdout, "and %d more; see 'tidings feeds'.\n", len(failures)-i)
+			break
+		}
+		fmt.Fprintln(c.stdout, describeOutcome(o, fetch.OutcomeError, now))
+	}
 }
 
 // describeOutcome is the one line a fetch gets when stdout is not a
@@ -231,6 +511,16 @@ func pluralWord(n int, word string) string {
 		return word
 	}
 	return word + "s"
+}
+
+// hostOf returns the host a URL is fetched from, lowercased, as the
+// fetcher counts hosts for its per-host bound.
+func hostOf(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" {
+		return rawURL
+	}
+	return strings.ToLower(u.Hostname())
 }
 
 // isTerminal reports whether v is an *os.File open on a terminal.
