@@ -8,6 +8,9 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"time"
+
+	"tidings/store"
 )
 
 // maxProbeLinks bounds how many advertised feeds of one page Probe tries.
@@ -22,18 +25,55 @@ type Candidate struct {
 	Title string
 }
 
-// Probe finds the feeds a URL offers, for `tidings add`. If rawURL is a
+// Probed is a feed ProbeFetch found, with the answer that showed it is a
+// feed, so that subscribing to it needs no second download: see Outcome.
+type Probed struct {
+	Candidate
+	// resp is the feed's answer, at is when it was asked for.
+	resp *response
+	at   time.Time
+}
+
+// Outcome is what Fetch of feed would have given from p's answer: feed is
+// the subscription just stored for p (with its ID and schedule, never
+// fetched), and the Result is to be saved with Saver.SaveFetch.
+func (f *Fetcher) Outcome(ctx context.Context, feed store.Feed, p Probed) Outcome {
+	o := f.finish(ctx, feed, p.at, p.resp, nil)
+	// The candidate's URL is already where a permanent redirect led: that
+	// redirect is no move still to come.
+	if st := &o.Result.State; st.RedirectURL == feed.Target() {
+		st.RedirectURL, st.RedirectCount = "", 0
+	}
+	return o
+}
+
+// Probe is ProbeFetch without the answers: the feeds a URL offers.
+func (f *Fetcher) Probe(ctx context.Context, rawURL string) ([]Candidate, error) {
+	found, err := f.ProbeFetch(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	cands := make([]Candidate, len(found))
+	for i, p := range found {
+		cands[i] = p.Candidate
+	}
+	return cands, nil
+}
+
+// ProbeFetch finds the feeds a URL offers, for `tidings add`, keeping each
+// one's answer (see Outcome). If rawURL is a
 // feed, it is the only candidate. If it is an HTML page, the feeds it
 // advertises (<link rel="alternate">) are tried, and if none of them is a
 // feed, CommonFeedPaths on the page's origin. Only URLs that really answer
 // with a feed are returned, without duplicates, in the page's order. A URL
 // without a scheme is taken as https. When nothing is found, the error (an
 // *Error wrapping ErrNoFeed, or the failure of the first request) says why.
-func (f *Fetcher) Probe(ctx context.Context, rawURL string) ([]Candidate, error) {
+func (f *Fetcher) ProbeFetch(ctx context.Context, rawURL string) ([]Probed, error) {
 	u := strings.TrimSpace(rawURL)
 	if !strings.Contains(u, "://") {
 		u = "https://" + u
 	}
+	at := f.opt.Now()
 	page, err := f.probeGet(ctx, u)
 	if err != nil {
 		e := newError(u, err, f.opt.Timeout)
@@ -45,7 +85,7 @@ func (f *Fetcher) Probe(ctx context.Context, rawURL string) ([]Candidate, error)
 	}
 	p, perr := parseSafely(page.Body, page.Header.Get("Content-Type"), page.URL, f.opt.Now())
 	if perr == nil {
-		return []Candidate{{URL: candidateURL(u, page), Title: p.Title}}, nil
+		return []Probed{{Candidate: Candidate{URL: candidateURL(u, page), Title: p.Title}, resp: page, at: at}}, nil
 	}
 	if !looksLikeHTML(page.Body) && !isHTMLType(page.Header.Get("Content-Type")) {
 		e := notFeed(page, perr)
@@ -110,9 +150,9 @@ type probeTry struct {
 // tryFeeds fetches the URLs, PerHost at a time, and returns those that are
 // feeds, in order, without duplicates (two URLs that end at the same
 // address are one feed), and a short reason for each failure.
-func (f *Fetcher) tryFeeds(ctx context.Context, tries []probeTry) ([]Candidate, []string) {
+func (f *Fetcher) tryFeeds(ctx context.Context, tries []probeTry) ([]Probed, []string) {
 	type result struct {
-		cand   Candidate
+		cand   Probed
 		final  string
 		reason string
 	}
@@ -128,6 +168,7 @@ func (f *Fetcher) tryFeeds(ctx context.Context, tries []probeTry) ([]Candidate, 
 				return
 			}
 			defer func() { <-sem }()
+			at := f.opt.Now()
 			r, err := f.probeGet(ctx, t.url)
 			if err != nil {
 				results[i].reason = t.url + ": " + describe(err, f.opt.Timeout)
@@ -142,13 +183,13 @@ func (f *Fetcher) tryFeeds(ctx context.Context, tries []probeTry) ([]Candidate, 
 			if title == "" {
 				title = t.title
 			}
-			results[i] = result{cand: Candidate{URL: candidateURL(t.url, r), Title: title}, final: r.URL}
+			results[i] = result{cand: Probed{Candidate: Candidate{URL: candidateURL(t.url, r), Title: title}, resp: r, at: at}, final: r.URL}
 		})
 	}
 	wg.Wait()
 
 	var (
-		cands   []Candidate
+		cands   []Probed
 		reasons []string
 		seen    = make(map[string]bool)
 	)

@@ -23,8 +23,9 @@ otherwise --first takes the first, and without it the feeds found are
 listed and nothing is added. A URL that yields no feed is refused with the
 reason, and nothing is added. A URL without a scheme is taken as https.
 
-The feed is then fetched on its schedule (--schedule, else the config's
-default), or at once by 'tidings fetch'.`
+The items of the feed fetched are stored at once (with --no-fetch, on its
+first fetch); it is then fetched on its schedule (--schedule, else the
+config's default), or at once by 'tidings fetch'.`
 
 func setupAdd(fs *flag.FlagSet) runFunc {
 	var tags stringsFlag
@@ -59,8 +60,13 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 		if old, err := lookupFeed(ctx, e.store, f.URL); err == nil {
 			return fmt.Errorf("already subscribed to %s; change it with 'tidings edit'", old.URL)
 		}
+		var (
+			fetcher *fetch.Fetcher
+			cand    fetch.Probed
+		)
 		if !*noFetch {
-			cand, err := c.chooseFeed(ctx, newFetcher(e.cfg, e.log, c.now), f.URL, *first)
+			fetcher = newFetcher(e.cfg, e.log, c.now)
+			cand, err = c.chooseFeed(ctx, fetcher, f.URL, *first)
 			if err != nil {
 				return err
 			}
@@ -80,20 +86,31 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return fmt.Errorf("add %s: %w", f.URL, err)
 		}
-		fmt.Fprintf(c.stdout, "Added %s.\n", describeFeed(added))
+		if fetcher == nil {
+			fmt.Fprintf(c.stdout, "Added %s.\n", describeFeed(added))
+			return nil
+		}
+		// The probe downloaded the feed already: its items are stored now,
+		// and the next fetch is a conditional one.
+		o := fetcher.Outcome(ctx, added, cand)
+		saved, err := e.store.SaveFetch(ctx, added.ID, o.Result)
+		if err != nil {
+			return fmt.Errorf("added %s, but saving its items failed: %w; 'tidings fetch %s' fetches them again", describeFeed(added), err, added.URL)
+		}
+		fmt.Fprintf(c.stdout, "Added %s: %s.\n", describeFeed(added), plural(saved.New, "item"))
 		return nil
 	}
 }
 
 // chooseFeed probes u and returns the feed to subscribe to: the only one,
 // the first with first, or the one the user picks on a terminal.
-func (c *cli) chooseFeed(ctx context.Context, f *fetch.Fetcher, u string, first bool) (fetch.Candidate, error) {
-	cands, err := f.Probe(ctx, u)
+func (c *cli) chooseFeed(ctx context.Context, f *fetch.Fetcher, u string, first bool) (fetch.Probed, error) {
+	cands, err := f.ProbeFetch(ctx, u)
 	if err != nil {
-		return fetch.Candidate{}, fmt.Errorf("%w; nothing was added (--no-fetch adds the URL without checking it)", err)
+		return fetch.Probed{}, fmt.Errorf("%w; nothing was added (--no-fetch adds the URL without checking it)", err)
 	}
 	if len(cands) == 0 {
-		return fetch.Candidate{}, fmt.Errorf("no feed found at %s; nothing was added", u)
+		return fetch.Probed{}, fmt.Errorf("no feed found at %s; nothing was added", u)
 	}
 	if len(cands) == 1 || first {
 		return cands[0], nil
@@ -102,26 +119,26 @@ func (c *cli) chooseFeed(ctx context.Context, f *fetch.Fetcher, u string, first 
 		var b strings.Builder
 		fmt.Fprintf(&b, "%s offers %d feeds; add one of them by its URL, or pass --first to take the first:", u, len(cands))
 		for _, cd := range cands {
-			fmt.Fprintf(&b, "\n  %s", candidateLine(cd))
+			fmt.Fprintf(&b, "\n  %s", candidateLine(cd.Candidate))
 		}
-		return fetch.Candidate{}, errors.New(b.String())
+		return fetch.Probed{}, errors.New(b.String())
 	}
 	fmt.Fprintf(c.stdout, "%s offers %d feeds:\n", u, len(cands))
 	for i, cd := range cands {
-		fmt.Fprintf(c.stdout, "  %d. %s\n", i+1, candidateLine(cd))
+		fmt.Fprintf(c.stdout, "  %d. %s\n", i+1, candidateLine(cd.Candidate))
 	}
 	in := bufio.NewScanner(c.stdin)
 	for {
 		fmt.Fprintf(c.stdout, "Which one? [1-%d, Enter for 1, q to cancel] ", len(cands))
 		if !in.Scan() {
-			return fetch.Candidate{}, errors.New("no choice made; nothing was added")
+			return fetch.Probed{}, errors.New("no choice made; nothing was added")
 		}
 		answer := strings.TrimSpace(in.Text())
 		switch answer {
 		case "":
 			return cands[0], nil
 		case "q", "Q":
-			return fetch.Candidate{}, errors.New("canceled; nothing was added")
+			return fetch.Probed{}, errors.New("canceled; nothing was added")
 		}
 		if n, err := strconv.Atoi(answer); err == nil && n >= 1 && n <= len(cands) {
 			return cands[n-1], nil

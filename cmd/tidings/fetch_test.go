@@ -193,8 +193,23 @@ func TestAddProbes(t *testing.T) {
 	t.Run("feed", func(t *testing.T) {
 		h := newHarness(t, privateConfig)
 		r := h.mustRun(exitOK, "add", srv.URL(0), "--tag", "test")
-		if want := `Added "` + srv.FeedTitle(0) + `" (` + srv.URL(0) + `).`; !strings.Contains(r.stdout, want) {
+		if want := `Added "` + srv.FeedTitle(0) + `" (` + srv.URL(0) + `): 2 items.`; !strings.Contains(r.stdout, want) {
 			t.Errorf("add: %q, want %q", r.stdout, want)
+		}
+		// The probe's download is stored: the items are there at once, and
+		// the next fetch is a conditional one that finds nothing new.
+		if n := strings.Count(h.mustRun(exitOK, "items", "--json").stdout, "\n"); n != 2 {
+			t.Errorf("%d items stored by add, want 2", n)
+		}
+		feeds, err := h.openStore().Feeds(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := feeds[0].State; st.LastSuccess.IsZero() || st.NextDue.IsZero() || st.RedirectURL != "" {
+			t.Errorf("state after add: %+v", st)
+		}
+		if r := h.mustRun(exitOK, "fetch", "--all"); !strings.Contains(r.stdout, "0 new items, 0 updated, 1 not modified") {
+			t.Errorf("fetch after add:\n%s", r.stdout)
 		}
 	})
 	t.Run("several, not a terminal", func(t *testing.T) {
