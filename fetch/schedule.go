@@ -236,7 +236,7 @@ func spread(key string, interval time.Duration) time.Duration {
 }
 
 // scheduled returns the feed's next schedule tick after now, plus its spread
-// offset. A spec that does not parse or never fires (possible only when it
+// offset; for @every, now plus the interval plus the offset. A spec that does not parse or never fires (possible only when it
 // reached the store without validation) falls back to the default, then to
 // DefaultSchedule, so a feed is never left without a next time.
 func (p *Planner) scheduled(schedule, key string, now time.Time) time.Time {
@@ -247,6 +247,14 @@ func (p *Planner) scheduled(schedule, key string, now time.Time) time.Time {
 		sched, err := p.parse(spec)
 		if err != nil {
 			continue
+		}
+		// cron's @every counts from the whole second after now: a fetch
+		// late in one second would be planned a fraction of the interval
+		// later (at .833 with @every 1s, 167ms later). Count the full
+		// interval from the fetch itself, so no two fetches come closer
+		// than the interval.
+		if c, ok := sched.(cron.ConstantDelaySchedule); ok {
+			return now.Add(c.Delay + spread(key, c.Delay))
 		}
 		n := p.next(sched, now)
 		if n.IsZero() {

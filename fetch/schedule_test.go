@@ -628,3 +628,30 @@ func BenchmarkPlannerApply(b *testing.B) {
 		p.Apply(&st, "CRON_TZ=Europe/Paris */15 * * * *", fetch.Signals{Now: now, Key: "https://example.com/feed.xml"})
 	}
 }
+
+// TestApplyEveryCountsFromTheFetch checks that @every plans a full interval
+// after the fetch: cron's @every counts from the next whole second, so a
+// fetch late in a second was planned a fraction of the interval later.
+func TestApplyEveryCountsFromTheFetch(t *testing.T) {
+	var p fetch.Planner
+	for _, tt := range []struct {
+		spec     string
+		interval time.Duration
+	}{
+		{"@every 1s", time.Second},
+		{"@every 5s", 5 * time.Second},
+		{"@every 30m", 30 * time.Minute},
+	} {
+		for _, frac := range []time.Duration{0, 167 * time.Millisecond, 833 * time.Millisecond, 999 * time.Millisecond} {
+			now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC).Add(frac)
+			var st store.FeedState
+			p.Apply(&st, tt.spec, fetch.Signals{Now: now, Key: "https://example.org/feed"})
+			gap := st.NextDue.Sub(now)
+			// The spread adds at most a tenth of the interval.
+			if gap < tt.interval || gap > tt.interval+tt.interval/10 {
+				t.Errorf("%s, fetch at %s: next due %v later, want between %v and %v",
+					tt.spec, now.Format("15:04:05.000"), gap, tt.interval, tt.interval+tt.interval/10)
+			}
+		}
+	}
+}

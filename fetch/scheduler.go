@@ -124,7 +124,11 @@ type Scheduler struct {
 	// the fetcher: they wait here, not in the fetcher's queue, so that the
 	// capacity stays free for other hosts.
 	parked []parkedFeed
-	status SchedulerStatus
+	// planned is the earliest NextDue saved since the current sleep began
+	// (zero if none): a feed saved while the scheduler sleeps may be due
+	// again before the sleep ends, and Store.NextDue could not see it then.
+	planned time.Time
+	status  SchedulerStatus
 }
 
 type parkedFeed struct {
@@ -270,13 +274,14 @@ loop:
 			err = s.unpark(ctx, in, runErr)
 		}
 		more := false
+		claimed := s.opt.Now()
 		if err == nil {
 			more, err = s.claimAndSend(ctx, in, store.ClaimRequest{}, runErr)
 		}
 		if err != nil {
 			break loop
 		}
-		if !s.sleep(ctx, more) {
+		if !s.sleep(ctx, more, claimed) {
 			break loop
 		}
 	}
@@ -476,9 +481,9 @@ func (s *Scheduler) dropLocked(id int64) *Round {
 
 // sleep waits until the next feed is due, at most Poll; or, when more
 // feeds are due than the capacity let it claim, until a batch of capacity
-// is free; or until a parked feed's host has room. It returns false when
-// ctx ends.
-func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
+// is free; or until a parked feed's host has room. claimed is when the
+// last claim of due feeds started. It returns false when ctx ends.
+func (s *Scheduler) sleep(ctx context.Context, more bool, claimed time.Time) bool {
 	// Claim again when a batch of capacity is free, not after every single
 	// fetch: each claim is a write transaction competing with the saves.
 	batch := max(1, s.opt.Capacity/8)
@@ -493,20 +498,21 @@ func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 	d := s.opt.Poll
 	s.mu.Lock()
 	waiting := more || len(s.parked) > 0
+	// Feeds in flight are leased, so Store.NextDue leaves them out: their
+	// next due time is learnt from their save.
+	watch := !more && len(s.inFlight) > 0
+	s.planned = time.Time{}
 	s.mu.Unlock()
 	if !more {
 		if next, err := s.opt.Store.NextDue(ctx); err == nil && !next.IsZero() {
-			// A due time in the past belongs to a leased feed, or one
-			// held back by Retry-After: nothing to do before the poll.
-			if until := next.Sub(s.opt.Now()); until > 0 && until < d {
-				d = max(until, minSleep)
-			}
+			d = s.untilDue(next, claimed)
 		}
 	}
+	deadline := time.Now().Add(d)
 	t := time.NewTimer(d)
 	defer t.Stop()
 	wake := s.wake
-	if !waiting {
+	if !waiting && !watch {
 		// Nothing waits for a fetch to end.
 		wake = nil
 	}
@@ -522,8 +528,35 @@ func (s *Scheduler) sleep(ctx context.Context, more bool) bool {
 			if ready() {
 				return true
 			}
+			if !watch {
+				continue
+			}
+			s.mu.Lock()
+			planned := s.planned
+			s.mu.Unlock()
+			if planned.IsZero() {
+				continue
+			}
+			if d := min(max(planned.Sub(s.opt.Now()), minSleep), s.opt.Poll); time.Now().Add(d).Before(deadline) {
+				deadline = time.Now().Add(d)
+				t.Reset(d)
+			}
 		}
 	}
+}
+
+// untilDue is how long to sleep when next is the earliest due time of the
+// feeds not leased (Store.NextDue) and the last claim started at claimed:
+// until next, between minSleep and Poll. A due time after the claim's start
+// is a feed that became due since: claim it at once. One at or before it
+// was due when the claim ran and still was not taken (a Retry-After holds
+// it, or the claim released it for lack of room): claiming again at once
+// would spin, so wait for the poll.
+func (s *Scheduler) untilDue(next, claimed time.Time) time.Duration {
+	if !next.After(claimed) {
+		return s.opt.Poll
+	}
+	return min(max(next.Sub(s.opt.Now()), minSleep), s.opt.Poll)
 }
 
 // done is called by the fetcher after each save.
@@ -559,6 +592,10 @@ func (s *Scheduler) done(o Outcome) {
 			s.status.LastRound = r.Round
 			finished = &r.Round
 		}
+	}
+	if next := o.Result.State.NextDue; o.SaveErr == nil && !o.Result.State.Gone && !next.IsZero() &&
+		(s.planned.IsZero() || next.Before(s.planned)) {
+		s.planned = next
 	}
 	s.mu.Unlock()
 	if o.SaveErr != nil {
