@@ -65,6 +65,8 @@ type daemon struct {
 	// cfg is the config in force; SIGHUP replaces it.
 	cfg   atomic.Pointer[config.Config]
 	sched *fetch.Scheduler
+	// jobs counts the housekeeping jobs running.
+	jobs atomic.Int32
 }
 
 // run is `tidings run` with the reload signal given, so tests can send it.
@@ -124,7 +126,9 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 
 	d.announce(ctx, ln.Addr().String())
 
-	schedCtx, stopSched := context.WithCancel(ctx)
+	// The scheduler stops when told, not with ctx: the shutdown says what
+	// it does first, then stops it.
+	schedCtx, stopSched := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopSched()
 	schedErr := make(chan error, 1)
 	go func() { schedErr <- d.sched.Run(schedCtx) }()
@@ -149,19 +153,8 @@ wait:
 		}
 	}
 
-	// Fetches and housekeeping wind down together, within one grace period.
-	stopSched()
-	graceOver := time.After(d.cfg.Load().ShutdownGrace)
-	jobsDone := housekeeping.Stop().Done()
-	if schedErr != nil {
-		if err := <-schedErr; err != nil && runErr == nil {
-			runErr = err
-		}
-	}
-	select {
-	case <-jobsDone:
-	case <-graceOver:
-		d.log.Warn("stopping without waiting for housekeeping any longer")
+	if err := d.windDown(stopSched, schedErr, housekeeping, d.cfg.Load().ShutdownGrace); err != nil && runErr == nil {
+		runErr = err
 	}
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
@@ -173,6 +166,45 @@ wait:
 	}
 	d.log.Info("stopped")
 	return nil
+}
+
+// windDown stops the daemon's work in order, within one grace period: no
+// new claims, the fetches in flight (the scheduler waits for them up to
+// the grace), then the housekeeping job running, if one is, for what is
+// left of the grace. schedErr is nil when the scheduler has stopped
+// already. It returns the scheduler's error.
+func (d *daemon) windDown(stopSched context.CancelFunc, schedErr <-chan error, housekeeping *cron.Cron, grace time.Duration) error {
+	deadline := time.Now().Add(grace)
+	stopSched()
+	jobsDone := housekeeping.Stop().Done()
+	var err error
+	if schedErr != nil {
+		err = <-schedErr
+	}
+	select {
+	case <-jobsDone:
+		return err
+	default:
+	}
+	if d.jobs.Load() == 0 {
+		// No job runs: cron's wait ends at once, nothing to say.
+		return err
+	}
+	left := max(time.Until(deadline), 0)
+	d.log.Info("stopping: waiting for the housekeeping job running", slog.Duration("left", left))
+	t := time.NewTimer(left)
+	defer t.Stop()
+	select {
+	case <-jobsDone:
+	case <-t.C:
+		// The job may have ended just as the time ran out.
+		select {
+		case <-jobsDone:
+		default:
+			d.log.Warn("stopping without waiting for housekeeping any longer")
+		}
+	}
+	return err
 }
 
 // announce says what the daemon does and where its data is.
@@ -328,7 +360,15 @@ func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 	// Recover goes inside SkipIfStillRunning: the other way round, a panic
 	// skips SkipIfStillRunning's release of its token, and the job never
 	// runs again.
-	cr := cron.New(cron.WithLogger(clog), cron.WithChain(cron.SkipIfStillRunning(clog), cron.Recover(clog)))
+	// count, outermost, lets the shutdown know whether a job runs.
+	count := func(j cron.Job) cron.Job {
+		return cron.FuncJob(func() {
+			d.jobs.Add(1)
+			defer d.jobs.Add(-1)
+			j.Run()
+		})
+	}
+	cr := cron.New(cron.WithLogger(clog), cron.WithChain(count, cron.SkipIfStillRunning(clog), cron.Recover(clog)))
 	// The specs are constants: they always parse.
 	_, _ = cr.AddFunc("@hourly", func() { d.prune(ctx) })
 	_, _ = cr.AddFunc("@daily", func() {
