@@ -27,10 +27,16 @@ const (
 // two, so a feed due for longer is waiting for a free worker.
 const OverdueAfter = time.Minute
 
-// FeedLister lists every feed with its state; store.Store satisfies it.
-type FeedLister interface {
-	Feeds(ctx context.Context) ([]store.Feed, error)
+// FeedCounter counts feeds by state (store.Store satisfies it), for the
+// gauges of feeds due, overdue, gone and failing.
+type FeedCounter interface {
+	FeedStats(ctx context.Context, now time.Time, overdueAfter time.Duration) (store.FeedStats, error)
 }
+
+// FeedLister is the former name of FeedCounter.
+//
+// Deprecated: use FeedCounter.
+type FeedLister = FeedCounter
 
 // Metrics are the Prometheus metrics of fetching and scheduling. Create them
 // with NewMetrics; a nil *Metrics records nothing. Methods are safe for
@@ -46,10 +52,10 @@ type Metrics struct {
 
 // NewMetrics creates the metrics and registers them on reg (never the
 // global registry, so tests and several daemons in one process do not
-// clash). When feeds is not nil, it also registers gauges of the feeds due
-// and overdue, read from feeds at scrape time (at most once a minute, since
-// listing every feed costs more than a scrape should).
-func NewMetrics(reg prometheus.Registerer, feeds FeedLister) (*Metrics, error) {
+// clash). When feeds is not nil, it also registers gauges of the feeds due,
+// overdue, gone and failing, counted by feeds at scrape time (at most once
+// every feedsCacheFor, so that frequent scrapers do not load the database).
+func NewMetrics(reg prometheus.Registerer, feeds FeedCounter) (*Metrics, error) {
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tidings_fetches_total",
@@ -152,25 +158,23 @@ func (m *Metrics) roundDone() {
 	}
 }
 
-// feedsCollector reports gauges computed from the list of feeds, cached
-// for feedsCacheFor.
+// feedsCollector reports gauges counted by the store, cached for
+// feedsCacheFor.
 type feedsCollector struct {
-	feeds FeedLister
+	feeds FeedCounter
 	now   func() time.Time
 
 	due, overdue, total, gone, failing *prometheus.Desc
 
 	mu     sync.Mutex
 	at     time.Time
-	counts feedCounts
+	counts store.FeedStats
 	err    error
 }
 
-type feedCounts struct{ due, overdue, total, gone, failing int }
+const feedsCacheFor = 10 * time.Second
 
-const feedsCacheFor = time.Minute
-
-func newFeedsCollector(feeds FeedLister) *feedsCollector {
+func newFeedsCollector(feeds FeedCounter) *feedsCollector {
 	return &feedsCollector{
 		feeds:   feeds,
 		now:     time.Now,
@@ -200,12 +204,12 @@ func (c *feedsCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, v := range []struct {
 		d *prometheus.Desc
 		n int
-	}{{c.due, counts.due}, {c.overdue, counts.overdue}, {c.total, counts.total}, {c.gone, counts.gone}, {c.failing, counts.failing}} {
+	}{{c.due, counts.Due}, {c.overdue, counts.Overdue}, {c.total, counts.Feeds}, {c.gone, counts.Gone}, {c.failing, counts.Failing}} {
 		ch <- prometheus.MustNewConstMetric(v.d, prometheus.GaugeValue, float64(v.n))
 	}
 }
 
-func (c *feedsCollector) read() (feedCounts, error) {
+func (c *feedsCollector) read() (store.FeedStats, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	now := c.now()
@@ -214,38 +218,11 @@ func (c *feedsCollector) read() (feedCounts, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	feeds, err := c.feeds.Feeds(ctx)
-	c.at, c.err = now, err
+	counts, err := c.feeds.FeedStats(ctx, now, OverdueAfter)
+	c.at, c.counts, c.err = now, counts, err
 	if err != nil {
-		c.err = fmt.Errorf("list feeds for metrics: %w", err)
-		return feedCounts{}, c.err
+		c.err = fmt.Errorf("count feeds for metrics: %w", err)
+		return store.FeedStats{}, c.err
 	}
-	c.counts = countFeeds(feeds, now)
-	return c.counts, nil
-}
-
-func countFeeds(feeds []store.Feed, now time.Time) feedCounts {
-	var n feedCounts
-	n.total = len(feeds)
-	for _, f := range feeds {
-		st := f.State
-		if st.Gone {
-			n.gone++
-			continue
-		}
-		if st.ErrorCount > 0 {
-			n.failing++
-		}
-		due := st.NextDue
-		if due.IsZero() {
-			due = f.CreatedAt
-		}
-		if !due.After(now) && !st.NotBefore.After(now) {
-			n.due++
-			if now.Sub(due) > OverdueAfter {
-				n.overdue++
-			}
-		}
-	}
-	return n
+	return counts, nil
 }

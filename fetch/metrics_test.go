@@ -1,8 +1,13 @@
 package fetch_test
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"tidings/fetch"
 	"tidings/store"
@@ -28,6 +33,39 @@ func TestClassify(t *testing.T) {
 	for _, tt := range tests {
 		if got := fetch.Classify(tt.o); got != tt.want {
 			t.Errorf("%s: Classify = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// TestFeedGauges checks the gauges of feeds by state, counted by a real
+// store at scrape time.
+func TestFeedGauges(t *testing.T) {
+	db := openSQLite(t)
+	ctx := context.Background()
+	now := time.Now()
+	states := []store.FeedState{
+		{NextDue: now.Add(-time.Hour)},                               // due, overdue
+		{NextDue: now.Add(-time.Second)},                             // due
+		{NextDue: now.Add(time.Hour), ErrorCount: 1},                 // failing
+		{NextDue: now.Add(-time.Hour), Gone: true},                   // gone
+		{NextDue: now.Add(time.Hour), NotBefore: now.Add(time.Hour)}, // held
+	}
+	for i, st := range states {
+		f := addFeed(t, db, fmt.Sprintf("https://example.org/%d.xml", i), "")
+		if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: now, State: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	reg := prometheus.NewRegistry()
+	if _, err := fetch.NewMetrics(reg, db); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]float64{
+		"tidings_feeds": 5, "tidings_feeds_due": 2, "tidings_feeds_overdue": 1,
+		"tidings_feeds_gone": 1, "tidings_feeds_failing": 1,
+	} {
+		if got := counterValue(t, reg, name, ""); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
 		}
 	}
 }

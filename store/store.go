@@ -255,6 +255,25 @@ type FetchResult struct {
 	Items []Item
 }
 
+// FeedStats counts feeds by scheduling state, for metrics and health
+// checks, without listing them.
+type FeedStats struct {
+	// Feeds counts every feed, gone ones included.
+	Feeds int
+	// Due counts feeds that are not gone and may be fetched now: NextDue
+	// (CreatedAt for a feed never scheduled) and NotBefore passed. Feeds
+	// being fetched (leased) are included.
+	Due int
+	// Overdue counts the due feeds whose NextDue passed more than the
+	// overdue cutoff ago: waiting for a free worker.
+	Overdue int
+	// Gone counts feeds stopped by a 410 Gone.
+	Gone int
+	// Failing counts feeds that are not gone and whose last fetch failed
+	// (ErrorCount > 0).
+	Failing int
+}
+
 // SaveResult counts what a SaveFetch changed.
 type SaveResult struct {
 	New     int
@@ -393,6 +412,10 @@ type Store interface {
 	// fetched, and counting their past due times would make it believe
 	// work is waiting.
 	NextDue(ctx context.Context) (time.Time, error)
+	// FeedStats counts the feeds by state at now with count queries, never
+	// listing them: a due feed counts as overdue when its due time is more
+	// than overdueAfter before now.
+	FeedStats(ctx context.Context, now time.Time, overdueAfter time.Duration) (FeedStats, error)
 
 	// Items returns a page of items and the cursor of the next page ("" at
 	// the end).

@@ -133,3 +133,27 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	}
 	return fromTS(next), nil
 }
+
+// feedStatsSQL counts feeds by state: $1 now, $2 the overdue cutoff (now
+// less the overdue delay).
+const feedStatsSQL = `SELECT
+	count(*),
+	count(*) FILTER (WHERE gone),
+	count(*) FILTER (WHERE NOT gone AND error_count > 0),
+	count(*) FILTER (WHERE NOT gone AND coalesce(not_before, '-infinity') <= $1 AND
+		coalesce(next_due, created_at) <= $1),
+	count(*) FILTER (WHERE NOT gone AND coalesce(not_before, '-infinity') <= $1 AND
+		coalesce(next_due, created_at) < $2)
+	FROM feeds`
+
+// FeedStats counts the feeds by state at now in one query: a due feed is
+// overdue when its due time is more than overdueAfter before now.
+func (db *DB) FeedStats(ctx context.Context, now time.Time, overdueAfter time.Duration) (store.FeedStats, error) {
+	var total, gone, failing, due, overdue int64
+	err := db.pool.QueryRow(ctx, feedStatsSQL, ts(now), ts(now.Add(-overdueAfter))).
+		Scan(&total, &gone, &failing, &due, &overdue)
+	if err != nil {
+		return store.FeedStats{}, fmt.Errorf("count feeds: %w", err)
+	}
+	return store.FeedStats{Feeds: int(total), Gone: int(gone), Failing: int(failing), Due: int(due), Overdue: int(overdue)}, nil
+}

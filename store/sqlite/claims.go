@@ -155,3 +155,27 @@ func (db *DB) NextDue(ctx context.Context) (time.Time, error) {
 	}
 	return fromMillis(min.Int64), nil
 }
+
+// feedStatsSQL counts feeds by state: ?1 now, ?2 the overdue cutoff (now
+// less the overdue delay), both in milliseconds.
+const feedStatsSQL = `SELECT
+	count(*),
+	coalesce(sum(gone), 0),
+	coalesce(sum(gone = 0 AND error_count > 0), 0),
+	coalesce(sum(gone = 0 AND not_before <= ?1 AND
+		(CASE WHEN next_due = 0 THEN created_at ELSE next_due END) <= ?1), 0),
+	coalesce(sum(gone = 0 AND not_before <= ?1 AND
+		(CASE WHEN next_due = 0 THEN created_at ELSE next_due END) < ?2), 0)
+	FROM feeds`
+
+// FeedStats counts the feeds by state at now in one query: a due feed is
+// overdue when its due time is more than overdueAfter before now.
+func (db *DB) FeedStats(ctx context.Context, now time.Time, overdueAfter time.Duration) (store.FeedStats, error) {
+	var n store.FeedStats
+	err := db.read.QueryRowContext(ctx, feedStatsSQL, toMillis(now), toMillis(now.Add(-overdueAfter))).
+		Scan(&n.Feeds, &n.Gone, &n.Failing, &n.Due, &n.Overdue)
+	if err != nil {
+		return store.FeedStats{}, fmt.Errorf("count feeds: %w", err)
+	}
+	return n, nil
+}

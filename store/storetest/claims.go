@@ -239,4 +239,42 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("NextDue with expired leases = %v, %v; want a time not after now", next, err)
 		}
 	})
+
+	t.Run("FeedStats", func(t *testing.T) {
+		s := open(t)
+		// now is ahead of the wall clock, so a feed just added (never
+		// scheduled, due since its CreatedAt) is overdue at now.
+		now := time.Now().Add(10 * time.Minute).Truncate(time.Millisecond)
+		if got, err := s.FeedStats(t.Context(), now, time.Minute); err != nil || got != (store.FeedStats{}) {
+			t.Fatalf("FeedStats of an empty store = %+v, %v; want zeros", got, err)
+		}
+		states := map[string]store.FeedState{
+			"https://overdue.test/": {NextDue: now.Add(-2 * time.Minute)},
+			"https://due.test/":     {NextDue: now.Add(-10 * time.Second), ErrorCount: 1, WaitReason: store.WaitBackoff},
+			"https://later.test/":   {NextDue: now.Add(time.Hour), ErrorCount: 2, WaitReason: store.WaitBackoff},
+			"https://gone.test/":    {NextDue: now.Add(-time.Hour), Gone: true, ErrorCount: 1, WaitReason: store.WaitGone},
+			"https://held.test/":    {NextDue: now.Add(-2 * time.Minute), NotBefore: now.Add(time.Hour), WaitReason: store.WaitRetryAfter},
+			"https://due-now.test/": {NextDue: now},
+			"https://never.test/":   {},
+		}
+		for url, st := range states {
+			f := addFeed(t, s, url)
+			if st != (store.FeedState{}) {
+				setState(t, s, f.ID, st)
+			}
+		}
+		// A leased feed is still due: it counts until it is saved.
+		claim(t, s, store.ClaimRequest{Now: now, URLs: []string{"https://overdue.test/"}})
+		got, err := s.FeedStats(t.Context(), now, time.Minute)
+		want := store.FeedStats{Feeds: 7, Due: 4, Overdue: 2, Gone: 1, Failing: 2}
+		if err != nil || got != want {
+			t.Errorf("FeedStats = %+v, %v; want %+v", got, err, want)
+		}
+		// A longer cutoff makes fewer feeds overdue.
+		got, err = s.FeedStats(t.Context(), now, time.Hour)
+		want.Overdue = 0
+		if err != nil || got != want {
+			t.Errorf("FeedStats with a 1h cutoff = %+v, %v; want %+v", got, err, want)
+		}
+	})
 }
