@@ -19,9 +19,6 @@ import (
 	"tidings/store"
 )
 
-// Version is the tidings version sent in the User-Agent; the build sets it.
-var Version = "dev"
-
 // Defaults of Options.
 const (
 	DefaultConcurrency = 32
@@ -50,7 +47,7 @@ type Options struct {
 	// MaxServerDelay caps how long server hints may delay a feed.
 	MaxServerDelay time.Duration
 	// UserAgent is sent with every request (default
-	// "tidings/" + Version + " (+https://github.com/tidings-reader/tidings)").
+	// "tidings/" + BuildVersion() + " (+https://github.com/tidings-reader/tidings)").
 	UserAgent string
 	// Logger receives debug and info records (default: discarded).
 	Logger *slog.Logger
@@ -95,7 +92,7 @@ func newFetcher(o Options, check addrCheck) *Fetcher {
 		o.MaxBody = DefaultMaxBody
 	}
 	if o.UserAgent == "" {
-		o.UserAgent = "tidings/" + Version + " (+https://github.com/tidings-reader/tidings)"
+		o.UserAgent = "tidings/" + BuildVersion() + " (+https://github.com/tidings-reader/tidings)"
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)

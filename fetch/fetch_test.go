@@ -132,8 +132,8 @@ func TestFetchSendsUserAgentAndAcceptEncoding(t *testing.T) {
 		ae.Store(r.Header.Get("Accept-Encoding"))
 		w.Write(htRSS("UA", 1))
 	}))
+	defer func(v string) { fetch.Version = v }(fetch.Version)
 	fetch.Version = "1.2.3"
-	defer func() { fetch.Version = "dev" }()
 	o := htFetcher(fetch.Options{}).Fetch(context.Background(), htFeed(srv.URL))
 	if o.Err != nil {
 		t.Fatal(o.Err)
