@@ -306,7 +306,8 @@ func (p *Planner) rand() float64 {
 //     from now) and NextDue is the later of it and the next tick; WaitReason
 //     retry-after; not an error, so ErrorCount is unchanged.
 //   - Failure: ErrorCount grows and NextDue is the later of the next tick
-//     and now + Backoff(ErrorCount); WaitReason backoff.
+//     and now + Backoff(ErrorCount); WaitReason backoff when the backoff
+//     wins, schedule when the tick does.
 //   - Success (200 or 304): ErrorCount resets and NextDue is the later of
 //     the next tick and now + ServerDelay capped at MaxServerDelay;
 //     WaitReason server when the hint wins, schedule otherwise.
@@ -331,8 +332,12 @@ func (p *Planner) Apply(st *store.FeedState, schedule string, s Signals) {
 		st.WaitReason = store.WaitRetryAfter
 	case s.Failed:
 		st.ErrorCount++
-		st.NextDue = later(next, now.Add(Backoff(st.ErrorCount, p.rand())))
-		st.WaitReason = store.WaitBackoff
+		// The label says what decided: the backoff, or the schedule's
+		// tick when that comes later (an hourly feed after one failure).
+		st.NextDue, st.WaitReason = next, store.WaitSchedule
+		if backoff := now.Add(Backoff(st.ErrorCount, p.rand())); backoff.After(next) {
+			st.NextDue, st.WaitReason = backoff, store.WaitBackoff
+		}
 	default:
 		st.ErrorCount = 0
 		maxDelay := p.MaxServerDelay

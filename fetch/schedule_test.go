@@ -270,10 +270,10 @@ func TestPlannerApply(t *testing.T) {
 		sig:      fetch.Signals{Failed: true},
 		want:     store.FeedState{NextDue: at(16 * time.Minute), ErrorCount: 5, WaitReason: store.WaitBackoff},
 	}, {
-		name:     "backoff never shortens the schedule",
+		name:     "backoff never shortens the schedule, which then decides",
 		schedule: "@every 1h",
 		sig:      fetch.Signals{Failed: true},
-		want:     store.FeedState{NextDue: at(time.Hour), ErrorCount: 1, WaitReason: store.WaitBackoff},
+		want:     store.FeedState{NextDue: at(time.Hour), ErrorCount: 1, WaitReason: store.WaitSchedule},
 	}, {
 		name:     "old NotBefore is cleared by a later answer",
 		schedule: "@every 1h",

@@ -10,6 +10,7 @@ import (
 // DescribeWait says in a few words when a feed is fetched next and why, for
 // `tidings feeds`: "due now", "in 12m (schedule)", "in 2h (server asked)",
 // "retry-after until 10:42", "backing off after 3 failures: in 4m",
+// "in 30m (schedule, after 1 failure)",
 // "gone (410); fetch it by name to retry". Times are shown in now's
 // location.
 func DescribeWait(st store.FeedState, now time.Time) string {
@@ -31,6 +32,11 @@ func DescribeWait(st store.FeedState, now time.Time) string {
 	case store.WaitServer:
 		return in + " (server asked)"
 	case store.WaitSchedule:
+		if st.ErrorCount > 0 {
+			// The schedule's tick came after the backoff: say the
+			// feed is failing all the same.
+			return fmt.Sprintf("%s (schedule, after %d %s)", in, st.ErrorCount, plural(st.ErrorCount, "failure"))
+		}
 		return in + " (schedule)"
 	case store.WaitNew:
 		return in + " (new)"

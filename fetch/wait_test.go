@@ -26,6 +26,7 @@ func TestDescribeWait(t *testing.T) {
 		{"retry-after", store.FeedState{NextDue: now.Add(42 * time.Minute), NotBefore: now.Add(42 * time.Minute), WaitReason: store.WaitRetryAfter}, "retry-after until 10:42"},
 		{"retry-after tomorrow", store.FeedState{NotBefore: now.Add(24 * time.Hour), WaitReason: store.WaitRetryAfter}, "retry-after until Nov 29 10:00"},
 		{"backoff", store.FeedState{NextDue: now.Add(4 * time.Minute), WaitReason: store.WaitBackoff, ErrorCount: 3}, "backing off after 3 failures: in 4m"},
+		{"schedule after a failure", store.FeedState{NextDue: now.Add(30 * time.Minute), WaitReason: store.WaitSchedule, ErrorCount: 1}, "in 30m (schedule, after 1 failure)"},
 		{"backoff once", store.FeedState{NextDue: now.Add(time.Minute), WaitReason: store.WaitBackoff, ErrorCount: 1}, "backing off after 1 failure: in 1m"},
 		{"gone", store.FeedState{Gone: true, WaitReason: store.WaitGone, NextDue: now.Add(time.Hour)}, "gone (410); fetch it by name to retry"},
 	}
