@@ -248,6 +248,10 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 
 // trackRedirect counts a permanent redirect seen on consecutive successful
 // fetches, and moves the feed when the same one is seen movesAfter times.
+// The count stays at movesAfter while the redirect lasts, so that every
+// later fetch asks for the move again: the store ends the count when the
+// feed moves, and refuses a move onto a URL another feed has with a message
+// (store.MoveConflict) that must not vanish on the next fetch.
 func (f *Fetcher) trackRedirect(st *store.FeedState, res *store.FetchResult, resp *response) {
 	target := resp.permanentTarget()
 	switch {
@@ -255,13 +259,12 @@ func (f *Fetcher) trackRedirect(st *store.FeedState, res *store.FetchResult, res
 		st.RedirectURL, st.RedirectCount = "", 0
 		return
 	case target == st.RedirectURL:
-		st.RedirectCount++
+		st.RedirectCount = min(st.RedirectCount+1, movesAfter)
 	default:
 		st.RedirectURL, st.RedirectCount = target, 1
 	}
 	if st.RedirectCount >= movesAfter {
 		res.MoveTo = target
-		st.RedirectURL, st.RedirectCount = "", 0
 	}
 }
 

@@ -615,12 +615,23 @@ func TestFetchPermanentRedirectMovesFeed(t *testing.T) {
 		{"301 three times moves", []step{
 			{"/r/301/0", "/feed", 1, ""},
 			{"/r/301/0", "/feed", 2, ""},
-			{"/r/301/0", "", 0, "/feed"},
+			{"/r/301/0", "/feed", 3, "/feed"},
 		}},
 		{"308 three times moves", []step{
 			{"/r/308/1", "/feed", 1, ""},
 			{"/r/308/1", "/feed", 2, ""},
-			{"/r/308/1", "", 0, "/feed"},
+			{"/r/308/1", "/feed", 3, "/feed"},
+		}},
+		// A move the store refused (the new URL is subscribed already)
+		// is asked again on every fetch while the redirect lasts, so the
+		// store's message about it stays.
+		{"a lasting redirect asks for the move every time", []step{
+			{"/r/301/0", "/feed", 1, ""},
+			{"/r/301/0", "/feed", 2, ""},
+			{"/r/301/0", "/feed", 3, "/feed"},
+			{"/r/301/0", "/feed", 3, "/feed"},
+			{"/r/301/0", "/feed", 3, "/feed"},
+			{"/feed", "", 0, ""},
 		}},
 		{"302 never counts", []step{
 			{"/r/302/0", "", 0, ""},
@@ -832,6 +843,34 @@ func BenchmarkFetchNotModified(b *testing.B) {
 	for b.Loop() {
 		if o := f.Fetch(context.Background(), feed); !o.NotModified {
 			b.Fatalf("err %v, status %d", o.Err, o.Status)
+		}
+	}
+}
+
+// TestFetchMoveConflictStaysVisible fetches and saves a user feed whose
+// server redirects it for good to a URL already subscribed: the store
+// refuses the move, and its message must stay on the feed while the
+// redirect lasts, not vanish on the next successful fetch.
+func TestFetchMoveConflictStaysVisible(t *testing.T) {
+	srv := htRedirects(t)
+	db := openSQLite(t)
+	ctx := context.Background()
+	moved := addFeed(t, db, srv.URL+"/r/301/0", "")
+	addFeed(t, db, srv.URL+"/feed", "")
+	f := htFetcher(fetch.Options{})
+	want := store.MoveConflict(srv.URL + "/feed")
+	for i := range 6 {
+		feed := feedByURL(t, db, moved.URL)
+		o := f.Fetch(ctx, feed)
+		if o.Err != nil {
+			t.Fatalf("fetch %d: %v", i+1, o.Err)
+		}
+		if _, err := db.SaveFetch(ctx, feed.ID, o.Result); err != nil {
+			t.Fatal(err)
+		}
+		got := feedByURL(t, db, moved.URL).State.LastError
+		if i >= 2 && got != want {
+			t.Errorf("after fetch %d: LastError %q, want %q", i+1, got, want)
 		}
 	}
 }

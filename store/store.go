@@ -247,8 +247,10 @@ type FetchResult struct {
 	Title   string
 	SiteURL string
 	IconURL string
-	// MoveTo, when not empty, moves the feed: a user feed takes it as its URL,
-	// a config feed fetches from it (FetchURL) and keeps its declared URL.
+	// MoveTo, when not empty, moves the feed and ends its RedirectURL and
+	// RedirectCount: a user feed takes it as its URL, a config feed fetches
+	// from it (FetchURL) and keeps its declared URL. A user feed whose
+	// MoveTo another feed has stays put (see MoveConflict).
 	MoveTo string
 	// Items are the feed's items as fetched, in feed order. Keys are assigned
 	// by the store per the feed's identity rule (see ChooseIdentity).
@@ -272,6 +274,16 @@ type FeedStats struct {
 	// Failing counts feeds that are not gone and whose last fetch failed
 	// (ErrorCount > 0).
 	Failing int
+}
+
+// MoveConflict is FeedState.LastError for a user feed that moved
+// permanently to newURL, which another feed has. SaveFetch then leaves the
+// feed at its URL, keeps RedirectURL on newURL and writes this message on
+// every save that asks for the move again (the fetcher asks on every fetch
+// while the redirect lasts), so it stays until the redirect stops or one of
+// the two feeds is removed.
+func MoveConflict(newURL string) string {
+	return "the feed moved permanently to " + newURL + ", which is subscribed already; remove one of the two"
 }
 
 // SaveResult counts what a SaveFetch changed.

@@ -50,8 +50,9 @@ type savedItem struct {
 // round trip.
 //
 // With MoveTo a user feed takes it as its URL, unless another feed has it
-// already (then the URL stays and the state's LastError says why); a config
-// feed fetches from it and keeps its declared URL.
+// already (then the URL and RedirectURL stay, and LastError is
+// store.MoveConflict); a config feed fetches from it and keeps its declared
+// URL. A move ends RedirectURL and RedirectCount.
 func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	if r.Now.IsZero() {
 		r.Now = time.Now()
@@ -121,6 +122,7 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 		moveTo := text(r.MoveTo)
 		if origin == string(store.OriginConfig) {
 			newFetchURL = moveTo
+			st.RedirectURL, st.RedirectCount = "", 0
 		} else {
 			var taken bool
 			if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM feeds WHERE id <> $1 AND (url = $2 OR fetch_url = $2))",
@@ -128,10 +130,11 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 				return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 			}
 			if taken {
-				st.LastError = "the feed moved permanently to " + moveTo +
-					", which is subscribed already; remove one of the two"
+				st.LastError = store.MoveConflict(moveTo)
+				st.RedirectURL = moveTo
 			} else {
 				newURL, newFetchURL = moveTo, ""
+				st.RedirectURL, st.RedirectCount = "", 0
 			}
 		}
 	} else if r.MoveTo == feedURL {

@@ -44,8 +44,9 @@ type savedItem struct {
 // fetch gives one before r.Now.
 //
 // With MoveTo a user feed takes it as its URL, unless another feed has it
-// already (then the URL stays and the state's LastError says why); a config
-// feed fetches from it and keeps its declared URL.
+// already (then the URL and RedirectURL stay, and LastError is
+// store.MoveConflict); a config feed fetches from it and keeps its declared
+// URL. A move ends RedirectURL and RedirectCount.
 func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	if r.Now.IsZero() {
 		r.Now = time.Now()
@@ -94,6 +95,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.F
 	if r.MoveTo != "" && r.MoveTo != feedURL {
 		if origin == string(store.OriginConfig) {
 			newFetchURL = r.MoveTo
+			st.RedirectURL, st.RedirectCount = "", 0
 		} else {
 			var taken int
 			if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM feeds WHERE id <> ? AND (url = ? OR fetch_url = ?)",
@@ -101,10 +103,11 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.F
 				return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 			}
 			if taken > 0 {
-				st.LastError = "the feed moved permanently to " + r.MoveTo +
-					", which is subscribed already; remove one of the two"
+				st.LastError = store.MoveConflict(r.MoveTo)
+				st.RedirectURL = r.MoveTo
 			} else {
 				newURL, newFetchURL = r.MoveTo, ""
+				st.RedirectURL, st.RedirectCount = "", 0
 			}
 		}
 	} else if r.MoveTo == feedURL {

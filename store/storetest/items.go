@@ -424,6 +424,39 @@ func testMove(t *testing.T, open func(t *testing.T) store.Store) {
 		if got.ID != f.ID || got.State.LastError == "" || !strings.Contains(got.State.LastError, "https://new.test/feed") {
 			t.Errorf("feed moved onto a subscribed URL = %+v; want URL kept and an error naming the other", got)
 		}
+		// The fetcher asks again on every fetch while the redirect lasts,
+		// its state still counting it: the conflict stays visible, and
+		// the redirect is kept.
+		r = fetch()
+		r.State.RedirectURL, r.State.RedirectCount = "https://new.test/feed", 3
+		r.MoveTo = "https://new.test/feed"
+		save(t, s, f.ID, r)
+		got = feedByURL(t, s, "https://old.test/feed")
+		if got.State.LastError != store.MoveConflict("https://new.test/feed") ||
+			got.State.RedirectURL != "https://new.test/feed" || got.State.RedirectCount != 3 {
+			t.Errorf("after another fetch asking for the move: LastError %q, redirect %q %d; want the conflict and the redirect kept",
+				got.State.LastError, got.State.RedirectURL, got.State.RedirectCount)
+		}
+		// The redirect stops: a plain success clears both.
+		save(t, s, f.ID, fetch())
+		got = feedByURL(t, s, "https://old.test/feed")
+		if got.State.LastError != "" || got.State.RedirectURL != "" {
+			t.Errorf("after the redirect stopped: LastError %q, redirect %q; want both cleared", got.State.LastError, got.State.RedirectURL)
+		}
+	})
+
+	t.Run("MoveEndsRedirect", func(t *testing.T) {
+		s := open(t)
+		f := addFeed(t, s, "https://old.test/feed")
+		r := fetch()
+		r.State.RedirectURL, r.State.RedirectCount = "https://new.test/feed", 3
+		r.MoveTo = "https://new.test/feed"
+		save(t, s, f.ID, r)
+		got := feedByURL(t, s, "https://new.test/feed")
+		if got.ID != f.ID || got.State.RedirectURL != "" || got.State.RedirectCount != 0 || got.State.LastError != "" {
+			t.Errorf("moved feed: ID %d, redirect %q %d, LastError %q; want moved, redirect ended, no error",
+				got.ID, got.State.RedirectURL, got.State.RedirectCount, got.State.LastError)
+		}
 	})
 
 	t.Run("ConfigFeedFetchesFromNewURL", func(t *testing.T) {
