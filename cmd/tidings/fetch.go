@@ -25,9 +25,11 @@ named, and stores their new items. A feed that answered 429 or 503 with
 Retry-After is not fetched before that time, even with --all or by name. A
 feed gone for good (410) is only fetched when named.
 
-On a terminal a progress bar shows the feeds done, new items and errors;
-otherwise each feed gets one line. A summary ends the run. Ctrl-C stops
-cleanly: every feed already fetched is kept.
+On a terminal a progress bar shows the feeds done, new items and errors,
+and the failed feeds are listed after it with their messages; otherwise each
+feed gets one line. A summary ends the run. Feeds are claimed a few at a
+time as fetches end, so a 'tidings run' on the same database never fetches
+them twice. Ctrl-C stops cleanly: every feed already fetched is kept.
 
 The exit status is 1 only when something other than individual feeds failed
 (the database, an interruption); a feed's error is shown in the output and in
