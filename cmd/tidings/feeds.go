@@ -94,8 +94,12 @@ func feedStatus(f store.Feed) string {
 	switch {
 	case st.Gone:
 		parts = append(parts, "gone (410)")
-	case st.LastError != "":
+	case st.LastError != "" && st.ErrorCount > 0:
 		parts = append(parts, fmt.Sprintf("error (%d in a row): %s", st.ErrorCount, st.LastError))
+	case st.LastError != "":
+		// A note that is not a failure, such as a move onto a URL that is
+		// already subscribed: the feed itself fetches fine.
+		parts = append(parts, "ok; "+st.LastError)
 	case st.LastFetch.IsZero():
 		parts = append(parts, "not fetched yet")
 	default:
