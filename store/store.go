@@ -286,6 +286,12 @@ func MoveConflict(newURL string) string {
 	return "the feed moved permanently to " + newURL + ", which is subscribed already; remove one of the two"
 }
 
+// FeedFetch is one fetch of one feed in a SaveFetches batch.
+type FeedFetch struct {
+	FeedID int64
+	Result FetchResult
+}
+
 // SaveResult counts what a SaveFetch changed.
 type SaveResult struct {
 	New     int
@@ -413,6 +419,15 @@ type Store interface {
 	// SaveFetch writes one fetch of a feed in one transaction: its state,
 	// metadata and items, and releases the claim. A failure leaves nothing.
 	SaveFetch(ctx context.Context, feedID int64, r FetchResult) (SaveResult, error)
+	// SaveFetches saves many fetches in one transaction, each exactly as
+	// SaveFetch would and each still all or nothing on its own: a fetch
+	// that fails leaves nothing of itself and gets its error at its index
+	// in errs (results[i] is then zero), while the others are saved. A
+	// non-nil err is about the transaction as a whole (it could not begin
+	// or commit, or ctx ended): then nothing of the batch was saved and
+	// results and errs are nil. Fetches are saved in batch order, so two
+	// fetches of one feed end as the later one says.
+	SaveFetches(ctx context.Context, batch []FeedFetch) (results []SaveResult, errs []error, err error)
 	// Release ends the claims on these feeds without saving anything, for a
 	// caller that stops before fetching them.
 	Release(ctx context.Context, feedIDs []int64) error

@@ -70,6 +70,59 @@ func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) 
 	return res, nil
 }
 
+// SaveFetches saves a batch of fetches in one transaction, each as
+// SaveFetch does, each inside a savepoint of its own: a fetch that fails
+// rolls back to its savepoint and gets its error in errs; the rest commit
+// together. It locks each feed's row as it comes to it; a deadlock with
+// another process (or a serialization failure) fails the whole
+// transaction, which is then retried from the start like SaveFetch's. A
+// failure of the transaction itself (or ctx ending) saves nothing and is
+// the returned error.
+func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
+	fetches := make([]store.FetchResult, len(batch))
+	for i, f := range batch {
+		r := f.Result
+		if r.Now.IsZero() {
+			r.Now = time.Now()
+		}
+		r.Items = cleanItems(r.Items)
+		fetches[i] = r
+	}
+	var (
+		results []store.SaveResult
+		errs    []error
+	)
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		// A retried transaction starts over: nothing of a failed try counts.
+		results = make([]store.SaveResult, len(batch))
+		errs = make([]error, len(batch))
+		for i, f := range batch {
+			var res store.SaveResult
+			// pgx runs a nested transaction as a savepoint.
+			err := pgx.BeginFunc(ctx, tx, func(sp pgx.Tx) error {
+				var err error
+				res, err = saveFetch(ctx, sp, f.FeedID, fetches[i])
+				return err
+			})
+			if err != nil {
+				if retryable(err) || ctx.Err() != nil || tx.Conn().IsClosed() {
+					// Retry the whole batch, or give it up: the caller
+					// stopped or the connection is gone.
+					return err
+				}
+				errs[i] = err
+				continue
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return results, errs, nil
+}
+
 // cleanItems returns a copy of items with every text storable (see text).
 func cleanItems(items []store.Item) []store.Item {
 	out := make([]store.Item, len(items))

@@ -48,17 +48,85 @@ type savedItem struct {
 // store.MoveConflict); a config feed fetches from it and keeps its declared
 // URL. A move ends RedirectURL and RedirectCount.
 func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
-	if r.Now.IsZero() {
-		r.Now = time.Now()
-	}
-	var res store.SaveResult
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		res, err = db.saveFetch(ctx, tx, feedID, r)
-		return err
-	})
+	res, errs, err := db.SaveFetches(ctx, []store.FeedFetch{{FeedID: feedID, Result: r}})
 	if err != nil {
 		return store.SaveResult{}, err
+	}
+	if errs[0] != nil {
+		return store.SaveResult{}, errs[0]
+	}
+	return res[0], nil
+}
+
+// SaveFetches saves a batch of fetches in one transaction, each as
+// SaveFetch does, each inside a savepoint of its own: a fetch that fails
+// rolls back to its savepoint and gets its error in errs; the rest commit
+// together. One commit for many fetches is the point: each commit flushes a
+// new FTS5 segment and writes the WAL, which costs about as much as the
+// inserts themselves. A failure of the transaction itself (or ctx ending)
+// saves nothing and is the returned error.
+func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
+	var (
+		results []store.SaveResult
+		errs    []error
+	)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		results = make([]store.SaveResult, len(batch))
+		errs = make([]error, len(batch))
+		for i, f := range batch {
+			r := f.Result
+			if r.Now.IsZero() {
+				r.Now = time.Now()
+			}
+			res, err := db.saveInSavepoint(ctx, tx, f.FeedID, r)
+			if err != nil {
+				var txErr *savepointError
+				if errors.As(err, &txErr) || ctx.Err() != nil {
+					// The transaction itself is broken, or the caller gave
+					// up: nothing of the batch may stay.
+					return err
+				}
+				errs[i] = err
+				continue
+			}
+			results[i] = res
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return results, errs, nil
+}
+
+// savepointError is a failure to set, release or roll back to a savepoint:
+// the transaction can no longer keep one fetch apart from the others.
+type savepointError struct{ err error }
+
+func (e *savepointError) Error() string { return "save fetches: " + e.err.Error() }
+func (e *savepointError) Unwrap() error { return e.err }
+
+// saveInSavepoint runs saveFetch between SAVEPOINT and RELEASE, rolling back
+// to the savepoint when it fails so that the fetch leaves nothing.
+func (db *DB) saveInSavepoint(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT fetch"); err != nil {
+		return store.SaveResult{}, &savepointError{err}
+	}
+	res, err := db.saveFetch(ctx, tx, feedID, r)
+	if err != nil {
+		// ROLLBACK TO keeps the savepoint open; RELEASE then ends it.
+		// Both run without ctx: a canceled ctx must not leave the
+		// savepoint half undone (the caller then rolls back anyway).
+		if _, rbErr := tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO fetch"); rbErr != nil {
+			return store.SaveResult{}, &savepointError{errors.Join(err, rbErr)}
+		}
+		if _, rbErr := tx.ExecContext(context.WithoutCancel(ctx), "RELEASE fetch"); rbErr != nil {
+			return store.SaveResult{}, &savepointError{errors.Join(err, rbErr)}
+		}
+		return store.SaveResult{}, err
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE fetch"); err != nil {
+		return store.SaveResult{}, &savepointError{err}
 	}
 	return res, nil
 }

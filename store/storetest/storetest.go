@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Resubscribe", testResubscribe},
 		{"Identity", testIdentity},
 		{"Save", testSave},
+		{"Batch", testBatch},
 		{"Claims", testClaims},
 		{"Query", testQuery},
 		{"Search", testSearch},
