@@ -17,12 +17,29 @@ type Saver interface {
 	SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error)
 }
 
+// BatchSaver is a Saver that also saves several fetches at once, in one
+// transaction, each still all or nothing on its own: errs[i] is the error
+// of batch[i] alone, and a non-nil err means nothing of the batch was
+// saved. store.Store satisfies it. Run uses it when its Saver has it.
+type BatchSaver interface {
+	Saver
+	SaveFetches(ctx context.Context, batch []store.FeedFetch) (results []store.SaveResult, errs []error, err error)
+}
+
+// maxBatch is the most results Run saves in one SaveFetches. Batching
+// saves a commit (an FTS segment flush and a WAL write) per fetch; past 16
+// the gain is small and the transaction's memory grows.
+const maxBatch = 16
+
 // Run fetches every feed received on in, at most Options.Concurrency at
 // once and Options.PerHost per host (the host of Target()), parses them
 // concurrently, and saves each result through s from one goroutine (so that
-// a single-writer database sees one writer), one SaveFetch per fetch. done,
-// when not nil, is called from that goroutine after each save, with
-// Outcome.Saved and Outcome.SaveErr set.
+// a single-writer database sees one writer). When s is a BatchSaver, the
+// results already waiting when the writer gets to them (up to 16) are saved
+// with one SaveFetches, else with one SaveFetch each; either way each
+// fetch is saved all or nothing and fails on its own. done, when not nil,
+// is called from that goroutine once per fetch after its save, in the
+// order saved, with its own Outcome.Saved and Outcome.SaveErr set.
 //
 // A slow or hanging host holds at most PerHost fetches; the others go on.
 // Run returns when in is closed and every result is saved: nil, or an error
@@ -202,48 +219,103 @@ func (p *pool) fetch(feed store.Feed) bool {
 	}
 }
 
-// write saves outcomes one at a time until the results channel closes or
-// the run is canceled.
+// write saves outcomes until the results channel closes or the run is
+// canceled: whatever is already queued, in one batch when s can.
 func (p *pool) write(s Saver, done func(Outcome)) error {
+	bs, _ := s.(BatchSaver)
 	var (
 		failed int
 		first  error
+		batch  = make([]Outcome, 0, maxBatch)
 	)
-	for {
-		var (
-			o  Outcome
-			ok bool
-		)
+	for open := true; open; {
+		var o Outcome
 		select {
 		case <-p.ctx.Done():
 			return p.ctx.Err()
-		case o, ok = <-p.results:
+		case o, open = <-p.results:
 		}
-		if !ok {
+		if !open {
 			break
+		}
+		batch = append(batch[:0], o)
+		if bs != nil {
+			// Take what is queued already, without waiting for more: a
+			// batch never delays a save, it only shares a commit.
+		drain:
+			for len(batch) < maxBatch {
+				select {
+				case o, open = <-p.results:
+					if !open {
+						break drain
+					}
+					batch = append(batch, o)
+				default:
+					break drain
+				}
+			}
 		}
 		if p.ctx.Err() != nil {
 			return p.ctx.Err()
 		}
-		o.Saved, o.SaveErr = s.SaveFetch(p.ctx, o.Feed.ID, o.Result)
-		if o.SaveErr != nil {
-			if p.ctx.Err() != nil {
-				return p.ctx.Err()
+		n, err := p.save(s, bs, batch)
+		for i := range batch[:n] {
+			o := &batch[i]
+			if o.SaveErr != nil {
+				o.SaveErr = fmt.Errorf("save feed %s: %w", o.Feed.URL, o.SaveErr)
+				failed++
+				if first == nil {
+					first = o.SaveErr
+				}
 			}
-			o.SaveErr = fmt.Errorf("save feed %s: %w", o.Feed.URL, o.SaveErr)
-			failed++
-			if first == nil {
-				first = o.SaveErr
+			if done != nil {
+				done(*o)
 			}
+			*o = Outcome{} // let the batch's array forget the items
 		}
-		if done != nil {
-			done(o)
+		if err != nil {
+			return err
 		}
 	}
 	if failed > 0 {
 		return fmt.Errorf("%d fetched feeds could not be saved; the first: %w", failed, first)
 	}
 	return nil
+}
+
+// save saves a batch, setting each outcome's Saved and SaveErr: with one
+// SaveFetches when bs is not nil and the batch has several, else one
+// SaveFetch each. It returns how many outcomes of the batch are done (saved
+// or failed on their own), and the run's ctx error when the run was
+// canceled during the save; what was saved before that stays.
+func (p *pool) save(s Saver, bs BatchSaver, batch []Outcome) (int, error) {
+	if bs != nil && len(batch) > 1 {
+		fetches := make([]store.FeedFetch, len(batch))
+		for i, o := range batch {
+			fetches[i] = store.FeedFetch{FeedID: o.Feed.ID, Result: o.Result}
+		}
+		results, errs, err := bs.SaveFetches(p.ctx, fetches)
+		if err == nil && len(results) == len(batch) && len(errs) == len(batch) {
+			for i := range batch {
+				batch[i].Saved, batch[i].SaveErr = results[i], errs[i]
+			}
+			return len(batch), nil
+		}
+		if p.ctx.Err() != nil {
+			return 0, p.ctx.Err()
+		}
+		// The batch's transaction failed and saved nothing: save the
+		// fetches one by one, so that a failure is charged to the feed
+		// that causes it, not to every feed that shared its commit.
+	}
+	for i := range batch {
+		o := &batch[i]
+		o.Saved, o.SaveErr = s.SaveFetch(p.ctx, o.Feed.ID, o.Result)
+		if o.SaveErr != nil && p.ctx.Err() != nil {
+			return i, p.ctx.Err()
+		}
+	}
+	return len(batch), nil
 }
 
 // errNoSaver is returned by Run without a Saver.

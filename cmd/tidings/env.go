@@ -210,6 +210,7 @@ func writeConfigError(w io.Writer, err error) {
 // these lines fail to compile the day it does not.
 var (
 	_ fetch.Saver          = store.Store(nil)
+	_ fetch.BatchSaver     = store.Store(nil)
 	_ fetch.SchedulerStore = store.Store(nil)
 	_ fetch.FeedLister     = store.Store(nil)
 	_ store.Store          = (*sqlite.DB)(nil)
