@@ -83,6 +83,32 @@ func BenchmarkSaveFetch(b *testing.B) {
 	})
 }
 
+// BenchmarkSaveFetches is the fetcher's batch: 16 fetches of 20 new items
+// in one SaveFetches, against BenchmarkSaveFetch/new's one per commit.
+func BenchmarkSaveFetches(b *testing.B) {
+	const batchSize = 16
+	db := openTemp(b)
+	ids := benchFeeds(b, db, 1000)
+	i := 0
+	for b.Loop() {
+		batch := make([]store.FeedFetch, batchSize)
+		for j := range batch {
+			batch[j] = store.FeedFetch{FeedID: ids[i%len(ids)], Result: store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}}
+			i++
+		}
+		results, errs, err := db.SaveFetches(b.Context(), batch)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for j := range batch {
+			if errs[j] != nil || results[j].New != 20 {
+				b.Fatalf("fetch %d: %+v, %v", j, results[j], errs[j])
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*batchSize*20), "µs/item")
+}
+
 // BenchmarkClaimFeeds claims (and releases) 32 due feeds among 10,000.
 func BenchmarkClaimFeeds(b *testing.B) {
 	db := openTemp(b)
