@@ -59,77 +59,63 @@ func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) 
 }
 
 // SaveFetches saves a batch of fetches in one transaction, each as
-// SaveFetch does, each inside a savepoint of its own: a fetch that fails
-// rolls back to its savepoint and gets its error in errs; the rest commit
-// together. One commit for many fetches is the point: each commit flushes a
-// new FTS5 segment and writes the WAL, which costs about as much as the
-// inserts themselves. A failure of the transaction itself (or ctx ending)
-// saves nothing and is the returned error.
+// SaveFetch does. One commit for many fetches is the point: each commit
+// flushes a new FTS5 segment (and may merge segments) and writes the WAL,
+// which costs about as much as the inserts themselves.
+//
+// The fetches are not kept apart by savepoints: FTS5 flushes its pending
+// index to a new segment at every SAVEPOINT, which would give back most of
+// what the batch saves. Instead, when a fetch fails on its own the whole
+// transaction rolls back and the batch is saved again without it; it fails
+// against the same state as the first time (the fetches before it, saved
+// again), so the result is what saving one by one would give. A failure is
+// rare (an unknown feed, a full disk): a batch of n takes at most n+1
+// transactions. A failure of the transaction itself (or ctx ending) saves
+// nothing and is the returned error.
 func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
-	var (
-		results []store.SaveResult
-		errs    []error
-	)
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		results = make([]store.SaveResult, len(batch))
-		errs = make([]error, len(batch))
-		for i, f := range batch {
-			r := f.Result
-			if r.Now.IsZero() {
-				r.Now = time.Now()
-			}
-			res, err := db.saveInSavepoint(ctx, tx, f.FeedID, r)
-			if err != nil {
-				var txErr *savepointError
-				if errors.As(err, &txErr) || ctx.Err() != nil {
-					// The transaction itself is broken, or the caller gave
-					// up: nothing of the batch may stay.
-					return err
+	fetches := make([]store.FetchResult, len(batch))
+	now := time.Now()
+	for i, f := range batch {
+		fetches[i] = f.Result
+		// Fixed once, so a batch saved again saves the same thing.
+		if fetches[i].Now.IsZero() {
+			fetches[i].Now = now
+		}
+	}
+	errs := make([]error, len(batch))
+	for {
+		results := make([]store.SaveResult, len(batch))
+		err := db.tx(ctx, func(tx *sql.Tx) error {
+			for i, f := range batch {
+				if errs[i] != nil {
+					continue
 				}
-				errs[i] = err
-				continue
+				res, err := db.saveFetch(ctx, tx, f.FeedID, fetches[i])
+				if err != nil {
+					if ctx.Err() != nil {
+						// The caller gave up: nothing of the batch stays.
+						return err
+					}
+					errs[i] = err
+					return errFetchFailed
+				}
+				results[i] = res
 			}
-			results[i] = res
+			return nil
+		})
+		if errors.Is(err, errFetchFailed) {
+			continue // rolled back: again, without the fetch that failed
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, nil, err
+		if err != nil {
+			return nil, nil, err
+		}
+		return results, errs, nil
 	}
-	return results, errs, nil
 }
 
-// savepointError is a failure to set, release or roll back to a savepoint:
-// the transaction can no longer keep one fetch apart from the others.
-type savepointError struct{ err error }
-
-func (e *savepointError) Error() string { return "save fetches: " + e.err.Error() }
-func (e *savepointError) Unwrap() error { return e.err }
-
-// saveInSavepoint runs saveFetch between SAVEPOINT and RELEASE, rolling back
-// to the savepoint when it fails so that the fetch leaves nothing.
-func (db *DB) saveInSavepoint(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
-	if _, err := tx.ExecContext(ctx, "SAVEPOINT fetch"); err != nil {
-		return store.SaveResult{}, &savepointError{err}
-	}
-	res, err := db.saveFetch(ctx, tx, feedID, r)
-	if err != nil {
-		// ROLLBACK TO keeps the savepoint open; RELEASE then ends it.
-		// Both run without ctx: a canceled ctx must not leave the
-		// savepoint half undone (the caller then rolls back anyway).
-		if _, rbErr := tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO fetch"); rbErr != nil {
-			return store.SaveResult{}, &savepointError{errors.Join(err, rbErr)}
-		}
-		if _, rbErr := tx.ExecContext(context.WithoutCancel(ctx), "RELEASE fetch"); rbErr != nil {
-			return store.SaveResult{}, &savepointError{errors.Join(err, rbErr)}
-		}
-		return store.SaveResult{}, err
-	}
-	if _, err := tx.ExecContext(ctx, "RELEASE fetch"); err != nil {
-		return store.SaveResult{}, &savepointError{err}
-	}
-	return res, nil
-}
+// errFetchFailed rolls back a SaveFetches transaction in which one fetch
+// failed, for the batch to be saved again without it.
+var errFetchFailed = errors.New("a fetch of the batch failed")
 
 func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	var (
