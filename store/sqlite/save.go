@@ -85,6 +85,9 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 	errs := make([]error, len(batch))
 	for {
 		results := make([]store.SaveResult, len(batch))
+		if len(batch) > 0 && !slices.ContainsFunc(errs, func(err error) bool { return err == nil }) {
+			return results, errs, nil // every fetch failed: nothing to commit
+		}
 		err := db.tx(ctx, func(tx *sql.Tx) error {
 			for i, f := range batch {
 				if errs[i] != nil {

@@ -126,6 +126,26 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("AllFail", func(t *testing.T) {
+		s := open(t)
+		_, b, _ := batchOf(t, s)
+		results, errs, err := s.SaveFetches(t.Context(), []store.FeedFetch{
+			{FeedID: b.ID + 1000, Result: fetch(item("x", 1))},
+			{FeedID: b.ID + 2000, Result: fetch(item("y", 1))},
+		})
+		if err != nil || len(results) != 2 || len(errs) != 2 {
+			t.Fatalf("SaveFetches = %v, %v, %v; want two results and errors, no batch error", results, errs, err)
+		}
+		for i, e := range errs {
+			if !errors.Is(e, store.ErrNotFound) {
+				t.Errorf("error %d = %v; want ErrNotFound", i, e)
+			}
+		}
+		if n := len(all(t, s, store.Query{})); n != 0 {
+			t.Errorf("%d items stored; want 0", n)
+		}
+	})
+
 	t.Run("Empty", func(t *testing.T) {
 		s := open(t)
 		results, errs, err := s.SaveFetches(t.Context(), nil)
