@@ -5,7 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/net/html"
+	"tidings/store"
 )
 
 // tsQuery turns what a user typed into the text of a to_tsquery('simple',
@@ -41,41 +41,9 @@ func tsQuery(input string) string {
 	return strings.Join(terms, " & ")
 }
 
-// htmlText is the text of an HTML fragment, for the full-text index: tags
-// dropped (with a space where they were, so words stay apart), entities
-// decoded, script and style left out.
-func htmlText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return s
-	}
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return text(strings.TrimSpace(b.String()))
-		case html.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
-			}
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			if n := string(name); n == "script" || n == "style" {
-				skip++
-			}
-			b.WriteByte(' ')
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if n := string(name); (n == "script" || n == "style") && skip > 0 {
-				skip--
-			}
-			b.WriteByte(' ')
-		case html.SelfClosingTagToken:
-			b.WriteByte(' ')
-		}
-	}
-}
+// htmlText is the text of an HTML fragment, for the full-text index, with
+// what PostgreSQL refuses in text taken out.
+func htmlText(s string) string { return text(store.PlainText(s)) }
 
 // clip cuts s to at most n bytes, at a character boundary.
 func clip(s string, n int) string {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"unicode"
 
-	"golang.org/x/net/html"
+	"tidings/store"
 )
 
 // ftsQuery turns what a user typed into an FTS5 query that cannot be a
@@ -40,38 +40,5 @@ func ftsQuery(input string) string {
 	return strings.Join(terms, " ")
 }
 
-// htmlText is the text of an HTML fragment, for the full-text index: tags
-// dropped (with a space where they were, so words stay apart), entities
-// decoded, script and style left out.
-func htmlText(s string) string {
-	if !strings.ContainsAny(s, "<&") {
-		return s
-	}
-	var b strings.Builder
-	z := html.NewTokenizer(strings.NewReader(s))
-	skip := 0
-	for {
-		switch z.Next() {
-		case html.ErrorToken:
-			return strings.TrimSpace(b.String())
-		case html.TextToken:
-			if skip == 0 {
-				b.Write(z.Text())
-			}
-		case html.StartTagToken:
-			name, _ := z.TagName()
-			if n := string(name); n == "script" || n == "style" {
-				skip++
-			}
-			b.WriteByte(' ')
-		case html.EndTagToken:
-			name, _ := z.TagName()
-			if n := string(name); (n == "script" || n == "style") && skip > 0 {
-				skip--
-			}
-			b.WriteByte(' ')
-		case html.SelfClosingTagToken:
-			b.WriteByte(' ')
-		}
-	}
-}
+// htmlText is the text of an HTML fragment, for the full-text index.
+func htmlText(s string) string { return store.PlainText(s) }
