@@ -48,7 +48,7 @@ func TestOpenMigrates(t *testing.T) {
 	db.Close()
 
 	conn := connect(t, dsn)
-	migs, err := loadMigrations()
+	migs, err := store.LoadMigrations(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +187,7 @@ func TestOpenRace(t *testing.T) {
 	if t.Failed() {
 		return
 	}
-	migs, _ := loadMigrations()
+	migs, _ := store.LoadMigrations(migrationFS, "migrations")
 	var rows int
 	if err := connect(t, dsn).QueryRow(t.Context(), "SELECT count(*) FROM "+versionTable).Scan(&rows); err != nil || rows != len(migs) {
 		t.Errorf("version table: %d rows, %v; want each of the %d migrations once", rows, err, len(migs))

@@ -20,10 +20,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"net"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -90,7 +88,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = strconv.FormatInt(idleTxTimeout.Milliseconds(), 10)
 	}
 	name := describe(cfg.ConnConfig)
-	migs, err := loadMigrations()
+	migs, err := store.LoadMigrations(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -128,47 +126,13 @@ func describe(c *pgx.ConnConfig) string {
 }
 
 // migration is one numbered schema file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads migrations/NNNN_name.sql in order and checks that the
-// numbers run 1, 2, 3... without gaps.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded migrations: %w", err)
-	}
-	var migs []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("embedded migration %s: name must start with a number and '_'", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
-		}
-		migs = append(migs, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
-	for i, m := range migs {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("embedded migrations: expected version %d, found %s", i+1, m.name)
-		}
-	}
-	return migs, nil
-}
 
 // migrate checks the schema and applies the migrations it lacks, each in
 // its own transaction, on a connection of its own that holds an advisory
 // lock throughout: a second process opening the same database waits, then
 // finds the work done. Closing the connection releases the lock whatever
 // happens.
-func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []migration) error {
+func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []store.Migration) error {
 	conn, err := pgx.ConnectConfig(ctx, cc)
 	if err != nil {
 		return fmt.Errorf("open database %s: %w; check that PostgreSQL runs there and that the user, "+
@@ -202,14 +166,14 @@ func migrate(ctx context.Context, cc *pgx.ConnConfig, name string, migs []migrat
 		err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
 			// No arguments: the simple protocol runs every statement of
 			// the file.
-			if _, err := tx.Exec(ctx, m.sql, pgx.QueryExecModeSimpleProtocol); err != nil {
+			if _, err := tx.Exec(ctx, m.SQL, pgx.QueryExecModeSimpleProtocol); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, "INSERT INTO "+versionTable+" (version, name) VALUES ($1, $2)", m.version, m.name)
+			_, err := tx.Exec(ctx, "INSERT INTO "+versionTable+" (version, name) VALUES ($1, $2)", m.Version, m.Name)
 			return err
 		})
 		if err != nil {
-			return fmt.Errorf("open database %s: apply migration %s: %w%s", name, m.name, err, grantHint(err, schema.String, cc.User))
+			return fmt.Errorf("open database %s: apply migration %s: %w%s", name, m.Name, err, grantHint(err, schema.String, cc.User))
 		}
 	}
 	return nil

@@ -212,9 +212,9 @@ func TestOpenExisting(t *testing.T) {
 	}
 }
 
-func mustMigrations(t *testing.T) []migration {
+func mustMigrations(t *testing.T) []store.Migration {
 	t.Helper()
-	m, err := loadMigrations()
+	m, err := store.LoadMigrations(migrationFS, "migrations")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,7 +24,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -73,7 +72,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	migs, err := loadMigrations()
+	migs, err := store.LoadMigrations(migrationFS, "migrations")
 	if err != nil {
 		return nil, err
 	}
@@ -273,45 +272,11 @@ func firstN(list []string, n int) []string {
 }
 
 // migration is one numbered schema file.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// loadMigrations reads migrations/NNNN_name.sql in order and checks that the
-// numbers run 1, 2, 3... without gaps.
-func loadMigrations() ([]migration, error) {
-	entries, err := fs.ReadDir(migrationFS, "migrations")
-	if err != nil {
-		return nil, fmt.Errorf("read embedded migrations: %w", err)
-	}
-	var migs []migration
-	for _, e := range entries {
-		num, _, ok := strings.Cut(e.Name(), "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return nil, fmt.Errorf("embedded migration %s: name must start with a number and '_'", e.Name())
-		}
-		b, err := migrationFS.ReadFile("migrations/" + e.Name())
-		if err != nil {
-			return nil, fmt.Errorf("read embedded migration %s: %w", e.Name(), err)
-		}
-		migs = append(migs, migration{version: v, name: e.Name(), sql: string(b)})
-	}
-	sort.Slice(migs, func(i, j int) bool { return migs[i].version < migs[j].version })
-	for i, m := range migs {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("embedded migrations: expected version %d, found %s", i+1, m.name)
-		}
-	}
-	return migs, nil
-}
 
 // migrate applies the migrations not yet applied, each in its own
 // transaction. The version is re-read inside each transaction, so two
 // processes opening a new file at once apply each migration once.
-func (db *DB) migrate(ctx context.Context, migs []migration) error {
+func (db *DB) migrate(ctx context.Context, migs []store.Migration) error {
 	if _, err := db.write.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
 		" (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"); err != nil {
 		return fmt.Errorf("%s: create version table: %w", db.path, err)
@@ -325,21 +290,21 @@ func (db *DB) migrate(ctx context.Context, migs []migration) error {
 			if version > len(migs) {
 				return tooNew(db.path, version, len(migs))
 			}
-			if version >= m.version {
+			if version >= m.Version {
 				return nil
 			}
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
 				return err
 			}
 			_, err := tx.ExecContext(ctx, "INSERT INTO "+versionTable+" (version, applied_at) VALUES (?, ?)",
-				m.version, toMillis(time.Now()))
+				m.Version, toMillis(time.Now()))
 			return err
 		})
 		if errors.Is(err, store.ErrSchemaTooNew) {
 			return err
 		}
 		if err != nil {
-			return fmt.Errorf("%s: apply migration %s: %w", db.path, m.name, err)
+			return fmt.Errorf("%s: apply migration %s: %w", db.path, m.Name, err)
 		}
 	}
 	return nil
