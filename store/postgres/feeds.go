@@ -54,26 +54,14 @@ func queryFeeds(ctx context.Context, q querier, query string, args ...any) ([]st
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Feed, error) { return scanFeed(r) })
 }
 
-// cleanTags trims and lowercases tags (tags are case-insensitive), drops
-// empty ones and repeats, and keeps the order.
+// cleanTags is store.CleanTags of the tags with what PostgreSQL refuses in
+// text taken out.
 func cleanTags(tags []string) []string {
-	out := make([]string, 0, len(tags))
-	seen := make(map[string]bool, len(tags))
-	for _, t := range tags {
-		t = text(normTag(t))
-		if t == "" || seen[t] {
-			continue
-		}
-		seen[t] = true
-		out = append(out, t)
+	out := make([]string, len(tags))
+	for i, t := range tags {
+		out[i] = text(t)
 	}
-	return out
-}
-
-// normTag is a tag as stored and compared: trimmed and lowercased, so
-// "Go" and "go" are one tag.
-func normTag(t string) string {
-	return strings.ToLower(strings.TrimSpace(t))
+	return store.CleanTags(out)
 }
 
 // byURL is the condition (on alias f) that finds a feed by its URL or the
@@ -248,11 +236,11 @@ func (db *DB) EditFeed(ctx context.Context, u string, e store.FeedEdit) (store.F
 		if len(e.AddTags) > 0 || len(e.RemoveTags) > 0 {
 			remove := make(map[string]bool)
 			for _, t := range e.RemoveTags {
-				remove[normTag(t)] = true
+				remove[store.NormalizeTag(t)] = true
 			}
 			var tags []string
 			for _, t := range append(f.Tags, e.AddTags...) {
-				if !remove[normTag(t)] {
+				if !remove[store.NormalizeTag(t)] {
 					tags = append(tags, t)
 				}
 			}
@@ -361,18 +349,7 @@ func declaredTitle(f store.Feed) string {
 	return text(f.Title)
 }
 
-func sameTags(a, b []string) bool {
-	a, b = cleanTags(a), cleanTags(b)
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func sameTags(a, b []string) bool { return store.SameTags(cleanTags(a), cleanTags(b)) }
 
 // SyncDeclared makes the config feeds in the store equal declared, in one
 // transaction: adds missing ones, updates title (UserTitle, or Title when

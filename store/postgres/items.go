@@ -63,7 +63,7 @@ func filters(q store.Query, p *params) []string {
 		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE url = "+u+" OR (fetch_url = "+u+" AND fetch_url <> ''))")
 	}
 	if q.Tag != "" {
-		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE tags @> ARRAY["+p.add(text(normTag(q.Tag)))+"]::text[])")
+		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE tags @> ARRAY["+p.add(text(store.NormalizeTag(q.Tag)))+"]::text[])")
 	}
 	if q.Unread {
 		where = append(where, "NOT i.read")

@@ -42,28 +42,6 @@ func scanFeed(s scanner) (store.Feed, error) {
 	return f, nil
 }
 
-// cleanTags trims and lowercases tags (tags are case-insensitive), drops
-// empty ones and repeats, and keeps the order.
-func cleanTags(tags []string) []string {
-	out := make([]string, 0, len(tags))
-	seen := make(map[string]bool, len(tags))
-	for _, t := range tags {
-		t = normTag(t)
-		if t == "" || seen[t] {
-			continue
-		}
-		seen[t] = true
-		out = append(out, t)
-	}
-	return out
-}
-
-// normTag is a tag as stored and compared: trimmed and lowercased, so
-// "Go" and "go" are one tag.
-func normTag(t string) string {
-	return strings.ToLower(strings.TrimSpace(t))
-}
-
 // findFeed returns the feed whose URL or FetchURL is u, without counts.
 func findFeed(ctx context.Context, q queryer, u string) (store.Feed, error) {
 	f, err := scanFeed(q.QueryRowContext(ctx, "SELECT "+feedColumns+
@@ -144,7 +122,7 @@ func setTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {
 	if _, err := tx.ExecContext(ctx, "DELETE FROM feed_tags WHERE feed_id = ?", id); err != nil {
 		return fmt.Errorf("set tags: %w", err)
 	}
-	for i, t := range cleanTags(tags) {
+	for i, t := range store.CleanTags(tags) {
 		if _, err := tx.ExecContext(ctx, "INSERT INTO feed_tags (feed_id, tag, pos) VALUES (?, ?, ?)", id, t, i); err != nil {
 			return fmt.Errorf("set tags: %w", err)
 		}
@@ -306,11 +284,11 @@ func (db *DB) EditFeed(ctx context.Context, u string, e store.FeedEdit) (store.F
 		if len(e.AddTags) > 0 || len(e.RemoveTags) > 0 {
 			remove := make(map[string]bool)
 			for _, t := range e.RemoveTags {
-				remove[normTag(t)] = true
+				remove[store.NormalizeTag(t)] = true
 			}
 			var tags []string
 			for _, t := range append(f.Tags, e.AddTags...) {
-				if !remove[normTag(t)] {
+				if !remove[store.NormalizeTag(t)] {
 					tags = append(tags, t)
 				}
 			}
@@ -438,19 +416,6 @@ func declaredTitle(f store.Feed) string {
 	return f.Title
 }
 
-func sameTags(a, b []string) bool {
-	a, b = cleanTags(a), cleanTags(b)
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // SyncDeclared makes the config feeds in the store equal declared, in one
 // transaction: adds missing ones, updates title (UserTitle, or Title when
 // UserTitle is empty), tags, schedule, file and line of changed ones,
@@ -500,7 +465,7 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				continue
 			}
 			changed := cur.Origin != store.OriginConfig || cur.UserTitle != title || cur.Schedule != d.Schedule ||
-				cur.ConfigFile != d.ConfigFile || cur.ConfigLine != d.ConfigLine || !sameTags(cur.Tags, d.Tags)
+				cur.ConfigFile != d.ConfigFile || cur.ConfigLine != d.ConfigLine || !store.SameTags(cur.Tags, d.Tags)
 			if !changed {
 				continue
 			}

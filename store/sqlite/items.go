@@ -86,7 +86,7 @@ func filters(q store.Query) ([]string, []any) {
 	}
 	if q.Tag != "" {
 		where = append(where, "i.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)")
-		args = append(args, normTag(q.Tag))
+		args = append(args, store.NormalizeTag(q.Tag))
 	}
 	if q.Unread {
 		where = append(where, "i.read = 0")
