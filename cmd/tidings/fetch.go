@@ -56,6 +56,7 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 		if *all && len(args) > 0 {
 			return usagef("give feed URLs or --all, not both")
 		}
+		defer batchGC()()
 		e, err := c.open(ctx)
 		if err != nil {
 			return err
