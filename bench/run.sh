@@ -19,8 +19,8 @@
 # default when it is installed). Settings come from the environment:
 #   FEEDS=1000 ITEMS=20 HOSTS=100 CONCURRENCY=32 PER_HOST=2
 #   LATENCIES="0ms 50ms" FORMAT=mixed-xml PORT=47080 REPEAT=1
-#   PROFILE=1   also write CPU profiles of tidings (needs TIDINGS_CPUPROFILE
-#               support in the binary; otherwise ignored)
+#   PROFILE=1   also write a CPU profile of each tidings run next to its log
+#               ($WORK/tidings-LATENCY-RUN.prof; `go tool pprof -top` it)
 # Prints a Markdown table on stdout; logs and databases stay in $WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -92,7 +92,11 @@ measure() {
   local load
   load=$(cut -d' ' -f1 /proc/loadavg)
   local status=0
-  /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$log" 2>&1 || status=$?
+  local prof=""
+  if [ "${PROFILE:-0}" = 1 ] && [ "$client" = tidings ]; then
+    prof="${log%.log}.prof"
+  fi
+  TIDINGS_CPUPROFILE=$prof /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >"$log" 2>&1 || status=$?
   local wall user sys rss
   read -r wall user sys rss < <(tail -n 1 "$WORK/time.txt")
   local stats requests notmod perhost items cpu
