@@ -134,3 +134,29 @@ func BenchmarkNewFeedParser(b *testing.B) {
 		_ = newFeedParser()
 	}
 }
+
+// BenchmarkSanitize measures sanitizeHTML alone, per item, on the item
+// HTML of the benchmark server's feeds and of the real-world snapshots:
+//
+//	go test ./fetch -run '^$' -bench 'Sanitize$' -benchmem
+func BenchmarkSanitize(b *testing.B) {
+	sets := map[string][]string{
+		"fetchtest": fetchtestContents(b, fetchtest.MixedXML, 3),
+		"realworld": realWorldContents(b),
+	}
+	for _, name := range []string{"fetchtest", "realworld"} {
+		contents := sets[name]
+		b.Run(name, func(b *testing.B) {
+			items, loops := 0, 0
+			cpu0 := processCPU()
+			for b.Loop() {
+				loops++
+				for _, h := range contents {
+					_ = sanitizeHTML(h, &lazyBase{raw: "http://example.test/posts/item"})
+				}
+				items += len(contents)
+			}
+			reportPerItem(b, items, loops, processCPU()-cpu0)
+		})
+	}
+}

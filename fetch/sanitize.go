@@ -60,6 +60,18 @@ func sanitizeHTML(s string, base *lazyBase) string {
 		// Plain text: nothing to sanitise, only characters to escape.
 		return strings.TrimSpace(html.EscapeString(s))
 	}
+	// Most items are simple HTML whose result the fast path knows
+	// without running the policy (see sanitize_fast.go); it declines
+	// anything else.
+	if out, ok := sanitizeFast(s); ok {
+		return out
+	}
+	return sanitizePolicy(s, base)
+}
+
+// sanitizePolicy is sanitizeHTML's general path for valid UTF-8: resolve
+// URLs, then the content policy.
+func sanitizePolicy(s string, base *lazyBase) string {
 	if needsURLRewrite(s) {
 		s = absolutizeHTML(s, base)
 	}
