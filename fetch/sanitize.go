@@ -20,6 +20,9 @@ var contentPolicy = sync.OnceValue(newContentPolicy)
 // content (no script, style, forms, objects, embeds or event handlers; only
 // http, https and mailto URLs) and adds what feeds need: images with
 // srcset, picture/source, audio and video, figures, tables, code.
+//
+// sanitize_fast.go knows what this policy does with common elements and
+// attributes; TestFastTables fails when the two drift apart.
 func newContentPolicy() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	// Every URL is made absolute before sanitising; a relative one left

@@ -341,8 +341,8 @@ func fastRun(out []byte, s string) ([]byte, bool) {
 	return out, true
 }
 
-// textEntity handles the '&' at s[0] in text and returns how many bytes it
-// consumed.
+// fastTextEntity handles the '&' at s[0] in text: it appends its output to
+// out and returns how many bytes of s it consumed.
 func fastTextEntity(out []byte, s string) ([]byte, int, bool) {
 	if len(s) == 1 || !isEntityStart(s[1]) {
 		// A lone ampersand stays one (x/net/html unescapeEntity).
@@ -474,7 +474,9 @@ var fastEntities = sync.OnceValue(func() map[string]rune {
 	return m
 })
 
-// markup handles the '<' at s[0] and returns how many bytes it consumed.
+// fastMarkup handles the '<' at s[0] (a tag, a comment or a literal '<'):
+// it appends its output to out and returns how many bytes of s it
+// consumed.
 func fastMarkup(out []byte, s string) ([]byte, int, bool) {
 	if len(s) == 1 {
 		// A '<' at the end is text too.
@@ -515,6 +517,9 @@ func tagName(s string, i int) (string, int) {
 	return name, j
 }
 
+// fastStartTag handles the start tag at s[0]: the element if fastElems has
+// it, its attributes as the policy filters them, in their order, then rel
+// and target on a link.
 func fastStartTag(out []byte, s string) ([]byte, int, bool) {
 	name, i := tagName(s, 1)
 	e, ei := lookupElem(name)
@@ -929,6 +934,9 @@ func skipComment(s string) (int, bool) {
 	return 0, false // unterminated: left to the tokenizer
 }
 
+// fastEndTag handles the end tag at s[0] ("</name>", spaces allowed before
+// the '>'): the policy writes it back as it is for every element of
+// fastElems, since the fast path never lets it drop a start tag.
 func fastEndTag(out []byte, s string) ([]byte, int, bool) {
 	if len(s) < 3 || !isASCIILetter(s[2]) {
 		return out, 0, false
