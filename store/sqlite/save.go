@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"tidings/store"
@@ -65,7 +66,8 @@ func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) 
 //
 // The fetches are not kept apart by savepoints: FTS5 flushes its pending
 // index to a new segment at every SAVEPOINT, which would give back most of
-// what the batch saves. Instead, when a fetch fails on its own the whole
+// what the batch saves. For the same reason the batch's full-text rows
+// are written last (ftsBatch). Instead, when a fetch fails on its own the whole
 // transaction rolls back and the batch is saved again without it; it fails
 // against the same state as the first time (the fetches before it, saved
 // again), so the result is what saving one by one would give. A failure is
@@ -89,11 +91,12 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 			return results, errs, nil // every fetch failed: nothing to commit
 		}
 		err := db.tx(ctx, func(tx *sql.Tx) error {
+			var index ftsBatch
 			for i, f := range batch {
 				if errs[i] != nil {
 					continue
 				}
-				res, err := db.saveFetch(ctx, tx, f.FeedID, fetches[i])
+				res, err := db.saveFetch(ctx, tx, &index, f.FeedID, fetches[i])
 				if err != nil {
 					if ctx.Err() != nil {
 						// The caller gave up: nothing of the batch stays.
@@ -104,7 +107,7 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 				}
 				results[i] = res
 			}
-			return nil
+			return db.writeFTS(ctx, tx, &index)
 		})
 		if errors.Is(err, errFetchFailed) {
 			continue // rolled back: again, without the fetch that failed
@@ -120,7 +123,7 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 // failed, for the batch to be saved again without it.
 var errFetchFailed = errors.New("a fetch of the batch failed")
 
-func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
+func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	var (
 		feedURL, fetchURL, origin string
 		stored                    int
@@ -142,7 +145,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, feedID int64, r store.F
 	current := max(store.Identity(stored), r.State.Identity)
 	identity := store.ChooseIdentity(current, r.Items)
 	res := store.SaveResult{Identity: identity}
-	if err := db.saveItems(ctx, tx, feedID, feedURL, identity, r, &res); err != nil {
+	if err := db.saveItems(ctx, tx, index, feedID, feedURL, identity, r, &res); err != nil {
 		return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 	}
 
@@ -195,16 +198,44 @@ const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?,
 		identity = ?, claimed_until = 0
 		WHERE id = ?`
 
-// The statements SaveFetch runs per item.
+// The statements SaveFetch runs per changed item.
 const (
-	insertItemSQL = `INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, author, content,
-		categories, enclosures, published, updated, first_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	updateItemSQL = `UPDATE items SET guid = ?, url = ?, content_hash = ?, title = ?, author = ?, content = ?,
 		categories = ?, enclosures = ?, published = ?, updated = ? WHERE id = ?`
 	ftsDeleteSQL = `DELETE FROM items_fts WHERE rowid = ?`
 	ftsInsertSQL = `INSERT INTO items_fts (rowid, title, body) VALUES (?, ?, ?)`
+	maxItemIDSQL = `SELECT coalesce(max(id), 0) FROM items`
 )
+
+// New items are inserted many rows to a statement, which saves each row
+// a run through database/sql and the driver and SQLite's opening of the
+// table's and every index's cursors. Statements of insertChunks[i] rows
+// are prepared once; a fetch's new items take the largest chunks that fit
+// (20 items: 16 + 4).
+var insertChunks = [...]int{32, 16, 8, 4, 2, 1}
+
+// itemColumnCount is the number of columns insertItemsSQL binds per row.
+const itemColumnCount = 14
+
+// insertItemsSQL inserts n items. Their ids are given, not left to
+// SQLite: the full-text rows need them, and a statement of many rows
+// reports only the last one.
+func insertItemsSQL(n int) string {
+	return `INSERT INTO items (id, feed_id, feed_url, guid, url, content_hash, title, author, content,
+		categories, enclosures, published, updated, first_seen) VALUES ` +
+		repeatTuple("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n)
+}
+
+func repeatTuple(tuple string, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(tuple)
+	}
+	return b.String()
+}
 
 func findItemsSQL(col string) string {
 	return `SELECT ` + col + `, id, guid, url, title, author, content, categories, enclosures, published, updated
@@ -220,7 +251,10 @@ const selectFeedForSaveSQL = "SELECT url, fetch_url, origin, identity FROM feeds
 // hotStatements are the statements Open prepares once: those SaveFetch
 // and ClaimFeeds run on every call.
 func hotStatements() []string {
-	q := []string{insertItemSQL, updateItemSQL, ftsDeleteSQL, ftsInsertSQL, selectFeedForSaveSQL, updateFeedSQL}
+	q := []string{updateItemSQL, ftsDeleteSQL, ftsInsertSQL, maxItemIDSQL, selectFeedForSaveSQL, updateFeedSQL}
+	for _, n := range insertChunks {
+		q = append(q, insertItemsSQL(n))
+	}
 	for _, id := range []store.Identity{store.IdentityGUID, store.IdentityLink, store.IdentityHash} {
 		q = append(q, findItemsSQL(keyColumn(id)), tombstonedSQL(keyColumn(id)))
 	}
@@ -283,7 +317,7 @@ func (db *DB) tombstoned(ctx context.Context, tx *sql.Tx, col string, feedID int
 	return dead, rows.Err()
 }
 
-func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL string, identity store.Identity,
+func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID int64, feedURL string, identity store.Identity,
 	r store.FetchResult, res *store.SaveResult) error {
 	if len(r.Items) == 0 {
 		return nil
@@ -318,16 +352,12 @@ func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL s
 		return err
 	}
 
-	var insert, update, ftsDelete, ftsInsert *sql.Stmt
-	for _, p := range []struct {
-		st  **sql.Stmt
-		sql string
-	}{{&insert, insertItemSQL}, {&update, updateItemSQL}, {&ftsDelete, ftsDeleteSQL}, {&ftsInsert, ftsInsertSQL}} {
-		if *p.st, err = db.txStmt(ctx, tx, p.sql); err != nil {
-			return err
-		}
+	update, err := db.txStmt(ctx, tx, updateItemSQL)
+	if err != nil {
+		return err
 	}
 	now := toMillis(r.Now)
+	var fresh []newItem
 	for i, it := range batch {
 		// A long batch stops as soon as the caller gives up.
 		if err := ctx.Err(); err != nil {
@@ -353,19 +383,7 @@ func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL s
 			if published == 0 || published > now {
 				published = now
 			}
-			r, err := insert.ExecContext(ctx, feedID, feedURL, it.GUID, it.URL, store.ContentHash(it), it.Title,
-				it.Author, it.Content, cats, enc, published, toMillis(it.Updated), now)
-			if err != nil {
-				return err
-			}
-			id, err := r.LastInsertId()
-			if err != nil {
-				return err
-			}
-			if _, err := ftsInsert.ExecContext(ctx, id, it.Title, htmlText(it.Content)); err != nil {
-				return err
-			}
-			res.New++
+			fresh = append(fresh, newItem{it: it, hash: contentHash(identity, key, it), cats: cats, enc: enc, published: published})
 			continue
 		}
 		if published == 0 || published >= now {
@@ -386,21 +404,85 @@ func (db *DB) saveItems(ctx context.Context, tx *sql.Tx, feedID int64, feedURL s
 			// The feed gives no updated time: the change is news now.
 			updated = now
 		}
-		if _, err := update.ExecContext(ctx, it.GUID, it.URL, store.ContentHash(it), it.Title, it.Author, it.Content,
+		if _, err := update.ExecContext(ctx, it.GUID, it.URL, contentHash(identity, key, it), it.Title, it.Author, it.Content,
 			cats, enc, published, updated, old.id); err != nil {
 			return err
 		}
 		if old.title != it.Title || old.content != it.Content {
-			if _, err := ftsDelete.ExecContext(ctx, old.id); err != nil {
-				return err
-			}
-			if _, err := ftsInsert.ExecContext(ctx, old.id, it.Title, htmlText(it.Content)); err != nil {
-				return err
-			}
+			index.add(old.id, it.Title, it.Content, true)
 		}
 		res.Updated++
 	}
+	if err := db.insertItems(ctx, tx, index, feedID, feedURL, now, fresh); err != nil {
+		return err
+	}
+	res.New += len(fresh)
 	return nil
+}
+
+// newItem is an item saveItems inserts, with its content hash, its lists
+// encoded and its date settled.
+type newItem struct {
+	it              store.Item
+	hash, cats, enc string
+	published       int64
+}
+
+// insertItems inserts new items of a feed, in chunks of many rows a
+// statement, and queues their full-text rows in index. The ids are the
+// ones SQLite would give one insert at a time: one more than the largest,
+// in order (the write transaction holds the database, so nothing else
+// takes them).
+func (db *DB) insertItems(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID int64, feedURL string, now int64, fresh []newItem) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	maxID, err := db.txStmt(ctx, tx, maxItemIDSQL)
+	if err != nil {
+		return err
+	}
+	var id int64
+	if err := maxID.QueryRowContext(ctx).Scan(&id); err != nil {
+		return err
+	}
+	args := make([]any, 0, min(len(fresh), insertChunks[0])*itemColumnCount)
+	for len(fresh) > 0 {
+		n := insertChunks[len(insertChunks)-1]
+		for _, c := range insertChunks {
+			if c <= len(fresh) {
+				n = c
+				break
+			}
+		}
+		args = args[:0]
+		for i, f := range fresh[:n] {
+			it := f.it
+			args = append(args, id+1+int64(i), feedID, feedURL, it.GUID, it.URL, f.hash, it.Title,
+				it.Author, it.Content, f.cats, f.enc, f.published, toMillis(it.Updated), now)
+		}
+		st, err := db.txStmt(ctx, tx, insertItemsSQL(n))
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
+			return err
+		}
+		for i, f := range fresh[:n] {
+			index.add(id+1+int64(i), f.it.Title, f.it.Content, false)
+		}
+		fresh = fresh[n:]
+		id += int64(n)
+	}
+	return nil
+}
+
+// contentHash is store.ContentHash(it), which under the hash rule is the
+// item's key already.
+func contentHash(identity store.Identity, key string, it store.Item) string {
+	if identity == store.IdentityHash {
+		return key
+	}
+	return store.ContentHash(it)
 }
 
 // encodeList stores categories and enclosures as JSON; an empty list is ”.
@@ -424,4 +506,54 @@ func decodeList[T any](s string) ([]T, error) {
 		return nil, err
 	}
 	return slices.Clip(list), nil
+}
+
+// ftsBatch is what a write transaction changes in the full-text index,
+// written at its end by writeFTS.
+//
+// At the end, because once a transaction has written to the index, FTS5
+// flushes its pending terms to a new segment whenever a statement opens a
+// statement journal, as a multi-row INSERT into items does: indexing
+// between them would write a small segment per fetch, and merge them all
+// later. And one row a statement, for the same reason.
+type ftsBatch struct {
+	ops []ftsOp
+}
+
+// ftsOp indexes an item's title and content under id, removing what was
+// indexed under it first if replace is set.
+type ftsOp struct {
+	id             int64
+	title, content string
+	replace        bool
+}
+
+func (b *ftsBatch) add(id int64, title, content string, replace bool) {
+	b.ops = append(b.ops, ftsOp{id: id, title: title, content: content, replace: replace})
+}
+
+// writeFTS writes the batch into the full-text index.
+func (db *DB) writeFTS(ctx context.Context, tx *sql.Tx, b *ftsBatch) error {
+	if len(b.ops) == 0 {
+		return nil
+	}
+	ins, err := db.txStmt(ctx, tx, ftsInsertSQL)
+	if err != nil {
+		return fmt.Errorf("index items: %w", err)
+	}
+	del, err := db.txStmt(ctx, tx, ftsDeleteSQL)
+	if err != nil {
+		return fmt.Errorf("index items: %w", err)
+	}
+	for _, op := range b.ops {
+		if op.replace {
+			if _, err := del.ExecContext(ctx, op.id); err != nil {
+				return fmt.Errorf("index item %d: %w", op.id, err)
+			}
+		}
+		if _, err := ins.ExecContext(ctx, op.id, op.title, htmlText(op.content)); err != nil {
+			return fmt.Errorf("index item %d: %w", op.id, err)
+		}
+	}
+	return nil
 }
