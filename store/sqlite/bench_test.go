@@ -151,6 +151,42 @@ func BenchmarkNextDue(b *testing.B) {
 	}
 }
 
+// BenchmarkSearch searches 20,160 items stored as BenchmarkSaveFetchesHTML
+// stores them (63 batches, full-text index not optimized): a common word,
+// a rarer one, and a prefix, 50 results a page.
+func BenchmarkSearch(b *testing.B) {
+	db := openTemp(b)
+	ids := benchFeeds(b, db, 1000)
+	pool := htmlPool(2048)
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	n := 0
+	for range 63 {
+		batch := make([]store.FeedFetch, 16)
+		for j := range batch {
+			its := make([]store.Item, 20)
+			for k := range its {
+				c := pool[n%len(pool)]
+				its[k] = store.Item{GUID: fmt.Sprint(n), Title: c.title, Content: c.content, Published: base.Add(time.Duration(n) * time.Minute)}
+				n++
+			}
+			batch[j] = store.FeedFetch{FeedID: ids[(n/20)%len(ids)], Result: store.FetchResult{Now: time.Now(), Items: its}}
+		}
+		if _, _, err := db.SaveFetches(b.Context(), batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, q := range []string{"river", "garden coffee", "goro*"} {
+		b.Run(q, func(b *testing.B) {
+			for b.Loop() {
+				items, _, err := db.Items(b.Context(), store.Query{Search: q, Limit: 50})
+				if err != nil || len(items) == 0 {
+					b.Fatalf("Items(search %q) = %d, %v", q, len(items), err)
+				}
+			}
+		})
+	}
+}
+
 // BenchmarkItems reads the newest page of 50 unread items among 20,000.
 func BenchmarkItems(b *testing.B) {
 	db := openTemp(b)
