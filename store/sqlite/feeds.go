@@ -130,23 +130,30 @@ func setTags(ctx context.Context, tx *sql.Tx, id int64, tags []string) error {
 	return nil
 }
 
+// The counts of items and unread items of some feeds (a JSON list of
+// IDs), or of all; both read only an index on (feed_id, ..., read).
+const (
+	countItemsSQL = `SELECT feed_id, count(*), coalesce(sum(read = 0), 0) FROM items
+		WHERE feed_id IN (SELECT value FROM json_each(?)) GROUP BY feed_id`
+	countAllItemsSQL = `SELECT feed_id, count(*), coalesce(sum(read = 0), 0) FROM items
+		WHERE feed_id IS NOT NULL GROUP BY feed_id`
+)
+
 // countItems fills Items and Unread of the given feeds.
 func countItems(ctx context.Context, q queryer, feeds []*store.Feed) error {
 	if len(feeds) == 0 {
 		return nil
 	}
-	query := `SELECT feed_id, count(*), coalesce(sum(read = 0), 0) FROM items
-		WHERE feed_id IN (SELECT value FROM json_each(?)) GROUP BY feed_id`
+	query := countItemsSQL
 	ids := make([]int64, len(feeds))
 	for i, f := range feeds {
 		ids[i] = f.ID
 	}
 	args := []any{jsonList(ids)}
 	if len(feeds) > 50 {
-		// Counting everything in one pass over the (feed_id, read) index
-		// beats a lookup per feed when many feeds are asked for.
-		query = `SELECT feed_id, count(*), coalesce(sum(read = 0), 0) FROM items
-			WHERE feed_id IS NOT NULL GROUP BY feed_id`
+		// Counting everything in one pass over the index beats a lookup
+		// per feed when many feeds are asked for.
+		query = countAllItemsSQL
 		args = nil
 	}
 	rows, err := q.QueryContext(ctx, query, args...)

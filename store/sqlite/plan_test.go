@@ -29,6 +29,9 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"tombstones", tombstonedSQL(keyColumn(store.IdentityGUID)), []any{1, `["a"]`}, "tombstones_guid"},
 		{"newest items", "SELECT " + itemColumns + itemFrom + " ORDER BY i.published DESC, i.id DESC LIMIT 50", nil, "items_published"},
 		{"feed items", "SELECT " + itemColumns + itemFrom + " WHERE i.feed_id = ? ORDER BY i.published DESC, i.id DESC LIMIT 50", []any{1}, "items_feed_published"},
+		{"feed unread items", "SELECT " + itemColumns + itemFrom + " WHERE i.feed_id = ? AND i.read = 0 ORDER BY i.published DESC, i.id DESC LIMIT 50", []any{1}, "items_feed_published"},
+		{"count feed items", countItemsSQL, []any{"[1, 2]"}, "COVERING INDEX items_feed_published"},
+		{"count all items", countAllItemsSQL, nil, "COVERING INDEX items_feed_published"},
 	}
 	for _, tt := range tests {
 		rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
