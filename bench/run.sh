@@ -20,7 +20,8 @@
 #   FEEDS=1000 ITEMS=20 HOSTS=100 CONCURRENCY=32 PER_HOST=2
 #   LATENCIES="0ms 50ms" FORMAT=mixed-xml PORT=47080 REPEAT=1
 #   PROFILE=1   also write a CPU profile of each tidings run next to its log
-#               ($WORK/tidings-LATENCY-RUN.prof; `go tool pprof -top` it)
+#               ($WORK/tidings-LATENCY-PHASE.prof, e.g. tidings-50ms-cold.prof;
+#               with REPEAT > 1 the last repetition's; `go tool pprof -top` it)
 # Prints a Markdown table on stdout; logs and databases stay in $WORK.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -391,8 +391,9 @@ func decodeEntity(s string) (rune, int, bool) {
 			return 0, 0, false
 		}
 		// NUL, Windows-1252 remapping, surrogates and out-of-range values
-		// are all rewritten by the tokenizer: leave them to it.
-		if x == 0 || (0x80 <= x && x <= 0x9F) || (0xD800 <= x && x <= 0xDFFF) || x > unicode.MaxRune {
+		// are all rewritten by the tokenizer: leave them to it. Eight hex
+		// digits can overflow x, which then is negative.
+		if x <= 0 || (0x80 <= x && x <= 0x9F) || (0xD800 <= x && x <= 0xDFFF) || x > unicode.MaxRune {
 			return 0, 0, false
 		}
 		return x, i + 1, true

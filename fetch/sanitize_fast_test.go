@@ -239,6 +239,13 @@ func TestSanitizeFastAccepts(t *testing.T) {
 // fastDeclines are inputs outside the subset: hostile, odd or merely
 // unhandled. The fast path must leave every one to the policy.
 var fastDeclines = []string{
+	// Eight hex digits overflow a rune: negative values once came out as
+	// raw bytes (NUL, 0xFF) where the policy writes U+FFFD.
+	`<p>&#xFFFFFF00;</p>`,
+	`<p>&#xFFFFFFFF;</p>`,
+	`<p>&#x800000e9;x</p>`,
+	`<p>&#x8000003C;</p>`,
+	`<p>&#x80000000;</p>`,
 	`<script>alert(1)</script>`,
 	`<SCRIPT>alert(1)</SCRIPT>`,
 	`<style>p{}</style>`,

@@ -14,9 +14,10 @@ import (
 const batchGCPercent = 200
 
 // batchGC sets the collector's target for a batch of fetches and returns
-// the function that puts it back. A GOGC the user set wins.
+// the function that puts it back. A GOGC the user set wins; an empty
+// one means the default, as it does for the runtime.
 func batchGC() (restore func()) {
-	if _, set := os.LookupEnv("GOGC"); set {
+	if os.Getenv("GOGC") != "" {
 		return func() {}
 	}
 	old := debug.SetGCPercent(batchGCPercent)
