@@ -503,20 +503,7 @@ func fastMarkup(out []byte, s string) ([]byte, int, bool) {
 // tagName reads the tag name starting at s[i] (a letter) and returns it
 // lower-cased and the index after it. Names of the subset are letters and
 // digits only.
-func tagName(s string, i int) (string, int) {
-	j, upper := i, false
-	for j < len(s) && isASCIIAlnum(s[j]) {
-		if 'A' <= s[j] && s[j] <= 'Z' {
-			upper = true
-		}
-		j++
-	}
-	name := s[i:j]
-	if upper {
-		name = strings.ToLower(name)
-	}
-	return name, j
-}
+func tagName(s string, i int) (string, int) { return lowerName(s, i, false) }
 
 // fastStartTag handles the start tag at s[0]: the element if fastElems has
 // it, its attributes as the policy filters them, in their order, then rel
@@ -640,9 +627,13 @@ func fastStartTag(out []byte, s string) ([]byte, int, bool) {
 
 // attrName reads an attribute name starting at s[i] (a letter): letters,
 // digits and '-', lower-cased.
-func attrName(s string, i int) (string, int) {
+func attrName(s string, i int) (string, int) { return lowerName(s, i, true) }
+
+// lowerName reads the letters and digits (and '-' with dash) from s[i] on
+// and returns them lower-cased, and the index after them.
+func lowerName(s string, i int, dash bool) (string, int) {
 	j, upper := i, false
-	for j < len(s) && (isASCIIAlnum(s[j]) || s[j] == '-') {
+	for j < len(s) && (isASCIIAlnum(s[j]) || dash && s[j] == '-') {
 		if 'A' <= s[j] && s[j] <= 'Z' {
 			upper = true
 		}
