@@ -223,18 +223,7 @@ const itemColumnCount = 14
 func insertItemsSQL(n int) string {
 	return `INSERT INTO items (id, feed_id, feed_url, guid, url, content_hash, title, author, content,
 		categories, enclosures, published, updated, first_seen) VALUES ` +
-		repeatTuple("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", n)
-}
-
-func repeatTuple(tuple string, n int) string {
-	var b strings.Builder
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(tuple)
-	}
-	return b.String()
+		strings.Repeat(", ("+strings.Repeat("?, ", itemColumnCount-1)+"?)", n)[len(", "):]
 }
 
 func findItemsSQL(col string) string {
