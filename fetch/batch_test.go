@@ -64,14 +64,7 @@ func (p plainSaver) SaveFetch(ctx context.Context, feedID int64, res store.Fetch
 func queued(ctx context.Context, n int) *pool {
 	p := &pool{ctx: ctx, results: make(chan Outcome, n)}
 	for i := 1; i <= n; i++ {
-		items := make([]store.Item, i)
-		for j := range items {
-			items[j] = store.Item{GUID: fmt.Sprintf("%d-%d", i, j), Title: "item", Content: "body"}
-		}
-		p.results <- Outcome{
-			Feed:   store.Feed{ID: int64(i), URL: fmt.Sprintf("https://%d.test/feed", i)},
-			Result: store.FetchResult{Now: time.Now(), Items: items},
-		}
+		p.results <- outcome(i)
 	}
 	close(p.results)
 	return p
@@ -150,6 +143,101 @@ func TestWriteCanceledSavesNothing(t *testing.T) {
 	err := p.write(rec, func(Outcome) { done++ })
 	if !errors.Is(err, context.Canceled) || len(rec.saved) != 0 || done != 0 {
 		t.Errorf("canceled write = %v, saved %v, done %d times; want context.Canceled, nothing", err, rec.saved, done)
+	}
+}
+
+// outcome is the result of fetching feed i, with i items, as queued makes.
+func outcome(i int) Outcome {
+	items := make([]store.Item, i)
+	for j := range items {
+		items[j] = store.Item{GUID: fmt.Sprintf("%d-%d", i, j), Title: "item", Content: "body"}
+	}
+	return Outcome{
+		Feed:   store.Feed{ID: int64(i), URL: fmt.Sprintf("https://%d.test/feed", i)},
+		Result: store.FetchResult{Now: time.Now(), Items: items},
+	}
+}
+
+// TestWriteWindow: results that arrive while a batch waits out its window
+// share its commit; a full batch, the end of the run and a cancel do not
+// wait for the window; a result after the window has its own batch. The
+// fetches (a goroutine sending on results) are paced by what the writer
+// has saved, never by sleeping, so the outcome does not depend on timing.
+func TestWriteWindow(t *testing.T) {
+	tests := []struct {
+		name   string
+		window time.Duration
+		// send sends the outcomes to results and closes it (or not); saved
+		// receives the number of outcomes saved after each save call.
+		send        func(results chan<- Outcome, saved <-chan int, cancel func())
+		wantBatches []int
+		wantErr     error
+	}{
+		{
+			name: "arrivals within the window share a batch", window: time.Hour,
+			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
+				for i := 1; i <= 5; i++ {
+					results <- outcome(i)
+				}
+				close(results) // ends the window: the run is over
+			},
+			wantBatches: []int{5},
+		},
+		{
+			name: "a full batch does not wait", window: time.Hour,
+			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
+				for i := 1; i <= maxBatch+1; i++ {
+					results <- outcome(i)
+				}
+				<-saved // the first batch is saved within the hour
+				close(results)
+			},
+			wantBatches: []int{maxBatch, 1},
+		},
+		{
+			name: "a result after the window has its own batch", window: time.Millisecond,
+			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
+				results <- outcome(1)
+				<-saved // saved alone: the window ended without more
+				results <- outcome(2)
+				close(results)
+			},
+			wantBatches: []int{1, 1},
+		},
+		{
+			name: "a cancel ends the window and saves nothing", window: time.Hour,
+			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
+				results <- outcome(1)
+				cancel()
+			},
+			wantErr: context.Canceled,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(t.Context())
+			defer cancel()
+			p := &pool{ctx: ctx, results: make(chan Outcome), window: tt.window}
+			saved := make(chan int, 2*maxBatch)
+			rec := &batchRecorder{}
+			var outcomes int
+			sent := make(chan struct{})
+			go func() {
+				defer close(sent)
+				tt.send(p.results, saved, cancel)
+			}()
+			err := p.write(rec, func(Outcome) {
+				outcomes++
+				saved <- outcomes
+			})
+			<-sent
+			if !errors.Is(err, tt.wantErr) {
+				t.Errorf("write = %v; want %v", err, tt.wantErr)
+			}
+			if !slices.Equal(rec.batches, tt.wantBatches) {
+				t.Errorf("save calls of sizes %v; want %v", rec.batches, tt.wantBatches)
+			}
+		})
 	}
 }
 
