@@ -1,6 +1,9 @@
 package sqlite
 
 import (
+	"database/sql"
+	"fmt"
+	"maps"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,5 +65,106 @@ func TestUpgrade(t *testing.T) {
 	feeds, err := db.Feeds(ctx)
 	if err != nil || len(feeds) != 1 || feeds[0].Items != 2 || feeds[0].Unread != 1 {
 		t.Errorf("Feeds after the upgrade = %+v, %v; want 2 items, 1 unread", feeds, err)
+	}
+}
+
+// itemsSchema is the schema of the items table's indexes and triggers,
+// by name.
+func itemsSchema(t *testing.T, q interface {
+	Query(string, ...any) (*sql.Rows, error)
+}) map[string]string {
+	t.Helper()
+	rows, err := q.Query("SELECT type || ' ' || name, sql FROM sqlite_master WHERE tbl_name = 'items' AND type <> 'table'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	schema := make(map[string]string)
+	for rows.Next() {
+		var name string
+		var text sql.NullString
+		if err := rows.Scan(&name, &text); err != nil {
+			t.Fatal(err)
+		}
+		schema[name] = text.String
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return schema
+}
+
+// TestUpgradeDefersItemsForeignKey: migration 0004 rebuilds items with its
+// foreign key deferred, keeping its rows (ids, read state), every index and
+// the trigger that keeps the full-text index, as migrations 1 to 3 made
+// them; and the key is still enforced, at commit.
+func TestUpgradeDefersItemsForeignKey(t *testing.T) {
+	migs := mustMigrations(t)
+	const v3 = 3
+	path := filepath.Join(t.TempDir(), "v3.db")
+	stmts := []string{"CREATE TABLE " + versionTable + " (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"}
+	for _, m := range migs[:v3] {
+		stmts = append(stmts, m.SQL, fmt.Sprintf("INSERT INTO %s (version, applied_at) VALUES (%d, 0)", versionTable, m.Version))
+	}
+	stmts = append(stmts,
+		`INSERT INTO feeds (id, url, origin, created_at) VALUES (1, 'https://old.test/feed', 'user', 0)`,
+		`INSERT INTO items (id, feed_id, feed_url, guid, url, content_hash, title, content, published, first_seen, read, starred)
+			VALUES (7, 1, 'https://old.test/feed', 'old-1', 'https://old.test/1', 'h', 'Old platypus', '<p>kept</p>', 1000, 1000, 1, 1)`,
+		`INSERT INTO items_fts (rowid, title, body) VALUES (7, 'Old platypus', 'kept')`,
+	)
+	rawExec(t, path, stmts...)
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := itemsSchema(t, raw)
+	raw.Close()
+
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open of a version 3 database: %v", err)
+	}
+	defer db.Close()
+	if after := itemsSchema(t, db.read); !maps.Equal(before, after) {
+		t.Errorf("items' indexes and triggers after 0004:\n%v\nwant those of 0003:\n%v", after, before)
+	}
+	var table string
+	if err := db.read.QueryRow("SELECT sql FROM sqlite_master WHERE name = 'items'").Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(table, "ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED") {
+		t.Errorf("items after 0004:\n%s\nwant feed_id's key deferred", table)
+	}
+	var id int64
+	var read, starred int
+	if err := db.read.QueryRow("SELECT id, read, starred FROM items WHERE guid = 'old-1'").Scan(&id, &read, &starred); err != nil || id != 7 || read != 1 || starred != 1 {
+		t.Errorf("old item after 0004: id %d read %d starred %d, %v; want id 7, read and starred", id, read, starred, err)
+	}
+
+	// Deleting the item still clears its full-text row (the trigger).
+	ctx := t.Context()
+	if err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "DELETE FROM items WHERE id = 7")
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var indexed int
+	if err := db.read.QueryRow("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'platypus'").Scan(&indexed); err != nil || indexed != 0 {
+		t.Errorf("full-text rows of the deleted item: %d, %v; want 0", indexed, err)
+	}
+
+	// An item of no feed is refused, at commit, and nothing of it stays.
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO items (feed_id, feed_url, content_hash, published, first_seen)
+			VALUES (999, 'https://none.test/feed', 'h', 0, 0)`)
+		return err
+	})
+	if err == nil || !strings.Contains(err.Error(), "FOREIGN KEY") {
+		t.Errorf("commit of an item of no feed = %v; want a foreign key error", err)
+	}
+	var orphans int
+	if err := db.read.QueryRow("SELECT count(*) FROM items WHERE feed_id = 999").Scan(&orphans); err != nil || orphans != 0 {
+		t.Errorf("%d items of no feed stored, %v; want none", orphans, err)
 	}
 }

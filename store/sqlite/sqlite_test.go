@@ -1,6 +1,8 @@
 package sqlite
 
 import (
+	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -86,5 +88,50 @@ func TestClaimsAcrossHandles(t *testing.T) {
 		if c != 1 {
 			t.Errorf("feed %d claimed %d times", id, c)
 		}
+	}
+}
+
+// TestSaveFetchItemIDs: new items are numbered on from the largest id in
+// the table, and their full-text rows carry the same ids; when SQLite would
+// number them otherwise (an id at the largest integer), the save fails
+// whole with errItemIDs instead of indexing items under wrong ids.
+func TestSaveFetchItemIDs(t *testing.T) {
+	ctx := t.Context()
+	db := openTemp(t)
+	f, err := db.AddFeed(ctx, store.Feed{URL: "https://ids.test/feed"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	items := func(prefix string, n int) []store.Item {
+		its := make([]store.Item, n)
+		for i := range its {
+			its[i] = store.Item{GUID: fmt.Sprintf("%s-%d", prefix, i), Title: prefix + " quokka", Content: "<p>body</p>"}
+		}
+		return its
+	}
+	// 37 items: statements of 32, 4 and 1 rows.
+	if res, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: time.Now(), Items: items("first", 37)}); err != nil || res.New != 37 {
+		t.Fatalf("SaveFetch = %+v, %v; want 37 new", res, err)
+	}
+	var mismatched int
+	if err := db.read.QueryRow(`SELECT count(*) FROM items i WHERE i.id NOT IN
+		(SELECT rowid FROM items_fts WHERE items_fts MATCH 'title:' || substr(i.title, 1, instr(i.title, ' ') - 1))`).Scan(&mismatched); err != nil || mismatched != 0 {
+		t.Errorf("%d items without a full-text row under their id, %v; want none", mismatched, err)
+	}
+
+	if err := db.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO items (id, feed_id, feed_url, content_hash, published, first_seen)
+			VALUES (9223372036854775807, ?, 'https://ids.test/feed', 'h', 0, 0)`, f.ID)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = db.SaveFetch(ctx, f.ID, store.FetchResult{Now: time.Now(), Items: items("second", 3)})
+	if !errors.Is(err, errItemIDs) {
+		t.Fatalf("SaveFetch past the largest id = %v; want errItemIDs", err)
+	}
+	var n int
+	if err := db.read.QueryRow("SELECT count(*) FROM items").Scan(&n); err != nil || n != 38 {
+		t.Errorf("%d items stored, %v; want 38: nothing of the failed save", n, err)
 	}
 }
