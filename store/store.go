@@ -319,6 +319,9 @@ type SyncResult struct {
 	Added   []string
 	Updated []string
 	Removed []string
+	// RemovedItems is how many items each removed feed had, by URL, its
+	// starred ones (which stay) included.
+	RemovedItems map[string]int
 	// Conflicts are declared URLs already subscribed by a user: the config
 	// takes them over (origin becomes config), keeping their items, and the
 	// store remembers the user's own title, schedule and tags.
@@ -397,6 +400,11 @@ type Store interface {
 	Feed(ctx context.Context, url string) (Feed, error)
 	// Feeds returns every feed, with counts, ordered by URL.
 	Feeds(ctx context.Context) ([]Feed, error)
+	// ConfigFiles returns the config files that declared the stored config
+	// feeds, each with how many it declared, without listing the feeds or
+	// counting their items: every command with a config file asks, before
+	// SyncDeclared.
+	ConfigFiles(ctx context.Context) (map[string]int, error)
 	// SyncDeclared makes the config feeds of the files in owned equal
 	// declared: it adds declared feeds, updates (title, tags, schedule,
 	// file, line) the ones that changed, and takes over a user feed whose

@@ -129,27 +129,24 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 		log.Debug("no config file: declared feeds left as they are")
 		return nil
 	}
-	feeds, err := st.Feeds(ctx)
+	// The files, not the feeds: listing every feed with its counts at
+	// every command would cost a pass over all items.
+	files, err := st.ConfigFiles(ctx)
 	if err != nil {
-		return fmt.Errorf("sync the feeds declared in %s: list feeds: %w", cfg.File, err)
+		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}
 	owned := []string{cfg.File}
 	others := map[string]int{} // another existing config file -> its feeds
-	items := map[string]int{}  // config feed URL -> items, for removals
-	for _, f := range feeds {
-		if f.Origin != store.OriginConfig {
+	for _, file := range slices.Sorted(maps.Keys(files)) {
+		if file == cfg.File {
 			continue
 		}
-		items[f.URL] = f.Items
-		if f.ConfigFile == cfg.File || slices.Contains(owned, f.ConfigFile) {
-			continue
-		}
-		if _, err := os.Stat(f.ConfigFile); errors.Is(err, fs.ErrNotExist) {
-			owned = append(owned, f.ConfigFile)
+		if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) {
+			owned = append(owned, file)
 			continue
 		}
 		// Existing, or not known to be gone (unreadable): keep its feeds.
-		others[f.ConfigFile]++
+		others[file] = files[file]
 	}
 	for _, file := range slices.Sorted(maps.Keys(others)) {
 		log.Warn("feeds declared by another config file left alone; load that file to change them, or delete it to remove them",
@@ -183,10 +180,10 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 	for _, u := range res.Removed {
 		if removed != nil {
 			fmt.Fprintf(removed, "tidings: removed %s and its %s (starred ones kept): no longer declared in %s\n",
-				u, plural(items[u], "item"), cfg.File)
+				u, plural(res.RemovedItems[u], "item"), cfg.File)
 			continue
 		}
-		log.Info("config feed removed: no longer declared", slog.String("feed_url", u), slog.Int("items", items[u]))
+		log.Info("config feed removed: no longer declared", slog.String("feed_url", u), slog.Int("items", res.RemovedItems[u]))
 	}
 	return nil
 }

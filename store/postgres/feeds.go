@@ -340,6 +340,29 @@ func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
 	return feeds, nil
 }
 
+// ConfigFiles returns the config files of the stored config feeds, each
+// with its number of feeds.
+func (db *DB) ConfigFiles(ctx context.Context) (map[string]int, error) {
+	rows, err := db.pool.Query(ctx, "SELECT config_file, count(*) FROM feeds WHERE origin = 'config' GROUP BY config_file")
+	if err != nil {
+		return nil, fmt.Errorf("list config files: %w", err)
+	}
+	defer rows.Close()
+	files := make(map[string]int)
+	for rows.Next() {
+		var file string
+		var n int
+		if err := rows.Scan(&file, &n); err != nil {
+			return nil, fmt.Errorf("list config files: %w", err)
+		}
+		files[file] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list config files: %w", err)
+	}
+	return files, nil
+}
+
 // declaredTitle is the title a [[feed]] block gives: config code may put it
 // in UserTitle or Title; either way it is stored as the user's title.
 func declaredTitle(f store.Feed) string {
@@ -449,10 +472,18 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				res.Released = append(res.Released, f.URL)
 				continue
 			}
+			var n int
+			if err := tx.QueryRow(ctx, "SELECT count(*) FROM items WHERE feed_id = $1", f.ID).Scan(&n); err != nil {
+				return fmt.Errorf("sync declared feeds: count items of %s: %w", f.URL, err)
+			}
 			if err := deleteFeed(ctx, tx, f); err != nil {
 				return fmt.Errorf("sync declared feeds: %w", err)
 			}
 			res.Removed = append(res.Removed, f.URL)
+			if res.RemovedItems == nil {
+				res.RemovedItems = make(map[string]int)
+			}
+			res.RemovedItems[f.URL] = n
 		}
 		return nil
 	})

@@ -353,6 +353,39 @@ func feedTitle(f store.Feed) string {
 	return f.Title
 }
 
+// feedItemCount is how many items feed id has.
+func feedItemCount(ctx context.Context, q queryer, id int64) (int, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM items WHERE feed_id = ?", id).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count items of feed %d: %w", id, err)
+	}
+	return n, nil
+}
+
+// ConfigFiles returns the config files of the stored config feeds, each
+// with its number of feeds.
+func (db *DB) ConfigFiles(ctx context.Context) (map[string]int, error) {
+	rows, err := db.read.QueryContext(ctx,
+		"SELECT config_file, count(*) FROM feeds WHERE origin = 'config' GROUP BY config_file")
+	if err != nil {
+		return nil, fmt.Errorf("list config files: %w", err)
+	}
+	defer rows.Close()
+	files := make(map[string]int)
+	for rows.Next() {
+		var file string
+		var n int
+		if err := rows.Scan(&file, &n); err != nil {
+			return nil, fmt.Errorf("list config files: %w", err)
+		}
+		files[file] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list config files: %w", err)
+	}
+	return files, nil
+}
+
 // Feed returns the feed whose URL or FetchURL is u, with its counts, or an
 // error wrapping store.ErrNotFound.
 func (db *DB) Feed(ctx context.Context, u string) (store.Feed, error) {
@@ -517,10 +550,18 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				res.Released = append(res.Released, f.URL)
 				continue
 			}
+			n, err := feedItemCount(ctx, tx, f.ID)
+			if err != nil {
+				return fmt.Errorf("sync declared feeds: %w", err)
+			}
 			if err := deleteFeed(ctx, tx, f); err != nil {
 				return fmt.Errorf("sync declared feeds: %w", err)
 			}
 			res.Removed = append(res.Removed, f.URL)
+			if res.RemovedItems == nil {
+				res.RemovedItems = make(map[string]int)
+			}
+			res.RemovedItems[f.URL] = n
 		}
 		return nil
 	})

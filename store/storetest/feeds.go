@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"testing"
 
@@ -323,6 +324,12 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 			"the declared tags and schedule", tk.Origin, tk.Items, tk.ID, tk.Tags, tk.Schedule)
 	}
 
+	files, err := s.ConfigFiles(ctx)
+	if err != nil || !maps.Equal(files, map[string]int{"c.toml": 3}) {
+		t.Errorf("ConfigFiles = %v, %v; want c.toml with 3 feeds (user feeds are no file's)", files, err)
+	}
+	save(t, s, feedByURL(t, s, "https://two.test/feed").ID, fetch(items("two", 2)...))
+
 	// Same again: nothing to do.
 	res, err = s.SyncDeclared(ctx, owned, decl)
 	if err != nil || len(res.Added)+len(res.Updated)+len(res.Removed)+len(res.Conflicts) != 0 {
@@ -341,6 +348,9 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	if !slices.Equal(res.Updated, []string{"https://one.test/feed"}) || !slices.Equal(res.Removed, []string{"https://two.test/feed"}) ||
 		len(res.Added)+len(res.Conflicts) != 0 {
 		t.Errorf("second sync = %+v", res)
+	}
+	if !maps.Equal(res.RemovedItems, map[string]int{"https://two.test/feed": 2}) {
+		t.Errorf("second sync RemovedItems = %v; want two.test's 2 items", res.RemovedItems)
 	}
 	one = feedByURL(t, s, "https://one.test/feed")
 	if one.ConfigLine != 4 || one.Schedule != "@hourly" || !slices.Equal(one.Tags, []string{"y"}) {
@@ -366,6 +376,10 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	if o := feedByURL(t, s, "https://other.test/feed"); o.Origin != store.OriginConfig || o.ConfigFile != "other.toml" {
 		t.Errorf("other file's feed = %+v; want it kept as declared", o)
+	}
+	files, err = s.ConfigFiles(ctx)
+	if err != nil || !maps.Equal(files, map[string]int{"c.toml": 2, "other.toml": 1}) {
+		t.Errorf("ConfigFiles = %v, %v; want c.toml with 2 feeds, other.toml with 1", files, err)
 	}
 	feedByURL(t, s, "https://one.test/feed")
 
