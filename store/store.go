@@ -400,6 +400,9 @@ type Store interface {
 	Feed(ctx context.Context, url string) (Feed, error)
 	// Feeds returns every feed, with counts, ordered by URL.
 	Feeds(ctx context.Context) ([]Feed, error)
+	// FeedList is Feeds without the counts (Items and Unread are zero),
+	// for callers that need the feeds and not a pass over every item.
+	FeedList(ctx context.Context) ([]Feed, error)
 	// ConfigFiles returns the config files that declared the stored config
 	// feeds, each with how many it declared, without listing the feeds or
 	// counting their items: every command with a config file asks, before

@@ -123,7 +123,7 @@ func nothingMessage(mode fetchMode) string {
 // without claiming them: those not gone and not held back by a
 // Retry-After, and for fetchDue only those due.
 func listToFetch(ctx context.Context, st store.Store, mode fetchMode, now time.Time) ([]store.Feed, error) {
-	all, err := st.Feeds(ctx)
+	all, err := st.FeedList(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("list feeds to fetch: %w", err)
 	}

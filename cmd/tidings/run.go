@@ -317,7 +317,7 @@ func (d *daemon) rescheduled(ctx context.Context, a, b *config.Config) []string 
 	if a.Schedule == b.Schedule {
 		return urls
 	}
-	feeds, err := d.store.Feeds(ctx)
+	feeds, err := d.store.FeedList(ctx)
 	if err != nil {
 		d.log.Warn("the new default schedule applies from each feed's next fetch", slog.String("error", err.Error()))
 		return urls

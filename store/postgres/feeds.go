@@ -320,6 +320,15 @@ func (db *DB) Feed(ctx context.Context, u string) (store.Feed, error) {
 
 // Feeds returns every feed, with counts, ordered by URL.
 func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
+	return db.feeds(ctx, true)
+}
+
+// FeedList returns every feed, without counts, ordered by URL.
+func (db *DB) FeedList(ctx context.Context) ([]store.Feed, error) {
+	return db.feeds(ctx, false)
+}
+
+func (db *DB) feeds(ctx context.Context, counts bool) ([]store.Feed, error) {
 	var feeds []store.Feed
 	err := db.readTx(ctx, func(tx pgx.Tx) error {
 		var err error
@@ -327,6 +336,9 @@ func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
 		feeds, err = queryFeeds(ctx, tx, "SELECT "+feedColumns+` FROM feeds f ORDER BY f.url COLLATE "C"`)
 		if err != nil {
 			return err
+		}
+		if !counts {
+			return nil
 		}
 		ptrs := make([]*store.Feed, len(feeds))
 		for i := range feeds {

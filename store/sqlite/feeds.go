@@ -403,6 +403,15 @@ func (db *DB) Feed(ctx context.Context, u string) (store.Feed, error) {
 
 // Feeds returns every feed, with counts, ordered by URL.
 func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
+	return db.feeds(ctx, true)
+}
+
+// FeedList returns every feed, without counts, ordered by URL.
+func (db *DB) FeedList(ctx context.Context) ([]store.Feed, error) {
+	return db.feeds(ctx, false)
+}
+
+func (db *DB) feeds(ctx context.Context, counts bool) ([]store.Feed, error) {
 	var feeds []store.Feed
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -416,6 +425,9 @@ func (db *DB) Feeds(ctx context.Context) ([]store.Feed, error) {
 		}
 		if err := loadTags(ctx, tx, ptrs); err != nil {
 			return err
+		}
+		if !counts {
+			return nil
 		}
 		return countItems(ctx, tx, ptrs)
 	})

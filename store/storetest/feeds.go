@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"maps"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -48,6 +49,28 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		if !slices.Equal(urls, []string{"https://a.test/feed", "https://b.test/feed"}) {
 			t.Errorf("Feeds = %q; want both, ordered by URL", urls)
+		}
+		save(t, s, f.ID, fetch(items("listed", 2)...))
+		withCounts, err := s.Feeds(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.FeedList(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(list) != len(withCounts) {
+			t.Fatalf("FeedList has %d feeds; want %d, as Feeds", len(list), len(withCounts))
+		}
+		for i := range list {
+			want := withCounts[i]
+			want.Items, want.Unread = 0, 0
+			if !reflect.DeepEqual(list[i], want) {
+				t.Errorf("FeedList[%d] = %+v; want %+v: Feeds without counts", i, list[i], want)
+			}
+		}
+		if withCounts[1].Items != 2 {
+			t.Errorf("Feeds counts %d items of b.test; want 2", withCounts[1].Items)
 		}
 	})
 
