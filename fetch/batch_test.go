@@ -304,3 +304,10 @@ func TestWriteBatchSQLite(t *testing.T) {
 		}
 	}
 }
+
+// TestRunBatchWindow: Run's writer waits batchWindow to fill a batch.
+func TestRunBatchWindow(t *testing.T) {
+	if p := newPool(t.Context(), New(Options{})); p.window != batchWindow || batchWindow <= 0 {
+		t.Errorf("Run's pool waits %v to fill a batch; want batchWindow, %v", p.window, batchWindow)
+	}
+}

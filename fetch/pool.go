@@ -37,9 +37,11 @@ const maxBatch = 16
 // keeps up (most answers cheap to store, as when feeds gain a few items
 // each), taking only what is queued saved one or two fetches a commit.
 // Waiting 50 ms made those batches about six times larger and cut that
-// run's CPU by a sixth (bench/run.sh, "+2 items"). A result waits at most
-// this long for its save; the last ones of a run do not wait, since the
-// writer sees the results channel close.
+// run's CPU by a sixth (bench/run.sh, "+2 items"). The window starts when
+// the writer takes the first result of a batch, so a result waits for the
+// save before it (if the writer was busy) plus at most this long; the last
+// ones of a run do not wait, since the writer sees the results channel
+// close.
 const batchWindow = 50 * time.Millisecond
 
 // Run fetches every feed received on in, at most Options.Concurrency at
@@ -49,28 +51,21 @@ const batchWindow = 50 * time.Millisecond
 // results waiting when the writer gets to them, and those that arrive in
 // the next 50 ms (up to 16 in all), are saved with one SaveFetches, else
 // each with one SaveFetch; either way each fetch is saved all or nothing
-// and fails on its own. done, when not nil,
-// is called from that goroutine once per fetch after its save, in the
-// order saved, with its own Outcome.Saved and Outcome.SaveErr set.
+// and fails on its own. done, when not nil, is called from that goroutine
+// once per fetch after its save, in the order saved, with its own
+// Outcome.Saved and Outcome.SaveErr set.
 //
 // A slow or hanging host holds at most PerHost fetches; the others go on.
 // Run returns when in is closed and every result is saved: nil, or an error
 // counting the saves that failed. When ctx ends it returns ctx.Err()
-// promptly: fetches in flight are abandoned and not saved, and results
-// already saved stay.
+// promptly: fetches in flight, and results fetched but not yet saved (those
+// waiting for a batch among them), are abandoned, and results already saved
+// stay.
 func (f *Fetcher) Run(ctx context.Context, in <-chan store.Feed, s Saver, done func(Outcome)) error {
 	if s == nil {
 		return errNoSaver
 	}
-	p := &pool{
-		f:       f,
-		ctx:     ctx,
-		hosts:   make(map[string]*hostQueue),
-		global:  make(chan struct{}, f.opt.Concurrency),
-		parse:   make(chan struct{}, runtime.GOMAXPROCS(0)),
-		results: make(chan Outcome, f.opt.Concurrency),
-		window:  batchWindow,
-	}
+	p := newPool(ctx, f)
 	saved := make(chan error, 1)
 	go func() { saved <- p.write(s, done) }()
 
@@ -103,6 +98,19 @@ func (f *Fetcher) RunAll(ctx context.Context, feeds []store.Feed, s Saver, done 
 	}
 	close(in)
 	return f.Run(ctx, in, s, done)
+}
+
+// newPool is the pool of one Run of f.
+func newPool(ctx context.Context, f *Fetcher) *pool {
+	return &pool{
+		f:       f,
+		ctx:     ctx,
+		hosts:   make(map[string]*hostQueue),
+		global:  make(chan struct{}, f.opt.Concurrency),
+		parse:   make(chan struct{}, runtime.GOMAXPROCS(0)),
+		results: make(chan Outcome, f.opt.Concurrency),
+		window:  batchWindow,
+	}
 }
 
 // pool is one Run: per-host queues, each drained by at most PerHost

@@ -111,6 +111,12 @@ func TestUpgradeDefersItemsForeignKey(t *testing.T) {
 		`INSERT INTO items (id, feed_id, feed_url, guid, url, content_hash, title, content, published, first_seen, read, starred)
 			VALUES (7, 1, 'https://old.test/feed', 'old-1', 'https://old.test/1', 'h', 'Old platypus', '<p>kept</p>', 1000, 1000, 1, 1)`,
 		`INSERT INTO items_fts (rowid, title, body) VALUES (7, 'Old platypus', 'kept')`,
+		// An item whose feed was deleted by hand, with foreign keys off.
+		`INSERT INTO feeds (id, url, origin, created_at) VALUES (2, 'https://gone.test/feed', 'user', 0)`,
+		`INSERT INTO items (id, feed_id, feed_url, guid, url, content_hash, title, content, published, first_seen)
+			VALUES (8, 2, 'https://gone.test/feed', 'gone-1', 'https://gone.test/1', 'h', 'Orphan', '<p>left</p>', 1000, 1000)`,
+		`PRAGMA foreign_keys = OFF`,
+		`DELETE FROM feeds WHERE id = 2`,
 	)
 	rawExec(t, path, stmts...)
 	raw, err := sql.Open("sqlite", path)
@@ -140,6 +146,14 @@ func TestUpgradeDefersItemsForeignKey(t *testing.T) {
 	if err := db.read.QueryRow("SELECT id, read, starred FROM items WHERE guid = 'old-1'").Scan(&id, &read, &starred); err != nil || id != 7 || read != 1 || starred != 1 {
 		t.Errorf("old item after 0004: id %d read %d starred %d, %v; want id 7, read and starred", id, read, starred, err)
 	}
+	var orphanFeed sql.NullInt64
+	if err := db.read.QueryRow("SELECT feed_id FROM items WHERE guid = 'gone-1'").Scan(&orphanFeed); err != nil || orphanFeed.Valid {
+		t.Errorf("item of a feed deleted by hand after 0004: feed_id %v, %v; want it kept, without a feed", orphanFeed, err)
+	}
+	var indexed int
+	if err := db.read.QueryRow("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'platypus'").Scan(&indexed); err != nil || indexed != 1 {
+		t.Errorf("full-text rows of the old item after 0004: %d, %v; want 1", indexed, err)
+	}
 
 	// Deleting the item still clears its full-text row (the trigger).
 	ctx := t.Context()
@@ -149,7 +163,6 @@ func TestUpgradeDefersItemsForeignKey(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	var indexed int
 	if err := db.read.QueryRow("SELECT count(*) FROM items_fts WHERE items_fts MATCH 'platypus'").Scan(&indexed); err != nil || indexed != 0 {
 		t.Errorf("full-text rows of the deleted item: %d, %v; want 0", indexed, err)
 	}
@@ -166,5 +179,11 @@ func TestUpgradeDefersItemsForeignKey(t *testing.T) {
 	var orphans int
 	if err := db.read.QueryRow("SELECT count(*) FROM items WHERE feed_id = 999").Scan(&orphans); err != nil || orphans != 0 {
 		t.Errorf("%d items of no feed stored, %v; want none", orphans, err)
+	}
+	// The failed commit left no transaction open on the write connection.
+	if res, err := db.SaveFetch(ctx, 1, store.FetchResult{Now: time.Now(), Items: []store.Item{
+		{GUID: "after-1", Title: "After the refused commit", Content: "<p>saved</p>"},
+	}}); err != nil || res.New != 1 {
+		t.Errorf("SaveFetch after the refused commit = %+v, %v; want 1 new", res, err)
 	}
 }

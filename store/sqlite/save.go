@@ -126,8 +126,9 @@ var errFetchFailed = errors.New("a fetch of the batch failed")
 // errItemIDs is the error of an insert whose rows SQLite did not number
 // on from the largest id, which it does only once an id in items is the
 // largest integer; no id tidings gives comes near it.
-var errItemIDs = errors.New("an item id in the database is at the largest integer; " +
-	"SQLite numbers new items at random from there, which tidings does not support")
+var errItemIDs = errors.New("an item in the database has the largest possible id (9223372036854775807), " +
+	"from which SQLite numbers new items at random; tidings never gives such an id, so it was put there by hand: " +
+	"delete that item (sqlite3 DATABASE 'DELETE FROM items WHERE id = 9223372036854775807') and fetch again")
 
 func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	var (
@@ -524,11 +525,14 @@ func decodeList[T any](s string) ([]T, error) {
 // ftsBatch is what a write transaction changes in the full-text index,
 // written at its end by writeFTS.
 //
-// At the end, because once a transaction has written to the index, FTS5
-// flushes its pending terms to a new segment whenever a statement opens a
-// statement journal, as a multi-row INSERT into items does: indexing
-// between them would write a small segment per fetch, and merge them all
-// later. And one row a statement, for the same reason.
+// At the end, and one row a statement, because once a transaction has
+// written to the index, FTS5 flushes its pending terms to a new segment
+// whenever a statement opens a statement journal (as the INSERT into items
+// did before migration 0004, and as any statement of many rows that a
+// failed check could stop halfway still does). Indexing at the end keeps
+// one segment per transaction, whatever the statements before it are;
+// indexing between them could write a small segment per fetch, all to be
+// merged later.
 type ftsBatch struct {
 	ops []ftsOp
 }

@@ -16,6 +16,12 @@
 -- ids, indexes and trigger. Nothing references items, so dropping the old
 -- table changes no other table; DROP TABLE fires no DELETE trigger, so the
 -- full-text index (rowid = items.id) stays as it is.
+--
+-- An item whose feed is gone without tidings (a feed deleted by hand with
+-- foreign keys off, as the sqlite3 shell has them) keeps no feed_id, as ON
+-- DELETE SET NULL would have left it: the copy would otherwise break the
+-- key and fail the migration. Such an item stays readable, like the
+-- starred items of a removed feed.
 CREATE TABLE items_new (
 	id           INTEGER PRIMARY KEY,
 	feed_id      INTEGER REFERENCES feeds (id) ON DELETE SET NULL DEFERRABLE INITIALLY DEFERRED,
@@ -37,8 +43,8 @@ CREATE TABLE items_new (
 );
 INSERT INTO items_new (id, feed_id, feed_url, feed_title, guid, url, content_hash, title, author, content,
 	categories, enclosures, published, updated, first_seen, read, starred)
-SELECT id, feed_id, feed_url, feed_title, guid, url, content_hash, title, author, content,
-	categories, enclosures, published, updated, first_seen, read, starred
+SELECT id, CASE WHEN feed_id IN (SELECT id FROM feeds) THEN feed_id END, feed_url, feed_title, guid, url,
+	content_hash, title, author, content, categories, enclosures, published, updated, first_seen, read, starred
 FROM items;
 DROP TABLE items;
 ALTER TABLE items_new RENAME TO items;
