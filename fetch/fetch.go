@@ -53,6 +53,14 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Fetched, when set, is called by Run once for each feed it fetches, from
+	// the fetching goroutine, as soon as the feed's download and parse end:
+	// before its result waits for the writer (Run's done comes after the
+	// save). A caller that hands Run a bounded number of feeds not fetched
+	// yet, so that none waits past its claim's lease, makes room here; the
+	// results waiting to be saved are bounded by Run itself. Not called for
+	// a fetch abandoned because the run was canceled.
+	Fetched func(store.Feed)
 	// Client replaces the HTTP client New builds. It is used as given
 	// (its transport decides about network safety and timeouts), except
 	// that the fetcher's redirect policy is set when it has none.

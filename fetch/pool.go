@@ -234,6 +234,9 @@ func (p *pool) fetch(feed store.Feed) bool {
 	o := p.f.finish(ctx, feed, now, resp, err)
 	<-p.parse
 	o.Duration = time.Since(start)
+	if p.f.opt.Fetched != nil {
+		p.f.opt.Fetched(feed)
+	}
 
 	select {
 	case p.results <- o:

@@ -433,3 +433,54 @@ func BenchmarkRun(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(feeds)), "ns/feed")
 }
+
+// TestRunFetchedHook: Options.Fetched reports each feed once, when its
+// fetch ends and before its save (done), failed fetches included.
+func TestRunFetchedHook(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tidings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	srv := htServe(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/broken") {
+			http.Error(w, "boom", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(htRSS("Hook "+r.URL.Path, 2))
+	}))
+	urls := []string{srv.URL + "/feed/1", srv.URL + "/feed/2", srv.URL + "/broken"}
+	for _, u := range urls {
+		if _, err := db.AddFeed(ctx, store.Feed{URL: u}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	fetched := map[string]int{}
+	f := htFetcher(fetch.Options{Now: time.Now, Fetched: func(feed store.Feed) {
+		mu.Lock()
+		fetched[feed.URL]++
+		mu.Unlock()
+	}})
+	claimed, err := db.ClaimFeeds(ctx, store.ClaimRequest{Now: time.Now(), Lease: time.Minute, All: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var saved []string
+	err = f.RunAll(ctx, claimed, db, func(o fetch.Outcome) {
+		mu.Lock()
+		defer mu.Unlock()
+		if fetched[o.Feed.URL] != 1 {
+			t.Errorf("%s saved after %d fetch reports; want 1 before its save", o.Feed.URL, fetched[o.Feed.URL])
+		}
+		saved = append(saved, o.Feed.URL)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(saved) != len(urls) || len(fetched) != len(urls) {
+		t.Errorf("saved %q, fetch reports %v; want each of %q once", saved, fetched, urls)
+	}
+}

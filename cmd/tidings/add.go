@@ -65,7 +65,7 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			cand    fetch.Probed
 		)
 		if !*noFetch {
-			fetcher = newFetcher(e.cfg, e.log, c.now)
+			fetcher = newFetcher(e.cfg, e.log, c.now, nil)
 			cand, err = c.chooseFeed(ctx, fetcher, f.URL, *first)
 			if err != nil {
 				return err

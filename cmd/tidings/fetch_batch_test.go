@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -56,8 +57,8 @@ func TestFetchClaimsAWindowAtATime(t *testing.T) {
 	if probeErr != nil {
 		t.Fatal(probeErr)
 	}
-	// The window is twice the concurrency.
-	if want := feeds - 2; claimable < want {
+	// The window is claimAhead times the concurrency.
+	if want := feeds - claimAhead; claimable < want {
 		t.Errorf("during the first fetch %d feeds were claimable by another process, want at least %d", claimable, want)
 	}
 	if !strings.Contains(r.stdout, fmt.Sprintf("Fetched %d feeds: %d new items", feeds, 2*feeds)) {
@@ -121,5 +122,58 @@ func TestFetchBarListsFailures(t *testing.T) {
 				t.Errorf("no summary:\n%s", r.stdout)
 			}
 		})
+	}
+}
+
+// TestClaimQueueRoom: the window and the host caps count feeds claimed and
+// not yet fetched. A fetched feed makes room at once but stays claimed
+// (left lists it) until it is saved; saving it then makes no room twice.
+func TestClaimQueueRoom(t *testing.T) {
+	feed := func(id int64, host string) store.Feed {
+		return store.Feed{ID: id, URL: fmt.Sprintf("https://%s/feed%d", host, id)}
+	}
+	all := []store.Feed{feed(1, "a.test"), feed(2, "a.test"), feed(3, "b.test"), feed(4, "a.test"), feed(5, "c.test")}
+	q := newClaimQueue(slices.Clone(all), 2, 1) // it clears the slice it is given as it goes
+	ids := func(fs []store.Feed) []int64 {
+		var out []int64
+		for _, f := range fs {
+			out = append(out, f.ID)
+		}
+		return out
+	}
+	claim := func(want ...int64) {
+		t.Helper()
+		got := q.next()
+		if !slices.Equal(ids(got), want) {
+			t.Fatalf("next() = %v; want %v", ids(got), want)
+		}
+		for _, f := range got {
+			q.markClaimed(f)
+		}
+	}
+
+	claim(1, 3) // 2 waits for a.test's room
+	claim()     // the window is full
+	q.fetched(all[0])
+	claim(2) // a.test's room, and the window's, came back with the fetch
+	if unsaved, _ := q.left(); len(unsaved) != 3 {
+		t.Errorf("left() = %v unsaved; want 3: feed 1 is fetched, not saved", unsaved)
+	}
+	q.saved(all[0])
+	claim() // saving a fetched feed makes no room twice
+	q.fetched(all[2])
+	q.fetched(all[2]) // reported twice: room comes back once
+	claim(5)          // 4 waits for a.test, held by 2
+	claim()
+	q.saved(all[1]) // saved without a fetch report: its room comes back now
+	claim(4)
+	for _, f := range []store.Feed{all[2], all[3], all[4]} {
+		q.saved(f)
+	}
+	if !q.done() {
+		t.Error("done() = false after every feed was saved")
+	}
+	if unsaved, unclaimed := q.left(); len(unsaved) != 0 || unclaimed != 0 {
+		t.Errorf("left() = %v unsaved, %d unclaimed; want none", unsaved, unclaimed)
 	}
 }
