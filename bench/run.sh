@@ -49,6 +49,16 @@ done
 echo "building into $WORK" >&2
 go build -o "$WORK/tidings" ./cmd/tidings
 go build -o "$WORK/feedserver" ./cmd/feedserver
+go test -c -o "$WORK/fetchtest.test" ./fetch/fetchtest
+
+# floor_now prints gofeed's CPU ns per item alone on the served bodies
+# (BenchmarkGofeedParse, the floor of the CPU target). The machine's speed
+# drifts from minute to minute, so it is measured right before and right
+# after each cold run, and that run is compared with their mean.
+floor_now() {
+  "$WORK/fetchtest.test" -test.run '^$' -test.bench "GofeedParse/$FORMAT\$" -test.benchtime 5x 2>/dev/null |
+    awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "cpu-ns/item") print $i }'
+}
 
 server_pid=""
 stop_server() {
@@ -81,7 +91,7 @@ start_server() {
 }
 
 ROWS=()
-declare -A COLD_CPU COLD_ITEMS
+declare -A COLD_CPU COLD_ITEMS COLD_FLOOR
 # measure CLIENT LATENCY PHASE ITEMS_CMD -- CMD...: resets the server's
 # counters, runs CMD under /usr/bin/time, and records one table row.
 measure() {
@@ -140,8 +150,11 @@ EOF
     NB=(newsboat -x reload -u "$dir/urls.txt" -c "$dir/newsboat/cache.db" -C "$dir/newsboat/config")
     newsboat_items="sqlite3 '$dir/newsboat/cache.db' 'select count(*) from rss_item'"
 
+    floor_before=$(floor_now)
     measure tidings "$latency" "cold" "$tidings_items" -- "${T[@]}" fetch --all
+    floor_after=$(floor_now)
     COLD_CPU[$latency-$rep]=$LAST_CPU COLD_ITEMS[$latency-$rep]=$LAST_ITEMS
+    COLD_FLOOR[$latency-$rep]="$floor_before $floor_after"
     if [ "$NEWSBOAT" = 1 ]; then
       measure newsboat "$latency" "cold" "$newsboat_items" -- "${NB[@]}"
     fi
@@ -172,17 +185,16 @@ for latency in $LATENCIES; do
     awk -v f="$FEEDS" -v l="$ms" -v c="$CONCURRENCY" 'BEGIN { printf "latency bound at %s ms: %d feeds x %s ms / %d = %.2f s\n", l, f, l, c, f * l / 1000 / c }'
   fi
 done
-# The floor: gofeed alone parsing the same bodies (a Go benchmark).
-floor=$(go test -run '^$' -bench "GofeedParse/$FORMAT\$" -benchtime 5x ./fetch/fetchtest 2>/dev/null |
-  awk '{ for (i = 1; i < NF; i++) if ($(i + 1) == "cpu-ns/item") print $i }')
-if [ -n "$floor" ]; then
-  echo
-  awk -v f="$floor" -v n="$((FEEDS * ITEMS))" 'BEGIN { printf "gofeed parse alone (BenchmarkGofeedParse/%s): %.1f us CPU/item, %.2f CPU s for %d items\n", "'"$FORMAT"'", f / 1000, f * n / 1e9, n }'
-  for key in "${!COLD_CPU[@]}"; do
-    awk -v c="${COLD_CPU[$key]}" -v n="${COLD_ITEMS[$key]}" -v f="$floor" -v k="$key" \
-      'BEGIN { if (n > 0) printf "tidings cold %s: %.1f us CPU per stored item = %.2fx the gofeed floor\n", k, c * 1e6 / n, c * 1e9 / n / f }'
-  done
-fi
+# The floor: gofeed alone parsing the same bodies (a Go benchmark), right
+# before and after each cold run.
+echo
+for key in $(printf '%s\n' "${!COLD_CPU[@]}" | sort); do
+  read -r fb fa <<<"${COLD_FLOOR[$key]}"
+  [ -n "$fb" ] && [ -n "$fa" ] || continue
+  awk -v c="${COLD_CPU[$key]}" -v n="${COLD_ITEMS[$key]}" -v fb="$fb" -v fa="$fa" -v k="$key" -v fmt="$FORMAT" \
+    'BEGIN { f = (fb + fa) / 2; printf "cold %s: gofeed alone (BenchmarkGofeedParse/%s) %.1f us CPU/item before the run, %.1f after; ", k, fmt, fb / 1000, fa / 1000
+             if (n > 0) printf "tidings %.1f us CPU per stored item = %.2fx their mean\n", c * 1e6 / n, c * 1e9 / n / f }'
+done
 if [ "$NEWSBOAT" = 1 ]; then
   echo
   echo "wall-time ratio tidings/newsboat:"
