@@ -35,9 +35,8 @@ The exit status is 1 only when something other than individual feeds failed
 (the database, an interruption); a feed's error is shown in the output and in
 'tidings feeds'.`
 
-// newFetcher builds the fetcher the config describes.
-// newFetcher builds the fetcher of one command; fetched, when not nil, is
-// its fetch.Options.Fetched.
+// newFetcher builds the fetcher the config describes; fetched, when not
+// nil, is its fetch.Options.Fetched.
 func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time, fetched func(store.Feed)) *fetch.Fetcher {
 	return fetch.New(fetch.Options{
 		Concurrency:          cfg.Fetch.Concurrency,
@@ -144,7 +143,7 @@ func listToFetch(ctx context.Context, st store.Store, mode fetchMode, now time.T
 }
 
 // claimAhead is how many feeds `tidings fetch` keeps claimed and not yet
-// fetched, in fetch.concurrency's: enough that the fetches never run short
+// fetched, as a multiple of fetch.concurrency: enough that the fetches never run short
 // while the next claim waits for the writer's transaction to end (the
 // write connection is shared). 2 left the fetches short: a cold
 // `fetch --all` of bench/run.sh (50 ms, 1,000 feeds) took 3.81 s at 2 and
@@ -210,7 +209,7 @@ type claimQueue struct {
 	// claimed maps the claimed feeds not yet saved to their host, and
 	// whether they were fetched.
 	claimed map[int64]*claim
-	// wake is signaled when a feed is saved.
+	// wake is signaled when a feed is fetched or saved.
 	wake chan struct{}
 }
 
