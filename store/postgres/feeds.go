@@ -484,9 +484,8 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				res.Released = append(res.Released, f.URL)
 				continue
 			}
-			var n int
-			if err := tx.QueryRow(ctx, "SELECT count(*) FROM items WHERE feed_id = $1", f.ID).Scan(&n); err != nil {
-				return fmt.Errorf("sync declared feeds: count items of %s: %w", f.URL, err)
+			if err := countItems(ctx, tx, []*store.Feed{&f}); err != nil {
+				return fmt.Errorf("sync declared feeds: %w", err)
 			}
 			if err := deleteFeed(ctx, tx, f); err != nil {
 				return fmt.Errorf("sync declared feeds: %w", err)
@@ -495,7 +494,7 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			if res.RemovedItems == nil {
 				res.RemovedItems = make(map[string]int)
 			}
-			res.RemovedItems[f.URL] = n
+			res.RemovedItems[f.URL] = f.Items
 		}
 		return nil
 	})

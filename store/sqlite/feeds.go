@@ -353,15 +353,6 @@ func feedTitle(f store.Feed) string {
 	return f.Title
 }
 
-// feedItemCount is how many items feed id has.
-func feedItemCount(ctx context.Context, q queryer, id int64) (int, error) {
-	var n int
-	if err := q.QueryRowContext(ctx, "SELECT count(*) FROM items WHERE feed_id = ?", id).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count items of feed %d: %w", id, err)
-	}
-	return n, nil
-}
-
 // ConfigFiles returns the config files of the stored config feeds, each
 // with its number of feeds.
 func (db *DB) ConfigFiles(ctx context.Context) (map[string]int, error) {
@@ -562,8 +553,7 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 				res.Released = append(res.Released, f.URL)
 				continue
 			}
-			n, err := feedItemCount(ctx, tx, f.ID)
-			if err != nil {
+			if err := countItems(ctx, tx, []*store.Feed{&f}); err != nil {
 				return fmt.Errorf("sync declared feeds: %w", err)
 			}
 			if err := deleteFeed(ctx, tx, f); err != nil {
@@ -573,7 +563,7 @@ func (db *DB) SyncDeclared(ctx context.Context, owned []string, decl []store.Fee
 			if res.RemovedItems == nil {
 				res.RemovedItems = make(map[string]int)
 			}
-			res.RemovedItems[f.URL] = n
+			res.RemovedItems[f.URL] = f.Items
 		}
 		return nil
 	})
