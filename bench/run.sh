@@ -10,6 +10,9 @@
 #              on its second fetch of a feed, so it gets an unmeasured
 #              priming run first, reported as "newsboat 2nd run")
 #   +2 items   after the server publishes 2 new items in every feed
+#   same body  the server stops sending validators (no ETag, no
+#              Last-Modified, never 304), as some servers do: every feed
+#              answers 200 with the body the last run got
 # with wall time, CPU seconds (user+sys), peak RSS (/usr/bin/time), the
 # requests and 304s the server saw, the most requests it had in flight on
 # one host, the items stored (sqlite3 count), and the 1-minute load average
@@ -167,6 +170,11 @@ EOF
     measure tidings "$latency" "+2 items" "$tidings_items" -- "${T[@]}" fetch --all
     if [ "$NEWSBOAT" = 1 ]; then
       measure newsboat "$latency" "+2 items" "$newsboat_items" -- "${NB[@]}"
+    fi
+    curl -fsS -X POST "$CTL/validators?on=false" >/dev/null
+    measure tidings "$latency" "same body" "$tidings_items" -- "${T[@]}" fetch --all
+    if [ "$NEWSBOAT" = 1 ]; then
+      measure newsboat "$latency" "same body" "$newsboat_items" -- "${NB[@]}"
     fi
     stop_server
   done

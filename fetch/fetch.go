@@ -7,6 +7,8 @@ package fetch
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -140,6 +142,9 @@ type Outcome struct {
 	Err error
 	// NotModified is true on a 304 answer.
 	NotModified bool
+	// Unchanged is true on a 200 answer identical to the last one parsed
+	// (State.BodyHash): it is not parsed again and Result has no items.
+	Unchanged bool
 	// Saved and SaveErr are what saving the result gave (Run only).
 	Saved   store.SaveResult
 	SaveErr error
@@ -211,13 +216,21 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 				st.LastModified = lm
 			}
 			f.trackRedirect(&st, &res, resp)
-			sig.ServerDelay = headerHint(resp.Header, now).Delay
+			sig.ServerDelay = max(headerHint(resp.Header, now).Delay, st.FeedDelay)
 		case http.StatusOK, http.StatusNonAuthoritativeInfo:
-			p, perr := parseSafely(resp.Body, resp.Header.Get("Content-Type"), resp.URL, now)
-			if perr != nil {
-				fail(notFeed(resp, perr))
-				break
+			sum := bodyHash(resp)
+			unchanged := sum == st.BodyHash
+			p := &Parsed{}
+			if !unchanged {
+				var perr error
+				p, perr = parseSafely(resp.Body, resp.Header.Get("Content-Type"), resp.URL, now)
+				if perr != nil {
+					fail(notFeed(resp, perr))
+					break
+				}
+				st.BodyHash, st.FeedDelay = sum, p.ServerDelay
 			}
+			o.Unchanged = unchanged
 			succeed()
 			// The validators are the ones of this answer: none if the
 			// server stopped sending them.
@@ -225,7 +238,7 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 			st.LastModified = resp.Header.Get("Last-Modified")
 			f.trackRedirect(&st, &res, resp)
 			res.Title, res.SiteURL, res.IconURL, res.Items = p.Title, p.SiteURL, p.IconURL, p.Items
-			sig.ServerDelay = max(headerHint(resp.Header, now).Delay, p.ServerDelay)
+			sig.ServerDelay = max(headerHint(resp.Header, now).Delay, st.FeedDelay)
 		case http.StatusGone:
 			e := newError(feed.Target(), &StatusError{Code: resp.Status}, f.opt.Timeout)
 			o.Err = e
@@ -279,6 +292,22 @@ func (f *Fetcher) trackRedirect(st *store.FeedState, res *store.FetchResult, res
 // movesAfter is how many fetches in a row must see the same permanent
 // redirect before the feed moves.
 const movesAfter = 3
+
+// bodyHash identifies a 200 answer by what Parse makes of it: the body,
+// the URL it came from (relative links resolve against it), its
+// Content-Type (the charset may be there) and the tidings version (a new
+// version may parse or sanitise differently, so it parses every feed once
+// more). SHA-256 is fast enough not to matter (a few µs for a feed, against
+// a few ms to parse it) and leaves no doubt.
+func bodyHash(resp *response) string {
+	h := sha256.New()
+	for _, s := range []string{BuildVersion(), resp.URL, resp.Header.Get("Content-Type")} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	h.Write(resp.Body)
+	return hex.EncodeToString(h.Sum(nil))
+}
 
 // notFeed explains why a 200 answer is not a feed.
 func notFeed(resp *response, perr error) error {

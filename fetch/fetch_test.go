@@ -125,6 +125,127 @@ func TestFetchConditionalGET(t *testing.T) {
 	}
 }
 
+// TestFetchUnchangedBody: a 200 whose body, URL, Content-Type and tidings
+// version are those of the last body parsed is not parsed again, and plans
+// the next fetch with the feed's own hint (its ttl) kept from that parse,
+// as a 304 does.
+func TestFetchUnchangedBody(t *testing.T) {
+	withTTL := bytes.Replace(htRSS("Same", 3), []byte("<description>test</description>"),
+		[]byte("<description>test</description><ttl>120</ttl>"), 1)
+	var mu sync.Mutex
+	body, ctype, etag := withTTL, "application/rss+xml", ""
+	srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		if etag != "" {
+			if r.Header.Get("If-None-Match") == etag {
+				w.WriteHeader(http.StatusNotModified)
+				return
+			}
+			w.Header().Set("ETag", etag)
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Write(body)
+	}))
+	defer func(v string) { fetch.Version = v }(fetch.Version)
+	fetch.Version = "v1.0.0"
+	f := htFetcher(fetch.Options{})
+	feed := htFeed(srv.URL + "/feed.xml")
+	// The ttl of 2h decides NextDue on every successful fetch, parsed or not.
+	wantDue := htNow.Add(2 * time.Hour)
+
+	steps := []struct {
+		name      string
+		change    func()
+		unchanged bool
+		items     int
+		status    int
+	}{
+		{"first fetch", func() {}, false, 3, http.StatusOK},
+		{"same body", func() {}, true, 0, http.StatusOK},
+		{"same body again", func() {}, true, 0, http.StatusOK},
+		{"charset in Content-Type", func() { ctype = "application/rss+xml; charset=utf-8" }, false, 3, http.StatusOK},
+		{"same again", func() {}, true, 0, http.StatusOK},
+		{"new item", func() {
+			body = bytes.Replace(htRSS("Same", 4), []byte("<description>test</description>"),
+				[]byte("<description>test</description><ttl>120</ttl>"), 1)
+		}, false, 4, http.StatusOK},
+		{"new tidings version", func() { fetch.Version = "v1.0.1" }, false, 4, http.StatusOK},
+		{"validators at last", func() { etag = `"e1"` }, true, 0, http.StatusOK},
+		{"304", func() {}, false, 0, http.StatusNotModified},
+	}
+	var hash string
+	for _, step := range steps {
+		mu.Lock()
+		step.change()
+		mu.Unlock()
+		o := f.Fetch(context.Background(), feed)
+		st := o.Result.State
+		if o.Err != nil || o.Status != step.status {
+			t.Fatalf("%s: status %d, err %v", step.name, o.Status, o.Err)
+		}
+		if o.Unchanged != step.unchanged || len(o.Result.Items) != step.items {
+			t.Errorf("%s: unchanged %t with %d items; want %t with %d", step.name, o.Unchanged, len(o.Result.Items),
+				step.unchanged, step.items)
+		}
+		if step.items > 0 && o.Result.Title != "Same" {
+			t.Errorf("%s: a parsed body gave title %q", step.name, o.Result.Title)
+		}
+		if !step.unchanged && step.items == 0 && o.Result.Title != "" {
+			t.Errorf("%s: a body not parsed gave title %q", step.name, o.Result.Title)
+		}
+		if len(st.BodyHash) != 64 || (step.items == 0) != (st.BodyHash == hash) {
+			t.Errorf("%s: BodyHash %q after %q; want a new one exactly when the body was parsed", step.name, st.BodyHash, hash)
+		}
+		if st.FeedDelay != 2*time.Hour || !st.NextDue.Equal(wantDue) || st.WaitReason != store.WaitServer {
+			t.Errorf("%s: FeedDelay %v, NextDue %v (%s); want the ttl to plan: 2h, %v (%s)",
+				step.name, st.FeedDelay, st.NextDue, st.WaitReason, wantDue, store.WaitServer)
+		}
+		if got := fetch.Classify(o); (got == fetch.OutcomeUnchanged) != step.unchanged {
+			t.Errorf("%s: Classify = %q", step.name, got)
+		}
+		hash = st.BodyHash
+		feed.State = st
+	}
+}
+
+// TestFetchBrokenBodyParsedAgain: a body that is not a feed does not take
+// the place of the last good one, so the same bad body fails again instead
+// of passing as unchanged.
+func TestFetchBrokenBodyParsedAgain(t *testing.T) {
+	var broken atomic.Bool
+	srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if broken.Load() {
+			// An error page answered 200, as real servers do.
+			w.Header().Set("Content-Type", "text/html")
+			w.Write([]byte("<!DOCTYPE html><html><head><title>Error</title></head><body>Database error</body></html>"))
+			return
+		}
+		w.Write(htRSS("Good", 2))
+	}))
+	f := htFetcher(fetch.Options{})
+	feed := htFeed(srv.URL)
+	o := f.Fetch(context.Background(), feed)
+	if o.Err != nil || len(o.Result.Items) != 2 {
+		t.Fatalf("good body: %d items, err %v", len(o.Result.Items), o.Err)
+	}
+	good := o.Result.State.BodyHash
+	feed.State = o.Result.State
+	broken.Store(true)
+	for i := range 2 {
+		o = f.Fetch(context.Background(), feed)
+		if o.Err == nil || o.Unchanged || o.Result.State.BodyHash != good {
+			t.Fatalf("broken body, fetch %d: err %v, unchanged %t, BodyHash %q; want an error and the good body's hash",
+				i+1, o.Err, o.Unchanged, o.Result.State.BodyHash)
+		}
+		feed.State = o.Result.State
+	}
+	broken.Store(false)
+	if o = f.Fetch(context.Background(), feed); o.Err != nil || !o.Unchanged {
+		t.Errorf("good body again: err %v, unchanged %t; want unchanged", o.Err, o.Unchanged)
+	}
+}
+
 func TestFetchSendsUserAgentAndAcceptEncoding(t *testing.T) {
 	var ua, ae atomic.Value
 	srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -17,6 +17,7 @@ import (
 const (
 	OutcomeOK          = "ok"           // 200 with a feed
 	OutcomeNotModified = "not_modified" // 304
+	OutcomeUnchanged   = "unchanged"    // 200 with the body of the last one parsed
 	OutcomeError       = "error"        // any failure, including a failed save
 	OutcomeGone        = "gone"         // 410
 	OutcomeRetryAfter  = "retry_after"  // 429/503 with Retry-After
@@ -59,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer, feeds FeedCounter) (*Metrics, error) 
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tidings_fetches_total",
-			Help: "Fetches of feeds, by outcome: ok, not_modified, error, gone, retry_after.",
+			Help: "Fetches of feeds, by outcome: ok, not_modified, unchanged (200 with the body of the last one parsed), error, gone, retry_after.",
 		}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tidings_fetch_duration_seconds",
@@ -85,7 +86,7 @@ func NewMetrics(reg prometheus.Registerer, feeds FeedCounter) (*Metrics, error) 
 	}
 	// Every outcome and kind shows from the start, at zero, so rate() works
 	// before the first of each happens.
-	for _, o := range []string{OutcomeOK, OutcomeNotModified, OutcomeError, OutcomeGone, OutcomeRetryAfter} {
+	for _, o := range []string{OutcomeOK, OutcomeNotModified, OutcomeUnchanged, OutcomeError, OutcomeGone, OutcomeRetryAfter} {
 		m.fetches.WithLabelValues(o)
 	}
 	m.items.WithLabelValues("new")
@@ -118,6 +119,8 @@ func Classify(o Outcome) string {
 		return OutcomeError
 	case o.NotModified:
 		return OutcomeNotModified
+	case o.Unchanged:
+		return OutcomeUnchanged
 	}
 	return OutcomeOK
 }
@@ -137,7 +140,7 @@ func (m *Metrics) Observe(o Outcome) {
 		m.items.WithLabelValues("new").Add(float64(o.Saved.New))
 		m.items.WithLabelValues("updated").Add(float64(o.Saved.Updated))
 	}
-	if outcome == OutcomeOK || outcome == OutcomeNotModified {
+	if outcome == OutcomeOK || outcome == OutcomeNotModified || outcome == OutcomeUnchanged {
 		if o.Result.Now.IsZero() {
 			m.lastSuccess.SetToCurrentTime()
 		} else {

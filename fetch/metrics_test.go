@@ -21,6 +21,7 @@ func TestClassify(t *testing.T) {
 	}{
 		{"200", fetch.Outcome{Status: 200}, fetch.OutcomeOK},
 		{"304", fetch.Outcome{Status: 304, NotModified: true}, fetch.OutcomeNotModified},
+		{"200 unchanged", fetch.Outcome{Status: 200, Unchanged: true}, fetch.OutcomeUnchanged},
 		{"500", fetch.Outcome{Status: 500, Err: errors.New("server answered 500")}, fetch.OutcomeError},
 		{"network", fetch.Outcome{Err: fetch.ErrTimeout}, fetch.OutcomeError},
 		{"410", fetch.Outcome{Status: 410, Err: fetch.ErrGone,

@@ -77,8 +77,11 @@ type Round struct {
 	Feeds    int
 	New      int
 	Updated  int
-	// NotModified counts 304 answers, Errors failed fetches and saves.
+	// NotModified counts the feeds with nothing new to parse: 304 answers,
+	// and 200 answers with the body of the last one parsed, which
+	// Unchanged counts alone. Errors counts failed fetches and saves.
 	NotModified int
+	Unchanged   int
 	Errors      int
 }
 
@@ -582,6 +585,9 @@ func (s *Scheduler) done(o Outcome) {
 			r.Errors++
 		case OutcomeNotModified:
 			r.NotModified++
+		case OutcomeUnchanged:
+			r.NotModified++
+			r.Unchanged++
 		}
 		if o.SaveErr == nil {
 			r.New += o.Saved.New
@@ -616,7 +622,7 @@ func (s *Scheduler) logRound(r Round) {
 	s.opt.Metrics.roundDone()
 	s.log.Info("fetch round",
 		slog.Int("feeds", r.Feeds), slog.Int("new_items", r.New),
-		slog.Int("updated_items", r.Updated), slog.Int("not_modified", r.NotModified),
+		slog.Int("updated_items", r.Updated), slog.Int("not_modified", r.NotModified), slog.Int("unchanged", r.Unchanged),
 		slog.Int("errors", r.Errors), slog.Duration("took", r.Finished.Sub(r.Started)))
 }
 

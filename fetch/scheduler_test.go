@@ -2,6 +2,7 @@ package fetch_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -169,6 +170,65 @@ func TestSchedulerFetchesDueFeedsOnce(t *testing.T) {
 	}
 	if got := counterValue(t, reg, "tidings_feeds_due", ""); got != 0 {
 		t.Errorf("tidings_feeds_due = %v, want 0", got)
+	}
+}
+
+// TestSchedulerCountsUnchangedBodies: a round whose feeds answer 200 with
+// the bodies parsed last time counts them as not modified, and as
+// unchanged, in its Round and in the metrics.
+func TestSchedulerCountsUnchangedBodies(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 4, Format: fetchtest.Mixed, NoValidators: true})
+	db := openSQLite(t)
+	ctx := context.Background()
+	start := time.Now()
+	for i := range srv.Len() {
+		addFeed(t, db, srv.URL(i), "@every 1h")
+	}
+	reg := prometheus.NewRegistry()
+	metrics, err := fetch.NewMetrics(reg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Metrics: metrics,
+		Poll:    50 * time.Millisecond,
+	})
+	stop := startScheduler(t, s)
+	defer stop()
+	waitFor(t, "the first round", func() bool { return s.Status().LastRound.Feeds == 3 })
+	// Due again at once, in one transaction so that one round claims all.
+	var batch []store.FeedFetch
+	for i := range srv.Len() {
+		f := feedByURL(t, db, srv.URL(i))
+		if f.State.BodyHash == "" {
+			t.Fatalf("feed %d: no body hash saved", i)
+		}
+		st := f.State
+		st.NextDue = start
+		batch = append(batch, store.FeedFetch{FeedID: f.ID, Result: store.FetchResult{Now: start, State: st}})
+	}
+	if _, errs, err := db.SaveFetches(ctx, batch); err != nil || errors.Join(errs...) != nil {
+		t.Fatalf("SaveFetches: %v %v", err, errs)
+	}
+	waitFor(t, "the second round", func() bool { return s.Status().LastRound.Unchanged+s.Status().LastRound.Errors > 0 })
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if r := s.Status().LastRound; r.Feeds != 3 || r.NotModified != 3 || r.Unchanged != 3 || r.New != 0 || r.Errors != 0 {
+		t.Errorf("second round = %+v; want 3 feeds, all not modified and unchanged", r)
+	}
+	if got := counterValue(t, reg, "tidings_fetches_total", `outcome="unchanged"`); got != 3 {
+		t.Errorf("tidings_fetches_total{outcome=unchanged} = %v, want 3", got)
+	}
+	if got := srv.Stats().NotModified; got != 0 {
+		t.Errorf("%d answers were 304; the server sends no validators", got)
+	}
+	for i := range srv.Len() {
+		if f := feedByURL(t, db, srv.URL(i)); f.Items != 4 {
+			t.Errorf("feed %d: %d items, want 4", i, f.Items)
+		}
 	}
 }
 

@@ -197,6 +197,17 @@ type FeedState struct {
 
 	// Identity is the feed's current item identity rule.
 	Identity Identity
+
+	// BodyHash identifies the last 200 answer that was parsed and saved
+	// (a digest of its body with what else shapes the items: the final URL,
+	// the Content-Type and the tidings version); empty if none. A later 200
+	// with the same digest is not parsed again: its items are the ones
+	// saved then.
+	BodyHash string
+	// FeedDelay is the feed's own polling hint (RSS ttl, sy:updatePeriod)
+	// found in that body, zero if none; fetches that do not parse the feed
+	// (304, or the same body again) plan with it.
+	FeedDelay time.Duration
 }
 
 // Enclosure is a media file attached to an item.

@@ -9,9 +9,11 @@
 // 8080, writes their URLs one per line (a newsboat urls file) and as OPML
 // (for `tidings import`), and serves a control API on 127.0.0.1:
 //
-//	GET  /stats        counters as JSON
-//	POST /add?n=2      publish n new items in every feed (default 2)
-//	POST /reset        set the counters back to zero
+//	GET  /stats                 counters as JSON
+//	POST /add?n=2               publish n new items in every feed (default 2)
+//	POST /validators?on=false   stop sending ETag and Last-Modified, so every
+//	                            GET gets the whole body (on=true: send them again)
+//	POST /reset                 set the counters back to zero
 //
 // SIGUSR1 also adds 2 items to every feed. SIGINT or SIGTERM stops the
 // server and prints the counters.
@@ -70,6 +72,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, addSigna
 		port     = fs.Int("port", 8080, "port on every address (0: a free port each)")
 		format   = fs.String("format", "mixed", "rss, atom, json, mixed (all three round-robin) or mixed-xml (rss and atom)")
 		gz       = fs.Bool("gzip", true, "gzip bodies for clients that accept it")
+		valid    = fs.Bool("validators", true, "send ETag and Last-Modified and answer conditional GETs with 304")
 		seed     = fs.Uint64("seed", 1, "seed of the generated text")
 		urlsPath = fs.String("urls", "", "write the feed URLs here, one per line")
 		opmlPath = fs.String("opml", "", "write the feeds here as OPML")
@@ -103,6 +106,7 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer, addSigna
 	srv, err := fetchtest.Start(fetchtest.Options{
 		Feeds: *feeds, Items: *items, Format: f, Latency: *latency,
 		Addrs: fetchtest.LoopbackAddrs(*hosts), Port: *port, Gzip: *gz, Seed: *seed,
+		NoValidators: !*valid,
 	})
 	if err != nil {
 		return err
@@ -195,6 +199,16 @@ func controlHandler(s *fetchtest.Server, log *slog.Logger) http.Handler {
 		s.Prepare()
 		log.Info("items added", slog.Int("per_feed", n))
 		fmt.Fprintf(w, "added %d items to each of %d feeds\n", n, s.Len())
+	})
+	mux.HandleFunc("POST /validators", func(w http.ResponseWriter, r *http.Request) {
+		on, err := strconv.ParseBool(r.URL.Query().Get("on"))
+		if err != nil {
+			http.Error(w, "on must be true or false", http.StatusBadRequest)
+			return
+		}
+		s.SetValidators(on)
+		log.Info("validators", slog.Bool("on", on))
+		fmt.Fprintf(w, "validators on: %t\n", on)
 	})
 	mux.HandleFunc("POST /reset", func(w http.ResponseWriter, r *http.Request) {
 		s.ResetStats()

@@ -123,6 +123,42 @@ func TestMainServesAndControls(t *testing.T) {
 		t.Errorf("after adding items the old ETag got %d, want 200", resp.StatusCode)
 	}
 
+	// Without validators the current ETag gets the whole body, and no ETag.
+	etag = resp.Header.Get("ETag")
+	for _, c := range []struct {
+		on         string
+		wantStatus int
+		wantETag   bool
+	}{{"false", 200, false}, {"true", 304, true}} {
+		resp, err = http.Post(ctl+"/validators?on="+c.on, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Fatalf("POST /validators?on=%s: %d", c.on, resp.StatusCode)
+		}
+		req.Header.Set("If-None-Match", etag)
+		resp, err = http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.wantStatus || (resp.Header.Get("ETag") != "") != c.wantETag {
+			t.Errorf("validators on=%s: status %d, ETag %q; want %d, ETag sent %t",
+				c.on, resp.StatusCode, resp.Header.Get("ETag"), c.wantStatus, c.wantETag)
+		}
+	}
+	resp, err = http.Post(ctl+"/validators?on=maybe", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("POST /validators?on=maybe: %d, want 400", resp.StatusCode)
+	}
+
 	resp, err = http.Post(ctl+"/reset", "", nil)
 	if err != nil {
 		t.Fatal(err)

@@ -386,7 +386,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 		t.new += o.Saved.New
 		t.updated += o.Saved.Updated
 		switch label {
-		case fetch.OutcomeNotModified:
+		case fetch.OutcomeNotModified, fetch.OutcomeUnchanged:
 			t.notModified++
 		case fetch.OutcomeError:
 			t.errors++
@@ -547,6 +547,8 @@ func describeOutcome(o fetch.Outcome, label string, now time.Time) string {
 		return fmt.Sprintf("%s: %d new, %d updated", u, o.Saved.New, o.Saved.Updated)
 	case fetch.OutcomeNotModified:
 		return fmt.Sprintf("%s: not modified", u)
+	case fetch.OutcomeUnchanged:
+		return fmt.Sprintf("%s: not modified (the same body as last time)", u)
 	case fetch.OutcomeRetryAfter, fetch.OutcomeGone:
 		return fmt.Sprintf("%s: %s", u, fetch.DescribeWait(o.Result.State, now))
 	}

@@ -121,6 +121,42 @@ func TestFetch(t *testing.T) {
 	}
 }
 
+// TestFetchUnchangedBodies: feeds served without validators answer 200
+// every time; a body the same as the last one is not parsed again and
+// counts as not modified, across runs (the store keeps its hash).
+func TestFetchUnchangedBodies(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 5, Format: fetchtest.Mixed, NoValidators: true})
+	h := newHarness(t, privateConfig)
+	for _, u := range srv.URLs() {
+		h.mustRun(exitOK, "add", "--no-fetch", u)
+	}
+	if r := h.mustRun(exitOK, "fetch", "--all"); !strings.Contains(r.stdout, "Fetched 3 feeds: 15 new items, 0 updated, 0 not modified, 0 errors.") {
+		t.Fatalf("first fetch:\n%s", r.stdout)
+	}
+	srv.ResetStats()
+	r := h.mustRun(exitOK, "fetch", "--all")
+	for i := range 3 {
+		if want := srv.URL(i) + ": not modified (the same body as last time)\n"; !strings.Contains(r.stdout, want) {
+			t.Errorf("second fetch lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "Fetched 3 feeds: 0 new items, 0 updated, 3 not modified, 0 errors.") {
+		t.Errorf("second fetch:\n%s", r.stdout)
+	}
+	if st := srv.Stats(); st.Requests != 3 || st.NotModified != 0 {
+		t.Errorf("server saw %d requests, %d answered 304; want 3 answered 200", st.Requests, st.NotModified)
+	}
+	srv.AddItems(1, 2)
+	r = h.mustRun(exitOK, "fetch", "--all")
+	if !strings.Contains(r.stdout, srv.URL(1)+": 2 new, 0 updated\n") ||
+		!strings.Contains(r.stdout, "Fetched 3 feeds: 2 new items, 0 updated, 2 not modified, 0 errors.") {
+		t.Errorf("fetch after 2 new items in one feed:\n%s", r.stdout)
+	}
+	if n := strings.Count(h.mustRun(exitOK, "items", "--json").stdout, "\n"); n != 17 {
+		t.Errorf("%d items stored, want 17", n)
+	}
+}
+
 func TestFetchProgressBar(t *testing.T) {
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 4, Items: 3})
 	h := newHarness(t, privateConfig)

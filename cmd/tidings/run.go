@@ -246,6 +246,7 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 			"feeds":        r.Feeds,
 			"new_items":    r.New,
 			"not_modified": r.NotModified,
+			"unchanged":    r.Unchanged,
 			"errors":       r.Errors,
 		}
 	}

@@ -72,6 +72,10 @@ type Options struct {
 	Port int
 	// Gzip compresses feed bodies when the request accepts gzip.
 	Gzip bool
+	// NoValidators serves feeds without ETag and Last-Modified, as some
+	// servers do, so that every GET answers 200 with the whole body
+	// (SetValidators changes it while the server runs).
+	NoValidators bool
 	// Epoch is when the first item of feed 0 was published (default
 	// DefaultEpoch). Item j of feed i is published at
 	// Epoch + j*ItemInterval + i minutes.
@@ -115,6 +119,8 @@ type Server struct {
 	done     chan struct{} // closed by Close: endless handlers stop
 	closeMu  sync.Once
 	handlers sync.WaitGroup
+
+	noValidators atomic.Bool
 
 	requests     atomic.Int64
 	notModified  atomic.Int64
@@ -161,6 +167,7 @@ func NewServer(t testing.TB, o Options) *Server {
 func Start(o Options) (*Server, error) {
 	o = o.withDefaults()
 	s := &Server{opts: o, done: make(chan struct{})}
+	s.noValidators.Store(o.NoValidators)
 	for _, a := range o.Addrs {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			a = net.JoinHostPort(a, strconv.Itoa(o.Port))
@@ -273,6 +280,11 @@ func (s *Server) AddItems(i, n int) {
 	defer s.mu.Unlock()
 	s.feeds[i].add(n)
 }
+
+// SetValidators turns ETag and Last-Modified on or off for every feed
+// (see Options.NoValidators). Off, a conditional GET always gets 200 and
+// the whole body, which is the same as long as no items are added.
+func (s *Server) SetValidators(on bool) { s.noValidators.Store(!on) }
 
 // AddItemsAll publishes n new items at the top of every feed.
 func (s *Server) AddItemsAll(n int) {
@@ -485,13 +497,16 @@ func (s *Server) serveFeed(w http.ResponseWriter, r *http.Request, i int) {
 	s.mu.Unlock()
 
 	hd := w.Header()
-	hd.Set("ETag", etag)
-	hd.Set("Last-Modified", modified.Format(http.TimeFormat))
+	validators := !s.noValidators.Load()
+	if validators {
+		hd.Set("ETag", etag)
+		hd.Set("Last-Modified", modified.Format(http.TimeFormat))
+	}
 	hd.Set("Cache-Control", "no-cache")
 	if s.opts.Gzip {
 		hd.Set("Vary", "Accept-Encoding")
 	}
-	if notModified(r, etag, modified) {
+	if validators && notModified(r, etag, modified) {
 		s.notModified.Add(1)
 		w.WriteHeader(http.StatusNotModified)
 		return

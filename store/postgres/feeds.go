@@ -17,7 +17,7 @@ import (
 const feedColumns = `f.id, f.url, f.fetch_url, f.title, f.user_title, f.site_url, f.icon_url, f.tags,
 	f.schedule, f.origin, f.config_file, f.config_line, f.etag, f.last_modified, f.last_fetch,
 	f.last_success, f.last_error, f.error_count, f.next_due, f.not_before, f.wait_reason, f.gone,
-	f.redirect_url, f.redirect_count, f.identity, f.created_at`
+	f.redirect_url, f.redirect_count, f.identity, f.body_hash, f.feed_delay, f.created_at`
 
 func scanFeed(row pgx.Row) (store.Feed, error) {
 	var (
@@ -25,11 +25,12 @@ func scanFeed(row pgx.Row) (store.Feed, error) {
 		origin                                                string
 		lastFetch, lastSuccess, nextDue, notBefore, createdAt pgtype.Timestamptz
 		identity                                              int16
+		feedDelay                                             int64
 	)
 	err := row.Scan(&f.ID, &f.URL, &f.FetchURL, &f.Title, &f.UserTitle, &f.SiteURL, &f.IconURL, &f.Tags,
 		&f.Schedule, &origin, &f.ConfigFile, &f.ConfigLine, &f.State.ETag, &f.State.LastModified, &lastFetch,
 		&lastSuccess, &f.State.LastError, &f.State.ErrorCount, &nextDue, &notBefore, &f.State.WaitReason,
-		&f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount, &identity, &createdAt)
+		&f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount, &identity, &f.State.BodyHash, &feedDelay, &createdAt)
 	if err != nil {
 		return store.Feed{}, err
 	}
@@ -42,6 +43,7 @@ func scanFeed(row pgx.Row) (store.Feed, error) {
 	f.State.NextDue = fromTS(nextDue)
 	f.State.NotBefore = fromTS(notBefore)
 	f.State.Identity = store.Identity(identity)
+	f.State.FeedDelay = time.Duration(feedDelay) * time.Millisecond
 	f.CreatedAt = fromTS(createdAt)
 	return f, nil
 }
@@ -132,9 +134,9 @@ func countItems(ctx context.Context, q querier, feeds []*store.Feed) error {
 const insertFeed = `INSERT INTO feeds AS f (url, fetch_url, title, user_title, site_url, icon_url, tags,
 	schedule, origin, config_file, config_line, etag, last_modified, last_fetch, last_success,
 	last_error, error_count, next_due, not_before, wait_reason, gone, redirect_url, redirect_count,
-	identity, created_at)
+	identity, body_hash, feed_delay, created_at)
 	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-	$21, $22, $23, $24, $25)
+	$21, $22, $23, $24, $25, $26, $27)
 	RETURNING ` + feedColumns
 
 // insertArgs are insertFeed's arguments for f.
@@ -150,7 +152,7 @@ func insertArgs(f store.Feed, now time.Time) []any {
 		text(f.IconURL), cleanTags(f.Tags), text(f.Schedule), string(f.Origin), text(f.ConfigFile), f.ConfigLine,
 		text(s.ETag), text(s.LastModified), ts(s.LastFetch), ts(s.LastSuccess), text(s.LastError), s.ErrorCount,
 		ts(s.NextDue), ts(s.NotBefore), s.WaitReason, s.Gone, text(s.RedirectURL), s.RedirectCount,
-		int16(s.Identity), ts(now)}
+		int16(s.Identity), text(s.BodyHash), s.FeedDelay.Milliseconds(), ts(now)}
 }
 
 // reattach gives a new feed (by URL, $1) the starred items kept from an

@@ -16,7 +16,7 @@ import (
 const feedColumns = `id, url, fetch_url, title, user_title, site_url, icon_url, schedule,
 	origin, config_file, config_line, etag, last_modified, last_fetch, last_success,
 	last_error, error_count, next_due, not_before, wait_reason, gone, redirect_url,
-	redirect_count, identity, created_at`
+	redirect_count, identity, body_hash, feed_delay, created_at`
 
 func scanFeed(s scanner) (store.Feed, error) {
 	var (
@@ -24,11 +24,12 @@ func scanFeed(s scanner) (store.Feed, error) {
 		origin                                                string
 		lastFetch, lastSuccess, nextDue, notBefore, createdAt int64
 		identity                                              int
+		feedDelay                                             int64
 	)
 	err := s.Scan(&f.ID, &f.URL, &f.FetchURL, &f.Title, &f.UserTitle, &f.SiteURL, &f.IconURL, &f.Schedule,
 		&origin, &f.ConfigFile, &f.ConfigLine, &f.State.ETag, &f.State.LastModified, &lastFetch, &lastSuccess,
 		&f.State.LastError, &f.State.ErrorCount, &nextDue, &notBefore, &f.State.WaitReason, &f.State.Gone,
-		&f.State.RedirectURL, &f.State.RedirectCount, &identity, &createdAt)
+		&f.State.RedirectURL, &f.State.RedirectCount, &identity, &f.State.BodyHash, &feedDelay, &createdAt)
 	if err != nil {
 		return store.Feed{}, err
 	}
@@ -38,6 +39,7 @@ func scanFeed(s scanner) (store.Feed, error) {
 	f.State.NextDue = fromMillis(nextDue)
 	f.State.NotBefore = fromMillis(notBefore)
 	f.State.Identity = store.Identity(identity)
+	f.State.FeedDelay = time.Duration(feedDelay) * time.Millisecond
 	f.CreatedAt = fromMillis(createdAt)
 	return f, nil
 }
@@ -195,12 +197,12 @@ func insertFeed(ctx context.Context, tx *sql.Tx, f store.Feed, now time.Time) (i
 	err := tx.QueryRowContext(ctx, `INSERT INTO feeds (url, fetch_url, title, user_title, site_url, icon_url,
 		schedule, origin, config_file, config_line, etag, last_modified, last_fetch, last_success,
 		last_error, error_count, next_due, not_before, wait_reason, gone, redirect_url, redirect_count,
-		identity, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		identity, body_hash, feed_delay, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.URL, f.FetchURL, f.Title, f.UserTitle, f.SiteURL, f.IconURL, f.Schedule, string(f.Origin),
 		f.ConfigFile, f.ConfigLine, s.ETag, s.LastModified, toMillis(s.LastFetch), toMillis(s.LastSuccess),
 		s.LastError, s.ErrorCount, toMillis(s.NextDue), toMillis(s.NotBefore), s.WaitReason, s.Gone,
-		s.RedirectURL, s.RedirectCount, int(s.Identity), toMillis(now)).Scan(&id)
+		s.RedirectURL, s.RedirectCount, int(s.Identity), s.BodyHash, s.FeedDelay.Milliseconds(), toMillis(now)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add feed %s: %w", f.URL, err)
 	}

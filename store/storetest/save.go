@@ -215,6 +215,7 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 			LastFetch: base.In(paris), LastSuccess: base.Add(-time.Hour), LastError: "server answered 500",
 			ErrorCount: 3, NextDue: base.Add(90 * time.Minute), NotBefore: base.Add(time.Hour),
 			WaitReason: store.WaitBackoff, RedirectURL: "https://st.test/new", RedirectCount: 2,
+			BodyHash: "5f2b9c0e4d7a1b3c8e6f0a2d4c6b8e1f3a5c7e9b0d2f4a6c8e0b2d4f6a8c0e2f", FeedDelay: 90 * time.Minute,
 		}
 		res := save(t, s, f.ID, store.FetchResult{Now: base, State: st, Title: "Feed title",
 			SiteURL: "https://st.test/", IconURL: "https://st.test/icon.png"})
