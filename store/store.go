@@ -26,6 +26,11 @@ var (
 	ErrNotTidings = errors.New("not a tidings database")
 	// ErrSchemaTooNew means the database was migrated by a newer tidings.
 	ErrSchemaTooNew = errors.New("database schema is newer than this tidings")
+	// ErrDiskFull means a write failed because the database's disk is full
+	// (SQLite: or the file reached its size limit). Nothing of that write's
+	// transaction was saved; what was saved before is intact. Every write
+	// fails the same way until space is freed.
+	ErrDiskFull = errors.New("the database's disk is full")
 )
 
 // DeclaredError tells which config file and line declares a feed that the

@@ -209,6 +209,9 @@ type claimQueue struct {
 	// claimed maps the claimed feeds not yet saved to their host, and
 	// whether they were fetched.
 	claimed map[int64]*claim
+	// failed are the claimed feeds whose save failed: still claimed, to
+	// be released with the unsaved ones.
+	failed []int64
 	// wake is signaled when a feed is fetched or saved.
 	wake chan struct{}
 }
@@ -324,6 +327,16 @@ func (q *claimQueue) saved(f store.Feed) {
 	q.wakeFeeder()
 }
 
+// saveFailed records a claimed feed whose save failed: its room goes back
+// as for a save, but its claim is still there to release (left).
+func (q *claimQueue) saveFailed(f store.Feed) {
+	q.free(f)
+	q.mu.Lock()
+	q.failed = append(q.failed, f.ID)
+	q.mu.Unlock()
+	q.wakeFeeder()
+}
+
 func (q *claimQueue) wakeFeeder() {
 	select {
 	case q.wake <- struct{}{}:
@@ -338,19 +351,22 @@ func (q *claimQueue) done() bool {
 	return q.out == 0 && len(q.ready) == 0 && len(q.unblocked) == 0 && len(q.blocked) == 0
 }
 
-// left returns the claimed feeds not saved, and how many feeds were never
-// claimed.
-func (q *claimQueue) left() (unsaved []int64, unclaimed int) {
+// left returns the claims to release (the feeds whose save failed or never
+// came), how many of them were never saved nor failed, and how many feeds
+// were never claimed.
+func (q *claimQueue) left() (release []int64, unsaved, unclaimed int) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	release = append(release, q.failed...)
 	for id := range q.claimed {
-		unsaved = append(unsaved, id)
+		release = append(release, id)
 	}
+	unsaved = len(q.claimed)
 	unclaimed = len(q.ready) + len(q.unblocked)
 	for _, b := range q.blocked {
 		unclaimed += len(b)
 	}
-	return unsaved, unclaimed
+	return release, unsaved, unclaimed
 }
 
 // fetchFeeds claims the feeds a window at a time as fetches end, fetches
@@ -360,6 +376,10 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 	q := newClaimQueue(feeds, claimAhead*e.cfg.Fetch.Concurrency, 2*e.cfg.Fetch.PerHost)
 	fetcher := newFetcher(e.cfg, e.log, c.now, q.fetched)
 	lease := claimLease(e.cfg.Fetch.Timeout)
+	// run is ctx, stopped early when the database cannot be written to:
+	// every later save would fail the same way.
+	run, stopRun := context.WithCancelCause(ctx)
+	defer stopRun(nil)
 	var t fetchTally
 	var bar *progressbar.ProgressBar
 	if c.terminal(c.stdout) {
@@ -381,7 +401,16 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 			// below.
 			return
 		}
-		q.saved(o.Feed)
+		if o.SaveErr != nil {
+			// Its claim ends with the run, for the next run to fetch it
+			// again at once.
+			q.saveFailed(o.Feed)
+			if errors.Is(o.SaveErr, store.ErrDiskFull) {
+				stopRun(o.SaveErr)
+			}
+		} else {
+			q.saved(o.Feed)
+		}
 		t.feeds++
 		t.new += o.Saved.New
 		t.updated += o.Saved.Updated
@@ -402,7 +431,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 
 	in := make(chan store.Feed)
 	runErr := make(chan error, 1)
-	go func() { runErr <- fetcher.Run(ctx, in, e.store, done) }()
+	go func() { runErr <- fetcher.Run(run, in, e.store, done) }()
 	var notes []string
 	claimedAny, feedErr := false, error(nil)
 	skip := func(f store.Feed) {
@@ -412,11 +441,11 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 		}
 	}
 feed:
-	for ctx.Err() == nil && !q.done() {
+	for run.Err() == nil && !q.done() {
 		batch := q.next()
 		if len(batch) == 0 {
 			select {
-			case <-ctx.Done():
+			case <-run.Done():
 			case <-q.wake:
 			}
 			continue
@@ -426,12 +455,12 @@ feed:
 			urls[i] = f.URL
 		}
 		now := c.now()
-		claimed, err := e.store.ClaimFeeds(ctx, store.ClaimRequest{Now: now, Lease: lease, URLs: urls})
+		claimed, err := e.store.ClaimFeeds(run, store.ClaimRequest{Now: now, Lease: lease, URLs: urls})
 		if err != nil {
 			for _, f := range batch {
 				q.free(f)
 			}
-			if ctx.Err() == nil {
+			if run.Err() == nil {
 				feedErr = fmt.Errorf("claim feeds to fetch: %w", err)
 			}
 			break
@@ -449,7 +478,7 @@ feed:
 				// Leased by another process, or a Retry-After came since
 				// the feeds were listed.
 				if mode == fetchNamed {
-					note, err := c.unclaimedReason(ctx, e.store, f.URL)
+					note, err := c.unclaimedReason(run, e.store, f.URL)
 					if err != nil {
 						feedErr = err
 						break feed
@@ -471,7 +500,7 @@ feed:
 			}
 		}
 		if len(release) > 0 {
-			if err := e.store.Release(ctx, release); err != nil {
+			if err := e.store.Release(run, release); err != nil {
 				e.log.Warn("release feeds fetched elsewhere", slog.Int("feeds", len(release)), slog.Any("err", err))
 			}
 		}
@@ -479,7 +508,7 @@ feed:
 			claimedAny = true
 			select {
 			case in <- f:
-			case <-ctx.Done():
+			case <-run.Done():
 				break feed
 			}
 		}
@@ -490,14 +519,20 @@ feed:
 		bar.Finish()
 	}
 
-	unsaved, unclaimed := q.left()
-	if len(unsaved) > 0 {
+	release, unsaved, unclaimed := q.left()
+	if len(release) > 0 {
 		// The run's context may be canceled already; the release must still
 		// happen, or the feeds wait for their lease to end.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		if err := e.store.Release(rctx, unsaved); err != nil {
-			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(unsaved)), slog.Any("err", err))
+		if err := e.store.Release(rctx, release); err != nil {
+			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(release)), slog.Any("err", err))
+			// A full disk can refuse even this small write. The claims
+			// then end with their lease, which began at the latest now.
+			now := c.now()
+			notes = append(notes, fmt.Sprintf("%s could not be released (the database could not be written); "+
+				"their claims end by %s, and a fetch after that gets them.", plural(len(release), "claimed feed"),
+				now.Add(lease).In(now.Location()).Format("15:04:05")))
 		}
 	}
 
@@ -507,7 +542,7 @@ feed:
 	if bar != nil {
 		c.listFailures(t.failures)
 	}
-	if !claimedAny && ctx.Err() == nil && feedErr == nil {
+	if !claimedAny && run.Err() == nil && feedErr == nil {
 		fmt.Fprintln(c.stdout, nothingMessage(mode))
 		return nil
 	}
@@ -515,8 +550,12 @@ feed:
 		plural(t.feeds, "feed"), t.new, pluralWord(t.new, "item"), t.updated, t.notModified, plural(t.errors, "error"))
 	switch {
 	case ctx.Err() != nil:
-		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched; they will be fetched next time.\n", plural(len(unsaved)+unclaimed, "feed"))
+		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched; they will be fetched next time.\n", plural(unsaved+unclaimed, "feed"))
 		return errors.New("interrupted")
+	case run.Err() != nil:
+		fmt.Fprintf(c.stdout, "Stopped: %s not fetched; they will be fetched next time, as will the ones not saved.\n",
+			plural(unsaved+unclaimed, "feed"))
+		return fmt.Errorf("fetch stopped: %w", context.Cause(run))
 	case feedErr != nil:
 		return feedErr
 	case err != nil:

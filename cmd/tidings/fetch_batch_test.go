@@ -156,8 +156,8 @@ func TestClaimQueueRoom(t *testing.T) {
 	claim()     // the window is full
 	q.fetched(all[0])
 	claim(2) // a.test's room, and the window's, came back with the fetch
-	if unsaved, _ := q.left(); len(unsaved) != 3 {
-		t.Errorf("left() = %v unsaved; want 3: feed 1 is fetched, not saved", unsaved)
+	if release, unsaved, _ := q.left(); len(release) != 3 || unsaved != 3 {
+		t.Errorf("left() = %v to release, %d unsaved; want 3 and 3: feed 1 is fetched, not saved", release, unsaved)
 	}
 	q.saved(all[0])
 	claim() // saving a fetched feed makes no room twice
@@ -167,13 +167,16 @@ func TestClaimQueueRoom(t *testing.T) {
 	claim()
 	q.saved(all[1]) // saved without a fetch report: its room comes back now
 	claim(4)
-	for _, f := range []store.Feed{all[2], all[3], all[4]} {
+	for _, f := range []store.Feed{all[2], all[3]} {
 		q.saved(f)
 	}
+	// A failed save makes room as a save does, and its claim is released
+	// at the end.
+	q.saveFailed(all[4])
 	if !q.done() {
-		t.Error("done() = false after every feed was saved")
+		t.Error("done() = false after every feed was saved or failed")
 	}
-	if unsaved, unclaimed := q.left(); len(unsaved) != 0 || unclaimed != 0 {
-		t.Errorf("left() = %v unsaved, %d unclaimed; want none", unsaved, unclaimed)
+	if release, unsaved, unclaimed := q.left(); !slices.Equal(release, []int64{5}) || unsaved != 0 || unclaimed != 0 {
+		t.Errorf("left() = %v to release, %d unsaved, %d unclaimed; want [5], 0, 0", release, unsaved, unclaimed)
 	}
 }

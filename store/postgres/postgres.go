@@ -244,14 +244,27 @@ func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
 
 // retry runs fn, again while it fails with an error a retry resolves. A
 // single statement needs no transaction of its own: it is one already.
+// A full disk's error wraps store.ErrDiskFull (diskFull).
 func retry(fn func() error) error {
 	var err error
 	for range maxTries {
 		if err = fn(); !retryable(err) {
-			return err
+			return diskFull(err)
 		}
 	}
-	return err
+	return diskFull(err)
+}
+
+// diskFull makes PostgreSQL's disk_full (53100) an error wrapping
+// store.ErrDiskFull that says what to do. The server rolled back the
+// transaction that failed.
+func diskFull(err error) error {
+	var pe *pgconn.PgError
+	if errors.Is(err, store.ErrDiskFull) || !errors.As(err, &pe) || pe.Code != "53100" {
+		return err
+	}
+	return fmt.Errorf("%w: the PostgreSQL server cannot write; free some space on its disk and run the command again "+
+		"(what was saved before is intact): %w", store.ErrDiskFull, err)
 }
 
 // readTx runs fn in a read-only REPEATABLE READ transaction, so that what

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"tidings/store"
 	"tidings/store/storetest"
@@ -153,5 +156,27 @@ func TestRedact(t *testing.T) {
 	got := redact("postgres://me:secret@db.internal:5432/tidings")
 	if strings.Contains(got, "secret") {
 		t.Errorf("redact left the password in: %s", got)
+	}
+}
+
+// TestDiskFull: the server's disk_full (53100) becomes store.ErrDiskFull,
+// saying what to do and keeping the server's error; other errors pass as
+// they are, and retry does not retry it.
+func TestDiskFull(t *testing.T) {
+	full := &pgconn.PgError{Code: "53100", Message: `could not extend file "base/16384/16390": No space left on device`}
+	tries := 0
+	err := retry(func() error { tries++; return fmt.Errorf("save fetch: %w", full) })
+	var pe *pgconn.PgError
+	if !errors.Is(err, store.ErrDiskFull) || !errors.As(err, &pe) || pe != full || tries != 1 ||
+		!strings.Contains(err.Error(), "free some space on its disk") {
+		t.Errorf("retry of a full disk = %v after %d tries; want store.ErrDiskFull wrapping the server's error, once", err, tries)
+	}
+	if again := diskFull(err); again != err {
+		t.Errorf("diskFull wrapped twice: %v", again)
+	}
+	for _, other := range []error{nil, &pgconn.PgError{Code: "23505"}, errors.New("connection reset")} {
+		if got := diskFull(other); got != other {
+			t.Errorf("diskFull(%v) = %v; want it unchanged", other, got)
+		}
 	}
 }

@@ -110,7 +110,7 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 					// stopped or the connection is gone.
 					return err
 				}
-				errs[i] = err
+				errs[i] = diskFull(err)
 				continue
 			}
 			results[i] = res

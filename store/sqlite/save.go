@@ -102,7 +102,7 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 						// The caller gave up: nothing of the batch stays.
 						return err
 					}
-					errs[i] = err
+					errs[i] = db.diskFull(err)
 					return errFetchFailed
 				}
 				results[i] = res

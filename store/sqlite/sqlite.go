@@ -28,7 +28,8 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // registers the "sqlite" driver
+	"modernc.org/sqlite" // also registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
 
 	"tidings/store"
 )
@@ -311,17 +312,31 @@ func (db *DB) migrate(ctx context.Context, migs []store.Migration) error {
 }
 
 // tx runs fn in a write transaction (BEGIN IMMEDIATE, on the single write
-// connection) and commits if fn returns nil.
+// connection) and commits if fn returns nil. A full disk's error wraps
+// store.ErrDiskFull (diskFull).
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
-		return err
+		return db.diskFull(err)
 	}
 	defer tx.Rollback()
 	if err := fn(tx); err != nil {
+		return db.diskFull(err)
+	}
+	return db.diskFull(tx.Commit())
+}
+
+// diskFull makes SQLite's SQLITE_FULL ("database or disk is full") an
+// error wrapping store.ErrDiskFull that names the file and says what to do.
+// SQLite rolls back the statement or transaction that failed, so nothing
+// is half written.
+func (db *DB) diskFull(err error) error {
+	var se *sqlite.Error
+	if err == nil || errors.Is(err, store.ErrDiskFull) || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
 		return err
 	}
-	return tx.Commit()
+	return fmt.Errorf("%w: %s cannot grow; free some space on its disk and run the command again "+
+		"(what was saved before is intact): %w", store.ErrDiskFull, db.path, err)
 }
 
 // stmtCache holds statements prepared on the write connection, by SQL

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -133,5 +134,83 @@ func TestSaveFetchItemIDs(t *testing.T) {
 	var n int
 	if err := db.read.QueryRow("SELECT count(*) FROM items").Scan(&n); err != nil || n != 38 {
 		t.Errorf("%d items stored, %v; want 38: nothing of the failed save", n, err)
+	}
+}
+
+// TestSaveFetchesDiskFull: a database that cannot grow (here capped by
+// max_page_count, which fails writes with the same SQLITE_FULL as a full
+// disk) fails the fetch that needs room with store.ErrDiskFull, naming the
+// file and saying what to do, and saves nothing of it; the fetches of the
+// batch that fit are saved, and once there is room again it saves.
+func TestSaveFetchesDiskFull(t *testing.T) {
+	ctx := t.Context()
+	db := openTemp(t)
+	var feeds []store.Feed
+	for _, u := range []string{"https://small1.test/", "https://big.test/", "https://small2.test/"} {
+		f, err := db.AddFeed(ctx, store.Feed{URL: u})
+		if err != nil {
+			t.Fatal(err)
+		}
+		feeds = append(feeds, f)
+	}
+	items := func(prefix string, n, size int) []store.Item {
+		its := make([]store.Item, n)
+		for i := range its {
+			its[i] = store.Item{GUID: fmt.Sprintf("%s-%d", prefix, i), Title: prefix,
+				Content: "<p>" + strings.Repeat(fmt.Sprintf("%s word %d ", prefix, i), size/16) + "</p>"}
+		}
+		return its
+	}
+	now := time.Now()
+	fetch := func(i int, its []store.Item) store.FeedFetch {
+		return store.FeedFetch{FeedID: feeds[i].ID, Result: store.FetchResult{Now: now,
+			State: store.FeedState{LastFetch: now, LastSuccess: now}, Items: its}}
+	}
+	var pages int
+	if err := db.write.QueryRowContext(ctx, "PRAGMA page_count").Scan(&pages); err != nil {
+		t.Fatal(err)
+	}
+	// The single write connection is the one every write uses.
+	if _, err := db.write.ExecContext(ctx, fmt.Sprintf("PRAGMA max_page_count = %d", pages+30)); err != nil {
+		t.Fatal(err)
+	}
+	batch := []store.FeedFetch{fetch(0, items("small1", 2, 200)), fetch(1, items("big", 300, 2000)), fetch(2, items("small2", 2, 200))}
+	results, errs, err := db.SaveFetches(ctx, batch)
+	if err != nil {
+		t.Fatalf("SaveFetches: %v", err)
+	}
+	if !errors.Is(errs[1], store.ErrDiskFull) || !strings.Contains(errs[1].Error(), db.Path()) ||
+		!strings.Contains(errs[1].Error(), "free some space") {
+		t.Errorf("big fetch: %v; want store.ErrDiskFull naming %s and what to do", errs[1], db.Path())
+	}
+	if errs[0] != nil || errs[2] != nil || results[0].New != 2 || results[2].New != 2 {
+		t.Errorf("small fetches: %v %v, results %+v %+v; want both saved", errs[0], errs[2], results[0], results[2])
+	}
+	count := func(feedID int64) (n int) {
+		t.Helper()
+		if err := db.read.QueryRowContext(ctx, "SELECT count(*) FROM items WHERE feed_id = ?", feedID).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(feeds[1].ID); n != 0 {
+		t.Errorf("%d items of the failed fetch saved; want none", n)
+	}
+	if f, err := db.Feed(ctx, feeds[1].URL); err != nil || !f.State.LastFetch.IsZero() {
+		t.Errorf("state of the failed fetch saved: %+v, %v", f.State, err)
+	}
+	if _, err := db.SaveFetch(ctx, feeds[1].ID, fetch(1, items("big", 300, 2000)).Result); !errors.Is(err, store.ErrDiskFull) {
+		t.Errorf("SaveFetch alone: %v; want store.ErrDiskFull", err)
+	}
+
+	if _, err := db.write.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := db.SaveFetch(ctx, feeds[1].ID, fetch(1, items("big", 300, 2000)).Result); err != nil || res.New != 300 {
+		t.Fatalf("SaveFetch with room again: %+v, %v; want 300 new", res, err)
+	}
+	var check string
+	if err := db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check: %q, %v", check, err)
 	}
 }

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"tidings/fetch/fetchtest"
+	"tidings/store"
+)
+
+// mountTmpfs mounts a tmpfs of the given size (e.g. "1m") in a temporary
+// directory for the test, a real disk that fills up. Mounting needs root
+// (CAP_SYS_ADMIN): without it the test is skipped, except under CI=true,
+// where .ci/run runs as root.
+func mountTmpfs(t *testing.T, size string) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "disk")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size="+size); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("mount a %s tmpfs (CI=true runs as root): %v", size, err)
+		}
+		t.Skipf("a full disk is a small tmpfs, and mounting one needs root: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := syscall.Unmount(dir, syscall.MNT_DETACH); err != nil {
+			t.Errorf("unmount %s: %v", dir, err)
+		}
+	})
+	return dir
+}
+
+// TestFetchDiskFull: when the disk of the database fills up during
+// `tidings fetch`, the run stops early (exit 1) with a message that says
+// what happened and what to do; each feed is saved whole or not at all,
+// no feed stays claimed, and once space is freed a plain `tidings fetch`
+// stores the rest, nothing twice.
+func TestFetchDiskFull(t *testing.T) {
+	disk := mountTmpfs(t, "1m")
+	const feeds, items = 60, 20
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: feeds, Items: items, Addrs: fetchtest.LoopbackAddrs(3)})
+	h := newHarness(t, "")
+	h.dbPath = filepath.Join(disk, "tidings.db")
+	if err := os.WriteFile(h.configPath, []byte(fmt.Sprintf("database = %q\n%s", h.dbPath, privateConfig)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	st := h.openStore()
+	var list []store.Feed
+	for _, u := range srv.URLs() {
+		list = append(list, store.Feed{URL: u})
+	}
+	if _, err := st.ImportFeeds(ctx, list); err != nil {
+		t.Fatal(err)
+	}
+
+	r := h.run("fetch", "--all")
+	if r.code != exitFailure || !strings.Contains(r.stderr, "the database's disk is full: "+h.dbPath) ||
+		!strings.Contains(r.stderr, "free some space on its disk and run the command again") {
+		t.Fatalf("fetch on a full disk: exit %d, stderr:\n%s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "Stopped: ") {
+		t.Errorf("fetch on a full disk does not say it stopped:\n%s", r.stdout)
+	}
+	saved := checkWholeFeeds(t, st, items)
+	if saved == feeds {
+		t.Fatalf("all %d feeds fit on the small disk; the test needs a fuller one", feeds)
+	}
+	// The run released the feeds it did not save, so that the next fetch
+	// gets them at once, unless the disk was too full for even that: then
+	// it says when their claims end, and the next fetch after that time
+	// gets them.
+	db, err := sql.Open("sqlite", h.dbPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var held int
+	if err := db.QueryRow("SELECT count(*) FROM feeds WHERE claimed_until > 0").Scan(&held); err != nil {
+		t.Fatal(err)
+	}
+	next := testNow
+	t.Logf("%d of %d feeds saved; %d claims left for want of room", saved, feeds, held)
+	if held > 0 {
+		lease := claimLease(5 * time.Second) // privateConfig's timeout
+		want := fmt.Sprintf("%d claimed feeds could not be released (the database could not be written); their claims end by %s",
+			held, testNow.Add(lease).In(testNow.Location()).Format("15:04:05"))
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("%d feeds still claimed, and the output lacks %q:\n%s", held, want, r.stdout)
+		}
+		next = testNow.Add(lease + time.Second)
+	}
+
+	if err := syscall.Mount("tmpfs", disk, "tmpfs", syscall.MS_REMOUNT, "size=64m"); err != nil {
+		t.Fatalf("grow the tmpfs: %v", err)
+	}
+	r = runAt(h, next, "fetch")
+	if r.code != exitOK {
+		t.Fatalf("fetch with room again: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if want := fmt.Sprintf("Fetched %d feeds: %d new items", feeds-saved, (feeds-saved)*items); !strings.Contains(r.stdout, want) {
+		t.Errorf("fetch with room again lacks %q:\n%s", want, r.stdout)
+	}
+	if n := checkWholeFeeds(t, st, items); n != feeds {
+		t.Errorf("%d feeds stored after the second fetch, want %d", n, feeds)
+	}
+	var check string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
+		t.Errorf("integrity_check: %q, %v", check, err)
+	}
+}
+
+// checkWholeFeeds checks that every feed has all its items or none (and
+// its state with them), and returns how many have them.
+func checkWholeFeeds(t *testing.T, st store.Store, items int) int {
+	t.Helper()
+	all, err := st.Feeds(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := 0
+	for _, f := range all {
+		switch {
+		case f.Items == items && !f.State.LastFetch.IsZero():
+			saved++
+		case f.Items != 0 || !f.State.LastFetch.IsZero():
+			t.Errorf("feed %s: %d items, last fetch %v; want all %d with the state, or nothing", f.URL, f.Items, f.State.LastFetch, items)
+		}
+	}
+	return saved
+}
+
+// runAt runs tidings in-process with its clock at now.
+func runAt(h *harness, now time.Time, args ...string) result {
+	var stdout, stderr strings.Builder
+	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return now }}
+	code := c.main(context.Background(), args)
+	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
