@@ -229,6 +229,10 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 					break
 				}
 				st.BodyHash, st.FeedDelay = sum, p.ServerDelay
+				if clampedToNow(p.Items, now) {
+					// A later parse of these bytes gives a later date.
+					st.BodyHash = ""
+				}
 			}
 			o.Unchanged = unchanged
 			succeed()
@@ -295,18 +299,38 @@ const movesAfter = 3
 
 // bodyHash identifies a 200 answer by what Parse makes of it: the body,
 // the URL it came from (relative links resolve against it), its
-// Content-Type (the charset may be there) and the tidings version (a new
-// version may parse or sanitise differently, so it parses every feed once
-// more). SHA-256 is fast enough not to matter (a few µs for a feed, against
-// a few ms to parse it) and leaves no doubt.
+// Content-Type (the charset may be there), parseVersion and the tidings
+// version (a new version may parse or sanitise differently, so it parses
+// every feed once more). The clock is the one other input of Parse; see
+// clampedToNow. SHA-256 is fast enough not to matter (a few µs for a feed,
+// against a few ms to parse it) and leaves no doubt.
 func bodyHash(resp *response) string {
 	h := sha256.New()
-	for _, s := range []string{BuildVersion(), resp.URL, resp.Header.Get("Content-Type")} {
+	for _, s := range []string{parseVersion, BuildVersion(), resp.URL, resp.Header.Get("Content-Type")} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
 	h.Write(resp.Body)
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// parseVersion is part of every body hash. Bump it with any change to what
+// Parse, normalisation or sanitising make of a body: builds that carry no
+// version of their own ("dev", or the same revision with local changes)
+// then still parse every feed once more.
+const parseVersion = "1"
+
+// clampedToNow reports whether Parse clamped a date of items to now, as it
+// does with dates in the future (normalize): parsed later, the same body
+// gives a later date, so it must not pass as unchanged. An item dated
+// exactly now looks the same, and only costs a parse.
+func clampedToNow(items []store.Item, now time.Time) bool {
+	for _, it := range items {
+		if it.Published.Equal(now) || it.Updated.Equal(now) {
+			return true
+		}
+	}
+	return false
 }
 
 // notFeed explains why a 200 answer is not a feed.
@@ -337,6 +361,7 @@ func (f *Fetcher) logOutcome(o Outcome) {
 		slog.String("feed_url", o.Feed.Target()),
 		slog.Int("status", o.Status),
 		slog.Int("items", len(o.Result.Items)),
+		slog.Bool("unchanged", o.Unchanged),
 	}
 	if o.Err != nil {
 		f.log.LogAttrs(context.Background(), slog.LevelDebug, "feed fetch failed",

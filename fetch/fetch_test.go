@@ -133,10 +133,14 @@ func TestFetchUnchangedBody(t *testing.T) {
 	withTTL := bytes.Replace(htRSS("Same", 3), []byte("<description>test</description>"),
 		[]byte("<description>test</description><ttl>120</ttl>"), 1)
 	var mu sync.Mutex
-	body, ctype, etag := withTTL, "application/rss+xml", ""
+	body, ctype, etag, redirect := withTTL, "application/rss+xml", "", false
 	srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
+		if redirect && r.URL.Path == "/feed.xml" {
+			http.Redirect(w, r, "/elsewhere.xml", http.StatusFound)
+			return
+		}
 		if etag != "" {
 			if r.Header.Get("If-None-Match") == etag {
 				w.WriteHeader(http.StatusNotModified)
@@ -171,6 +175,9 @@ func TestFetchUnchangedBody(t *testing.T) {
 				[]byte("<description>test</description><ttl>120</ttl>"), 1)
 		}, false, 4, http.StatusOK},
 		{"new tidings version", func() { fetch.Version = "v1.0.1" }, false, 4, http.StatusOK},
+		// Relative links resolve against the URL that answered.
+		{"same body from another URL", func() { redirect = true }, false, 4, http.StatusOK},
+		{"same again from there", func() {}, true, 0, http.StatusOK},
 		{"validators at last", func() { etag = `"e1"` }, true, 0, http.StatusOK},
 		{"304", func() {}, false, 0, http.StatusNotModified},
 	}
@@ -206,6 +213,52 @@ func TestFetchUnchangedBody(t *testing.T) {
 		}
 		hash = st.BodyHash
 		feed.State = st
+	}
+}
+
+// TestFetchFutureDateParsedAgain: Parse clamps a date in the future to
+// the time of the fetch, so a body with one is parsed again (not passed as
+// unchanged) until the date has come, and the stored item then gets its
+// real date.
+func TestFetchFutureDateParsedAgain(t *testing.T) {
+	t0 := htNow
+	real := t0.Add(time.Hour)
+	body := []byte(`<?xml version="1.0"?><rss version="2.0"><channel><title>F</title><link>https://example.org/</link>
+<item><title>Scheduled</title><link>https://example.org/s</link><guid>urn:s</guid><pubDate>` +
+		real.Format(http.TimeFormat) + `</pubDate><description>x</description></item></channel></rss>`)
+	srv := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(body)
+	}))
+	ctx := context.Background()
+	db := openSQLite(t)
+	feed := addFeed(t, db, srv.URL+"/feed.xml", "")
+	var now time.Time
+	f := htFetcher(fetch.Options{Now: func() time.Time { return now }})
+	for _, step := range []struct {
+		name      string
+		at        time.Time
+		unchanged bool
+		published time.Time
+	}{
+		{"before the date", t0, false, t0},
+		{"still before it", t0.Add(30 * time.Minute), false, t0}, // the store keeps the first clamp
+		{"after it", t0.Add(2 * time.Hour), false, real},
+		{"later still", t0.Add(3 * time.Hour), true, real},
+	} {
+		now = step.at
+		feed = feedByURL(t, db, feed.URL)
+		o := f.Fetch(ctx, feed)
+		if o.Err != nil || o.Unchanged != step.unchanged {
+			t.Fatalf("%s: err %v, unchanged %t; want %t", step.name, o.Err, o.Unchanged, step.unchanged)
+		}
+		if _, err := db.SaveFetch(ctx, feed.ID, o.Result); err != nil {
+			t.Fatal(err)
+		}
+		items, _, err := db.Items(ctx, store.Query{FeedID: feed.ID})
+		if err != nil || len(items) != 1 || !items[0].Published.Equal(step.published) {
+			t.Fatalf("%s: %d items (%v), published %v; want one, published %v", step.name, len(items), err, items, step.published)
+		}
 	}
 }
 

@@ -60,7 +60,7 @@ func NewMetrics(reg prometheus.Registerer, feeds FeedCounter) (*Metrics, error) 
 	m := &Metrics{
 		fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tidings_fetches_total",
-			Help: "Fetches of feeds, by outcome: ok, not_modified, unchanged (200 with the body of the last one parsed), error, gone, retry_after.",
+			Help: "Fetches of feeds, by outcome: ok, not_modified (304), unchanged (200 with the body of the last one parsed; with not_modified, the fetches that brought nothing new), error, gone, retry_after.",
 		}, []string{"outcome"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "tidings_fetch_duration_seconds",

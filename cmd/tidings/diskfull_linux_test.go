@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -64,12 +66,21 @@ func TestFetchDiskFull(t *testing.T) {
 	}
 
 	r := h.run("fetch", "--all")
-	if r.code != exitFailure || !strings.Contains(r.stderr, "the database's disk is full: "+h.dbPath) ||
-		!strings.Contains(r.stderr, "free some space on its disk and run the command again") {
+	if r.code != exitFailure || !strings.Contains(r.stderr, "the database's disk is full: free some space on the disk of "+h.dbPath) {
 		t.Fatalf("fetch on a full disk: exit %d, stderr:\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "Stopped: ") {
-		t.Errorf("fetch on a full disk does not say it stopped:\n%s", r.stdout)
+	// Every feed is counted once: fetched (saved or not), or not fetched.
+	fetched := regexp.MustCompile(`Fetched (\d+) feeds`).FindStringSubmatch(r.stdout)
+	stopped := regexp.MustCompile(`Stopped: (\d+) feeds not fetched`).FindStringSubmatch(r.stdout)
+	if fetched == nil || stopped == nil {
+		t.Fatalf("fetch on a full disk does not say what it fetched and that it stopped:\n%s", r.stdout)
+	}
+	if atoi(fetched[1])+atoi(stopped[1]) != feeds {
+		t.Errorf("fetched %s + not fetched %s feeds; want %d in all:\n%s", fetched[1], stopped[1], feeds, r.stdout)
+	}
+	// The advice comes once, at the end, not on every feed's line.
+	if n := strings.Count(r.stdout, "free some space"); n != 0 || !strings.Contains(r.stdout, "not saved: the database's disk is full\n") {
+		t.Errorf("per-feed lines: %d with the advice; want none, and 'not saved: the database's disk is full':\n%s", n, r.stdout)
 	}
 	saved := checkWholeFeeds(t, st, items)
 	if saved == feeds {
@@ -145,4 +156,9 @@ func runAt(h *harness, now time.Time, args ...string) result {
 	c := &cli{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, now: func() time.Time { return now }}
 	code := c.main(context.Background(), args)
 	return result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }

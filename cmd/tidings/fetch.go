@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -327,6 +328,18 @@ func (q *claimQueue) saved(f store.Feed) {
 	q.wakeFeeder()
 }
 
+// unreserve puts back a batch that next handed out and that could not be
+// claimed: its room is free again and its feeds are not fetched (left
+// counts them as never claimed).
+func (q *claimQueue) unreserve(batch []store.Feed) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for _, f := range batch {
+		q.freeRoomLocked(hostOf(f.Target()))
+	}
+	q.ready = append(slices.Clone(batch), q.ready...)
+}
+
 // saveFailed records a claimed feed whose save failed: its room goes back
 // as for a save, but its claim is still there to release (left).
 func (q *claimQueue) saveFailed(f store.Feed) {
@@ -457,10 +470,12 @@ feed:
 		now := c.now()
 		claimed, err := e.store.ClaimFeeds(run, store.ClaimRequest{Now: now, Lease: lease, URLs: urls})
 		if err != nil {
-			for _, f := range batch {
-				q.free(f)
-			}
-			if run.Err() == nil {
+			// Not claimed: the batch counts as not fetched.
+			q.unreserve(batch)
+			switch {
+			case errors.Is(err, store.ErrDiskFull):
+				stopRun(fmt.Errorf("claim feeds to fetch: %w", err))
+			case run.Err() == nil:
 				feedErr = fmt.Errorf("claim feeds to fetch: %w", err)
 			}
 			break
@@ -500,9 +515,13 @@ feed:
 			}
 		}
 		if len(release) > 0 {
-			if err := e.store.Release(run, release); err != nil {
+			// Not run: a full disk may stop it at any moment, and these
+			// claims must end all the same.
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			if err := e.store.Release(rctx, release); err != nil {
 				e.log.Warn("release feeds fetched elsewhere", slog.Int("feeds", len(release)), slog.Any("err", err))
 			}
+			cancel()
 		}
 		for _, f := range send {
 			claimedAny = true
@@ -520,6 +539,7 @@ feed:
 	}
 
 	release, unsaved, unclaimed := q.left()
+	released := true
 	if len(release) > 0 {
 		// The run's context may be canceled already; the release must still
 		// happen, or the feeds wait for their lease to end.
@@ -527,6 +547,7 @@ feed:
 		defer cancel()
 		if err := e.store.Release(rctx, release); err != nil {
 			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(release)), slog.Any("err", err))
+			released = false
 			// A full disk can refuse even this small write. The claims
 			// then end with their lease, which began at the latest now.
 			now := c.now()
@@ -548,14 +569,19 @@ feed:
 	}
 	fmt.Fprintf(c.stdout, "Fetched %s: %d new %s, %d updated, %d not modified, %s.\n",
 		plural(t.feeds, "feed"), t.new, pluralWord(t.new, "item"), t.updated, t.notModified, plural(t.errors, "error"))
+	next := "; they will be fetched next time"
+	if !released {
+		next = "" // the note above says when
+	}
+	stop := context.Cause(run)
 	switch {
+	case run.Err() != nil && !errors.Is(stop, context.Canceled):
+		// Stopped by a full disk (even if Ctrl-C came after).
+		fmt.Fprintf(c.stdout, "Stopped: %s not fetched%s.\n", plural(unsaved+unclaimed, "feed"), next)
+		return fmt.Errorf("fetch stopped: %w", stop)
 	case ctx.Err() != nil:
-		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched; they will be fetched next time.\n", plural(unsaved+unclaimed, "feed"))
+		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched%s.\n", plural(unsaved+unclaimed, "feed"), next)
 		return errors.New("interrupted")
-	case run.Err() != nil:
-		fmt.Fprintf(c.stdout, "Stopped: %s not fetched; they will be fetched next time, as will the ones not saved.\n",
-			plural(unsaved+unclaimed, "feed"))
-		return fmt.Errorf("fetch stopped: %w", context.Cause(run))
 	case feedErr != nil:
 		return feedErr
 	case err != nil:
@@ -592,7 +618,10 @@ func describeOutcome(o fetch.Outcome, label string, now time.Time) string {
 		return fmt.Sprintf("%s: %s", u, fetch.DescribeWait(o.Result.State, now))
 	}
 	msg := o.Result.State.LastError
-	if o.SaveErr != nil {
+	if errors.Is(o.SaveErr, store.ErrDiskFull) {
+		// What to do comes once, at the end.
+		msg = "not saved: " + store.ErrDiskFull.Error()
+	} else if o.SaveErr != nil {
 		msg = "not saved: " + o.SaveErr.Error()
 	} else if msg == "" && o.Err != nil {
 		msg = o.Err.Error()

@@ -307,7 +307,7 @@ func (db *DB) Optimize(ctx context.Context) error {
 	// VACUUM cannot run inside a transaction: the simple protocol sends
 	// it on its own.
 	if _, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) feeds, items, tombstones", pgx.QueryExecModeSimpleProtocol); err != nil {
-		return fmt.Errorf("optimize database: %w", err)
+		return fmt.Errorf("optimize database: %w", diskFull(err))
 	}
 	return nil
 }

@@ -263,8 +263,8 @@ func diskFull(err error) error {
 	if errors.Is(err, store.ErrDiskFull) || !errors.As(err, &pe) || pe.Code != "53100" {
 		return err
 	}
-	return fmt.Errorf("%w: the PostgreSQL server cannot write; free some space on its disk and run the command again "+
-		"(what was saved before is intact): %w", store.ErrDiskFull, err)
+	return fmt.Errorf("%w: free some space on the PostgreSQL server's disk; "+
+		"what was saved before is intact, and feeds not saved are fetched again: %w", store.ErrDiskFull, err)
 }
 
 // readTx runs fn in a read-only REPEATABLE READ transaction, so that what

@@ -168,7 +168,7 @@ func TestDiskFull(t *testing.T) {
 	err := retry(func() error { tries++; return fmt.Errorf("save fetch: %w", full) })
 	var pe *pgconn.PgError
 	if !errors.Is(err, store.ErrDiskFull) || !errors.As(err, &pe) || pe != full || tries != 1 ||
-		!strings.Contains(err.Error(), "free some space on its disk") {
+		!strings.Contains(err.Error(), "free some space on the PostgreSQL server's disk") {
 		t.Errorf("retry of a full disk = %v after %d tries; want store.ErrDiskFull wrapping the server's error, once", err, tries)
 	}
 	if again := diskFull(err); again != err {

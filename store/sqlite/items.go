@@ -358,10 +358,10 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, er
 // full-text index's segments.
 func (db *DB) Optimize(ctx context.Context) error {
 	if _, err := db.write.ExecContext(ctx, "INSERT INTO items_fts (items_fts) VALUES ('optimize')"); err != nil {
-		return fmt.Errorf("optimize full-text index: %w", err)
+		return fmt.Errorf("optimize full-text index: %w", db.diskFull(err))
 	}
 	if _, err := db.write.ExecContext(ctx, "PRAGMA optimize"); err != nil {
-		return fmt.Errorf("optimize database: %w", err)
+		return fmt.Errorf("optimize database: %w", db.diskFull(err))
 	}
 	return nil
 }

@@ -280,7 +280,7 @@ func firstN(list []string, n int) []string {
 func (db *DB) migrate(ctx context.Context, migs []store.Migration) error {
 	if _, err := db.write.ExecContext(ctx, "CREATE TABLE IF NOT EXISTS "+versionTable+
 		" (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)"); err != nil {
-		return fmt.Errorf("%s: create version table: %w", db.path, err)
+		return fmt.Errorf("%s: create version table: %w", db.path, db.diskFull(err))
 	}
 	for _, m := range migs {
 		err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -335,8 +335,8 @@ func (db *DB) diskFull(err error) error {
 	if err == nil || errors.Is(err, store.ErrDiskFull) || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
 		return err
 	}
-	return fmt.Errorf("%w: %s cannot grow; free some space on its disk and run the command again "+
-		"(what was saved before is intact): %w", store.ErrDiskFull, db.path, err)
+	return fmt.Errorf("%w: free some space on the disk of %s (or of the temporary directory); "+
+		"what was saved before is intact, and feeds not saved are fetched again: %w", store.ErrDiskFull, db.path, err)
 }
 
 // stmtCache holds statements prepared on the write connection, by SQL

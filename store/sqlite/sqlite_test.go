@@ -202,6 +202,18 @@ func TestSaveFetchesDiskFull(t *testing.T) {
 	if _, err := db.SaveFetch(ctx, feeds[1].ID, fetch(1, items("big", 300, 2000)).Result); !errors.Is(err, store.ErrDiskFull) {
 		t.Errorf("SaveFetch alone: %v; want store.ErrDiskFull", err)
 	}
+	// Any other write that needs room, here adding many feeds in one
+	// transaction, fails the same way, and adds none.
+	var many []store.Feed
+	for i := range 3000 {
+		many = append(many, store.Feed{URL: fmt.Sprintf("https://many.test/%d/%s", i, strings.Repeat("x", 100))})
+	}
+	if _, err := db.ImportFeeds(ctx, many); !errors.Is(err, store.ErrDiskFull) {
+		t.Errorf("ImportFeeds: %v; want store.ErrDiskFull", err)
+	}
+	if all, err := db.FeedList(ctx); err != nil || len(all) != 3 {
+		t.Errorf("%d feeds after the failed import (%v); want the 3 there were", len(all), err)
+	}
 
 	if _, err := db.write.ExecContext(ctx, "PRAGMA max_page_count = 1073741823"); err != nil {
 		t.Fatal(err)
