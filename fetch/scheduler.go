@@ -132,7 +132,15 @@ type Scheduler struct {
 	// again before the sleep ends, and Store.NextDue could not see it then.
 	planned time.Time
 	status  SchedulerStatus
+
+	// claimFails counts the claims failed in a row and claimLogged is
+	// when the last of them was logged (Run's goroutine only).
+	claimFails  int
+	claimLogged time.Time
 }
+
+// claimLogEvery is how often a claim that keeps failing is logged again.
+const claimLogEvery = time.Minute
 
 type parkedFeed struct {
 	feed store.Feed
@@ -297,6 +305,18 @@ loop:
 	return s.shutdown(runErr, cancelFetch)
 }
 
+// claimFailed logs a failed claim: the first of a run of failures, then
+// again at most every claimLogEvery with how many failed, so that a
+// database down or a disk full for hours does not write a line a poll.
+func (s *Scheduler) claimFailed(err error) {
+	s.claimFails++
+	if now := time.Now(); s.claimFails == 1 || now.Sub(s.claimLogged) >= claimLogEvery {
+		s.claimLogged = now
+		s.log.Error("claim due feeds failed; retrying", slog.String("error", err.Error()),
+			slog.Int("failed_claims", s.claimFails))
+	}
+}
+
 // errFetcherStopped means Fetcher.Run returned while the scheduler was
 // still feeding it.
 var errFetcherStopped = errors.New("fetcher stopped")
@@ -331,9 +351,13 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 	s.mu.Unlock()
 	if err != nil {
 		if ctx.Err() == nil {
-			s.log.Error("claim due feeds failed; retrying", slog.String("error", err.Error()))
+			s.claimFailed(err)
 		}
 		return false, nil
+	}
+	if s.claimFails > 0 {
+		s.log.Info("claiming due feeds works again", slog.Int("failed_claims", s.claimFails))
+		s.claimFails = 0
 	}
 	r := &round{Round: Round{Started: now}}
 	var (

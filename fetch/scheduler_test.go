@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -650,4 +653,80 @@ func TestSchedulerKeepsShortIntervals(t *testing.T) {
 			}
 		}
 	}
+}
+
+// claimsFailing is a real store whose claims fail while fail is set, as
+// they do when the database is unreachable or its disk is full.
+type claimsFailing struct {
+	*sqlite.DB
+	fail   atomic.Bool
+	claims atomic.Int64
+}
+
+func (s *claimsFailing) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error) {
+	s.claims.Add(1)
+	if s.fail.Load() {
+		return nil, fmt.Errorf("claim feeds: %w", store.ErrDiskFull)
+	}
+	return s.DB.ClaimFeeds(ctx, r)
+}
+
+// lockedBuffer is a strings.Builder safe for the scheduler's logger.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestSchedulerLogsFailingClaimsOnce: claims that keep failing are logged
+// once (then once a minute), not once a poll, and the recovery once, with
+// the number of claims that failed; the feeds are fetched once claims work.
+func TestSchedulerLogsFailingClaimsOnce(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3})
+	st := &claimsFailing{DB: openSQLite(t)}
+	for i := range srv.Len() {
+		addFeed(t, st.DB, srv.URL(i), "@every 1h")
+	}
+	st.fail.Store(true)
+	var logs lockedBuffer
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   st,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Poll:    5 * time.Millisecond,
+		Logger:  slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	stop := startScheduler(t, s)
+	defer stop()
+	waitFor(t, "20 failed claims", func() bool { return st.claims.Load() >= 20 })
+	st.fail.Store(false)
+	waitFor(t, "both feeds fetched", func() bool {
+		return !feedByURL(t, st.DB, srv.URL(0)).State.LastFetch.IsZero() && !feedByURL(t, st.DB, srv.URL(1)).State.LastFetch.IsZero()
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	out := logs.String()
+	if n := strings.Count(out, "claim due feeds failed"); n != 1 || !strings.Contains(out, "failed_claims=1\n") {
+		t.Errorf("%d lines for the failed claims; want 1, the first:\n%s", n, out)
+	}
+	m := regexp.MustCompile(`claiming due feeds works again" failed_claims=(\d+)`).FindStringSubmatch(out)
+	if m == nil || atoi(m[1]) < 20 {
+		t.Errorf("no recovery line with 20 or more failed claims:\n%s", out)
+	}
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
