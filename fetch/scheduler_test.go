@@ -103,6 +103,23 @@ func feedByURL(t *testing.T, db store.Store, url string) store.Feed {
 	return f
 }
 
+// meteredScheduler is a scheduler of db's feeds that polls every 50 ms,
+// with its metrics in reg.
+func meteredScheduler(t *testing.T, db store.Store) (s *fetch.Scheduler, reg *prometheus.Registry) {
+	t.Helper()
+	reg = prometheus.NewRegistry()
+	metrics, err := fetch.NewMetrics(reg, db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:   db,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
+		Metrics: metrics,
+		Poll:    50 * time.Millisecond,
+	}), reg
+}
+
 func TestSchedulerFetchesDueFeedsOnce(t *testing.T) {
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 6, Items: 5})
 	db := openSQLite(t)
@@ -121,17 +138,7 @@ func TestSchedulerFetchesDueFeedsOnce(t *testing.T) {
 			}
 		}
 	}
-	reg := prometheus.NewRegistry()
-	metrics, err := fetch.NewMetrics(reg, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := fetch.NewScheduler(fetch.SchedulerOptions{
-		Store:   db,
-		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
-		Metrics: metrics,
-		Poll:    50 * time.Millisecond,
-	})
+	s, reg := meteredScheduler(t, db)
 	stop := startScheduler(t, s)
 	waitFor(t, "every feed saved", func() bool {
 		for i := range srv.Len() {
@@ -187,17 +194,7 @@ func TestSchedulerCountsUnchangedBodies(t *testing.T) {
 	for i := range srv.Len() {
 		addFeed(t, db, srv.URL(i), "@every 1h")
 	}
-	reg := prometheus.NewRegistry()
-	metrics, err := fetch.NewMetrics(reg, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := fetch.NewScheduler(fetch.SchedulerOptions{
-		Store:   db,
-		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
-		Metrics: metrics,
-		Poll:    50 * time.Millisecond,
-	})
+	s, reg := meteredScheduler(t, db)
 	stop := startScheduler(t, s)
 	defer stop()
 	waitFor(t, "the first round", func() bool { return s.Status().LastRound.Feeds == 3 })
@@ -671,19 +668,20 @@ func (s *claimsFailing) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([
 	return s.DB.ClaimFeeds(ctx, r)
 }
 
-// lockedBuffer is a strings.Builder safe for the scheduler's logger.
-type lockedBuffer struct {
+// syncBuffer is a strings.Builder safe for the scheduler's logger and
+// the test at once.
+type syncBuffer struct {
 	mu sync.Mutex
 	b  strings.Builder
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
+func (l *syncBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.Write(p)
 }
 
-func (l *lockedBuffer) String() string {
+func (l *syncBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
@@ -699,7 +697,7 @@ func TestSchedulerLogsFailingClaimsOnce(t *testing.T) {
 		addFeed(t, st.DB, srv.URL(i), "@every 1h")
 	}
 	st.fail.Store(true)
-	var logs lockedBuffer
+	var logs syncBuffer
 	s := fetch.NewScheduler(fetch.SchedulerOptions{
 		Store:   st,
 		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}),
