@@ -19,8 +19,9 @@ import (
 // TestRealWorldCorpusStored takes every real-world snapshot in
 // testdata/realworld through the whole path a feed takes in production:
 // served by a loopback HTTP server, fetched, parsed, normalised and saved in
-// a real SQLite store. A second fetch of the same body must store nothing new
-// and change nothing, and the stored rows must match what was served.
+// a real SQLite store. A second fetch of the same body, parsed again, must
+// store nothing new and change nothing; a third one is not parsed at all
+// (the same body); and the stored rows must match what was served.
 func TestRealWorldCorpusStored(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "realworld", "*.xml"))
 	if err != nil {
@@ -36,8 +37,9 @@ func TestRealWorldCorpusStored(t *testing.T) {
 		t.Fatalf("found %d snapshots in testdata/realworld, want the 43 of the corpus", len(files))
 	}
 
-	// Served without validators, so the second fetch gets a full 200 and
-	// really goes through parse and save again instead of a 304.
+	// Served without validators, so the second fetch gets a full 200 and,
+	// with the body hash forgotten, really goes through parse and save
+	// again instead of a 304 or the same-body skip.
 	mux := http.NewServeMux()
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		body, err := os.ReadFile(filepath.Join("testdata", "realworld", filepath.Base(r.URL.Path)))
@@ -127,9 +129,15 @@ func TestRealWorldCorpusStored(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if again.State.BodyHash == "" {
+				t.Fatal("no body hash saved with the first fetch")
+			}
+			hash := again.State.BodyHash
+			again.State.BodyHash = ""
 			second := f.Fetch(ctx, again)
-			if second.Err != nil {
-				t.Fatalf("second fetch: %v", second.Err)
+			if second.Err != nil || second.Unchanged || second.Result.State.BodyHash != hash {
+				t.Fatalf("second fetch: err %v, unchanged %t, hash %q; want parsed again, to the same hash %q",
+					second.Err, second.Unchanged, second.Result.State.BodyHash, hash)
 			}
 			saved2, err := db.SaveFetch(ctx, feed.ID, second.Result)
 			if err != nil {
@@ -144,6 +152,14 @@ func TestRealWorldCorpusStored(t *testing.T) {
 			}
 			if len(after) != len(stored) {
 				t.Errorf("after the second fetch the store holds %d items, want %d", len(after), len(stored))
+			}
+			again, err = db.Feed(ctx, feed.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if third := f.Fetch(ctx, again); third.Err != nil || !third.Unchanged || len(third.Result.Items) != 0 {
+				t.Errorf("third fetch: err %v, unchanged %t, %d items; want the same body, not parsed",
+					third.Err, third.Unchanged, len(third.Result.Items))
 			}
 		})
 	}
