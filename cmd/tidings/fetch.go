@@ -575,8 +575,9 @@ feed:
 	}
 	stop := context.Cause(run)
 	switch {
-	case run.Err() != nil && !errors.Is(stop, context.Canceled):
-		// Stopped by a full disk (even if Ctrl-C came after).
+	case errors.Is(stop, store.ErrDiskFull):
+		// Stopped by a full disk (even if Ctrl-C came after; Ctrl-C
+		// first gives the signal's cause).
 		fmt.Fprintf(c.stdout, "Stopped: %s not fetched%s.\n", plural(unsaved+unclaimed, "feed"), next)
 		return fmt.Errorf("fetch stopped: %w", stop)
 	case ctx.Err() != nil:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -179,12 +180,14 @@ func TestFetchProgressBar(t *testing.T) {
 // already fetched are kept, the others are released at once (not left
 // leased), and the exit status is 1.
 func TestFetchInterrupted(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	// Canceled as signal.NotifyContext cancels main's context on Ctrl-C:
+	// with a cause that names the signal.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
 	var once sync.Once
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3, OnRequest: func(r *http.Request) {
 		if strings.Contains(r.URL.Path, string(fetchtest.FaultHang)) {
-			once.Do(cancel)
+			once.Do(func() { cancel(errors.New("interrupt signal received")) })
 		}
 	}})
 	h := newHarness(t, privateConfig)
