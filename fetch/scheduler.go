@@ -26,6 +26,9 @@ const (
 	DefaultPoll = time.Second
 	// DefaultGrace is how long in-flight fetches may finish at shutdown.
 	DefaultGrace = 30 * time.Second
+	// DefaultFullDiskPause is how long a Scheduler claims nothing after a
+	// save found the database's disk full.
+	DefaultFullDiskPause = time.Minute
 	// LeaseMargin caps what is added to the fetch timeout to make the claim
 	// lease (the timeout itself when shorter): long enough for a fetch and
 	// its save, short enough that the feeds of a crashed process are
@@ -58,6 +61,11 @@ type SchedulerOptions struct {
 	// context ends (default DefaultGrace); those still running then are
 	// abandoned and their claims released.
 	Grace time.Duration
+	// FullDiskPause is how long the scheduler claims no feeds after a save
+	// failed with store.ErrDiskFull (default DefaultFullDiskPause): every
+	// feed fetched then would be fetched for nothing, its save failing the
+	// same way, and fetched again when its claim ends.
+	FullDiskPause time.Duration
 	// DefaultSchedule is the schedule of feeds without their own; empty
 	// means the Fetcher's. SetDefaultSchedule changes it while running.
 	DefaultSchedule string
@@ -99,6 +107,11 @@ type SchedulerStatus struct {
 	// them waiting for their host to be less busy.
 	InFlight int
 	Parked   int
+	// PausedUntil is when the scheduler claims feeds again after a save
+	// found the database's disk full (DiskFullErr, the save's error); zero
+	// if that never happened.
+	PausedUntil time.Time
+	DiskFullErr error
 }
 
 // Scheduler keeps feeds fresh: it claims due feeds from the store with a
@@ -171,6 +184,9 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	}
 	if o.Grace <= 0 {
 		o.Grace = DefaultGrace
+	}
+	if o.FullDiskPause <= 0 {
+		o.FullDiskPause = DefaultFullDiskPause
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -338,6 +354,12 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		return true, nil
 	}
 	now := s.opt.Now()
+	s.mu.Lock()
+	paused := now.Before(s.status.PausedUntil)
+	s.mu.Unlock()
+	if paused {
+		return false, nil
+	}
 	req.Now, req.Lease = now, s.opt.Lease
 	if bounded {
 		req.Limit = free
@@ -627,7 +649,17 @@ func (s *Scheduler) done(o Outcome) {
 		(s.planned.IsZero() || next.Before(s.planned)) {
 		s.planned = next
 	}
+	pause := false
+	if errors.Is(o.SaveErr, store.ErrDiskFull) {
+		now := s.opt.Now()
+		pause = !now.Before(s.status.PausedUntil)
+		s.status.PausedUntil, s.status.DiskFullErr = now.Add(s.opt.FullDiskPause), o.SaveErr
+	}
 	s.mu.Unlock()
+	if pause {
+		s.log.Error("the database's disk is full: no new fetches for a while, then trying again",
+			slog.Duration("pause", s.opt.FullDiskPause), slog.String("error", o.SaveErr.Error()))
+	}
 	if o.SaveErr != nil {
 		s.log.Error("saving a fetched feed failed; it will be fetched again when its claim ends",
 			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))

@@ -728,3 +728,84 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// savesFailing is a real store whose saves fail with store.ErrDiskFull
+// while full is set, and which counts claims.
+type savesFailing struct {
+	*sqlite.DB
+	full   atomic.Bool
+	saves  atomic.Int64
+	claims atomic.Int64
+}
+
+func (s *savesFailing) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error) {
+	s.claims.Add(1)
+	return s.DB.ClaimFeeds(ctx, r)
+}
+
+func (s *savesFailing) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
+	s.saves.Add(1)
+	if s.full.Load() {
+		return nil, nil, fmt.Errorf("save: %w", store.ErrDiskFull)
+	}
+	return s.DB.SaveFetches(ctx, batch)
+}
+
+func (s *savesFailing) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
+	s.saves.Add(1)
+	if s.full.Load() {
+		return store.SaveResult{}, fmt.Errorf("save: %w", store.ErrDiskFull)
+	}
+	return s.DB.SaveFetch(ctx, feedID, r)
+}
+
+// TestSchedulerPausesOnFullDisk: after a save finds the database's disk
+// full, the scheduler claims nothing (so fetches nothing only to fail to
+// save it) until FullDiskPause has passed on its clock, says so once in
+// its log and in its status, and then fetches and saves as before.
+func TestSchedulerPausesOnFullDisk(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3})
+	st := &savesFailing{DB: openSQLite(t)}
+	for i := range srv.Len() {
+		addFeed(t, st.DB, srv.URL(i), "@every 1h")
+	}
+	st.full.Store(true)
+	// The scheduler's clock moves only when the test moves it.
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	var logs syncBuffer
+	s := fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:         st,
+		Fetcher:       fetch.New(fetch.Options{AllowPrivateNetworks: true, Now: now}),
+		Poll:          5 * time.Millisecond,
+		FullDiskPause: time.Minute,
+		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
+		Now:           now,
+	})
+	stop := startScheduler(t, s)
+	defer stop()
+	waitFor(t, "a save that finds the disk full", func() bool { return !s.Status().PausedUntil.IsZero() })
+	if got := s.Status(); !got.PausedUntil.Equal(now().Add(time.Minute)) || !errors.Is(got.DiskFullErr, store.ErrDiskFull) {
+		t.Errorf("status: paused until %v (%v); want a minute from now, for the full disk", got.PausedUntil, got.DiskFullErr)
+	}
+	// While the clock stands still, the pause lasts: no claim in the time
+	// of a hundred polls.
+	claims := st.claims.Load()
+	time.Sleep(500 * time.Millisecond)
+	if n := st.claims.Load() - claims; n != 0 {
+		t.Errorf("%d claims during the pause; want none", n)
+	}
+	// Room again, and the pause and the claims' leases over.
+	st.full.Store(false)
+	clock.Add(int64(5 * time.Minute))
+	waitFor(t, "both feeds saved", func() bool {
+		return feedByURL(t, st.DB, srv.URL(0)).Items == 3 && feedByURL(t, st.DB, srv.URL(1)).Items == 3
+	})
+	if err := stop(); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if n := strings.Count(logs.String(), "the database's disk is full: no new fetches"); n != 1 {
+		t.Errorf("%d log lines for the pause; want 1:\n%s", n, logs.String())
+	}
+}

@@ -162,3 +162,38 @@ func atoi(s string) int {
 	n, _ := strconv.Atoi(s)
 	return n
 }
+
+// TestRunDiskFull: when the disk of the database fills up under `tidings
+// run`, the daemon says so once, stops fetching for a while instead of
+// fetching feeds it cannot save, reports it on /healthz (503), and still
+// stops cleanly.
+func TestRunDiskFull(t *testing.T) {
+	disk := mountTmpfs(t, "1m")
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 60, Items: 20, Addrs: fetchtest.LoopbackAddrs(3)})
+	cfg := daemonConfig(t, disk, "[fetch]\nallow_private_networks = true\ntimeout = \"5s\"", "@every 1h", srv.URLs()...)
+	d := startDaemon(t, disk, cfg)
+	d.waitLog("the database's disk is full: no new fetches")
+	eventually(t, "the fetches in flight done", func() bool {
+		_, body := d.get("/healthz")
+		return strings.Contains(body, `"in_flight":0`)
+	})
+	code, body := d.get("/healthz")
+	if code != 503 || !strings.Contains(body, "fetching paused") || !strings.Contains(body, "fetching_paused_until") ||
+		!strings.Contains(body, "the database's disk is full") {
+		t.Errorf("GET /healthz while paused = %d %s; want 503 saying fetching is paused for the full disk", code, body)
+	}
+	// Paused for a minute: no request in a second, while the feeds it
+	// could not save are all due.
+	before := srv.Stats().Requests
+	time.Sleep(time.Second)
+	if n := srv.Stats().Requests - before; n != 0 {
+		t.Errorf("%d requests during the pause; want none", n)
+	}
+	if n := d.countLog("the database's disk is full: no new fetches"); n != 1 {
+		t.Errorf("the pause logged %d times; want once", n)
+	}
+	d.signal(syscall.SIGINT)
+	if code := d.wait(); code != 0 {
+		t.Errorf("exit status %d after SIGINT, want 0", code)
+	}
+}

@@ -255,6 +255,10 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 		return fields, fmt.Errorf("database: %w", err)
 	}
 	fields["database"] = "ok"
+	if time.Now().Before(st.PausedUntil) {
+		fields["fetching_paused_until"] = st.PausedUntil.UTC().Format(time.RFC3339)
+		return fields, fmt.Errorf("fetching paused: %w", st.DiskFullErr)
+	}
 	if st.LastClaimErr != nil {
 		return fields, fmt.Errorf("last claim of due feeds failed: %w", st.LastClaimErr)
 	}
