@@ -107,10 +107,14 @@ type SchedulerStatus struct {
 	// them waiting for their host to be less busy.
 	InFlight int
 	Parked   int
-	// PausedUntil is when the scheduler claims feeds again after a save
-	// found the database's disk full (DiskFullErr, the save's error); zero
-	// if that never happened.
+	// PausedUntil is when the scheduler claims and fetches feeds again
+	// after a save found the database's disk full (FullDiskPause after the
+	// last such save); zero if that never happened. Paused says whether
+	// that time is still to come.
 	PausedUntil time.Time
+	Paused      bool
+	// DiskFullErr is the error of the last save that found the disk full,
+	// until a save succeeds again.
 	DiskFullErr error
 }
 
@@ -151,6 +155,10 @@ type Scheduler struct {
 	claimFails  int
 	claimLogged time.Time
 }
+
+// pausedLocked reports whether claims and fetches are paused for a full
+// disk. s.mu must be held.
+func (s *Scheduler) pausedLocked() bool { return s.opt.Now().Before(s.status.PausedUntil) }
 
 // claimLogEvery is how often a claim that keeps failing is logged again.
 const claimLogEvery = time.Minute
@@ -246,6 +254,7 @@ func (s *Scheduler) Status() SchedulerStatus {
 	st := s.status
 	st.InFlight = len(s.inFlight)
 	st.Parked = len(s.parked)
+	st.Paused = s.pausedLocked()
 	return st
 }
 
@@ -274,6 +283,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 	var err error
 	lastWall, lastMono := s.opt.Now().Round(0), time.Now()
+	// replan is set when the clock was set back, until every feed was
+	// claimed once (not while paused for a full disk).
+	replan := false
 loop:
 	for ctx.Err() == nil {
 		// The monotonic clock tells how much time really passed; when the
@@ -285,13 +297,23 @@ loop:
 		if jump := mono.Sub(lastMono) - wall.Sub(lastWall); jump > bigClockJump {
 			s.log.Warn("the clock was set back; fetching every feed once to plan it from the new time",
 				slog.Duration("jump", jump))
-			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
+			replan = true
 		}
 		lastWall, lastMono = wall, mono
+		// While paused for a full disk nothing is claimed, and what is
+		// asked for waits: the feeds named, and the replan.
+		var urls []string
 		s.mu.Lock()
-		urls := s.fetchNow
-		s.fetchNow = nil
+		paused := s.pausedLocked()
+		if !paused {
+			urls = s.fetchNow
+			s.fetchNow = nil
+		}
 		s.mu.Unlock()
+		if replan && !paused {
+			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
+			replan = false
+		}
 		for len(urls) > 0 && err == nil {
 			n := min(len(urls), 500)
 			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{URLs: urls[:n]}, runErr)
@@ -355,7 +377,7 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 	}
 	now := s.opt.Now()
 	s.mu.Lock()
-	paused := now.Before(s.status.PausedUntil)
+	paused := s.pausedLocked()
 	s.mu.Unlock()
 	if paused {
 		return false, nil
@@ -466,6 +488,10 @@ func (s *Scheduler) unpark(ctx context.Context, in chan<- store.Feed, runErr <-c
 		finished []Round
 	)
 	s.mu.Lock()
+	// While paused for a full disk, parked feeds stay parked: fetched,
+	// they could not be saved. Their claims end as those of any feed
+	// parked too long.
+	paused := s.pausedLocked()
 	kept := s.parked[:0]
 	for _, p := range s.parked {
 		switch {
@@ -474,7 +500,7 @@ func (s *Scheduler) unpark(ctx context.Context, in chan<- store.Feed, runErr <-c
 			if r := s.dropLocked(p.feed.ID); r != nil {
 				finished = append(finished, *r)
 			}
-		case s.hosts[p.host] < s.hostCap() && s.sent < s.opt.Capacity:
+		case !paused && s.hosts[p.host] < s.hostCap() && s.sent < s.opt.Capacity:
 			s.hosts[p.host]++
 			s.sent++
 			send = append(send, p.feed)
@@ -649,19 +675,26 @@ func (s *Scheduler) done(o Outcome) {
 		(s.planned.IsZero() || next.Before(s.planned)) {
 		s.planned = next
 	}
-	pause := false
-	if errors.Is(o.SaveErr, store.ErrDiskFull) {
-		now := s.opt.Now()
-		pause = !now.Before(s.status.PausedUntil)
-		s.status.PausedUntil, s.status.DiskFullErr = now.Add(s.opt.FullDiskPause), o.SaveErr
+	pause, full := false, errors.Is(o.SaveErr, store.ErrDiskFull)
+	switch {
+	case full:
+		pause = !s.pausedLocked()
+		s.status.PausedUntil, s.status.DiskFullErr = s.opt.Now().Add(s.opt.FullDiskPause), o.SaveErr
+	case o.SaveErr == nil && outcome != "":
+		s.status.DiskFullErr = nil
 	}
 	s.mu.Unlock()
 	if pause {
-		s.log.Error("the database's disk is full: no new fetches for a while, then trying again",
+		s.log.Error("the database's disk is full: no fetches until a while after the last save that failed, then trying again",
 			slog.Duration("pause", s.opt.FullDiskPause), slog.String("error", o.SaveErr.Error()))
 	}
 	if o.SaveErr != nil {
-		s.log.Error("saving a fetched feed failed; it will be fetched again when its claim ends",
+		// A full disk is logged once for all the saves it fails.
+		level := slog.LevelError
+		if full {
+			level = slog.LevelDebug
+		}
+		s.log.Log(context.Background(), level, "saving a fetched feed failed; it will be fetched again when its claim ends",
 			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
 	}
 	if finished != nil {

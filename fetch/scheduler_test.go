@@ -762,18 +762,26 @@ func (s *savesFailing) SaveFetch(ctx context.Context, feedID int64, r store.Fetc
 // TestSchedulerPausesOnFullDisk: after a save finds the database's disk
 // full, the scheduler claims nothing (so fetches nothing only to fail to
 // save it) until FullDiskPause has passed on its clock, says so once in
-// its log and in its status, and then fetches and saves as before.
+// its log and in its status, keeps a FetchNow asked meanwhile for later,
+// and then fetches and saves as before.
 func TestSchedulerPausesOnFullDisk(t *testing.T) {
-	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3})
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 3})
 	st := &savesFailing{DB: openSQLite(t)}
-	for i := range srv.Len() {
-		addFeed(t, st.DB, srv.URL(i), "@every 1h")
-	}
-	st.full.Store(true)
 	// The scheduler's clock moves only when the test moves it.
 	var clock atomic.Int64
 	clock.Store(time.Now().UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	for i := range srv.Len() {
+		f := addFeed(t, st.DB, srv.URL(i), "@every 1h")
+		if i == 2 {
+			// Not due for an hour: only FetchNow fetches it.
+			if _, err := st.DB.SaveFetch(context.Background(), f.ID, store.FetchResult{Now: now(),
+				State: store.FeedState{LastFetch: now(), NextDue: now().Add(time.Hour), WaitReason: store.WaitSchedule}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	st.full.Store(true)
 	var logs syncBuffer
 	s := fetch.NewScheduler(fetch.SchedulerOptions{
 		Store:         st,
@@ -792,6 +800,7 @@ func TestSchedulerPausesOnFullDisk(t *testing.T) {
 	// While the clock stands still, the pause lasts: no claim in the time
 	// of a hundred polls.
 	claims := st.claims.Load()
+	s.FetchNow([]string{srv.URL(2)})
 	time.Sleep(500 * time.Millisecond)
 	if n := st.claims.Load() - claims; n != 0 {
 		t.Errorf("%d claims during the pause; want none", n)
@@ -799,13 +808,18 @@ func TestSchedulerPausesOnFullDisk(t *testing.T) {
 	// Room again, and the pause and the claims' leases over.
 	st.full.Store(false)
 	clock.Add(int64(5 * time.Minute))
-	waitFor(t, "both feeds saved", func() bool {
-		return feedByURL(t, st.DB, srv.URL(0)).Items == 3 && feedByURL(t, st.DB, srv.URL(1)).Items == 3
+	waitFor(t, "every feed saved, the one asked for by FetchNow too", func() bool {
+		for i := range srv.Len() {
+			if feedByURL(t, st.DB, srv.URL(i)).Items != 3 {
+				return false
+			}
+		}
+		return true
 	})
 	if err := stop(); err != nil {
 		t.Fatalf("Run: %v", err)
 	}
-	if n := strings.Count(logs.String(), "the database's disk is full: no new fetches"); n != 1 {
+	if n := strings.Count(logs.String(), "the database's disk is full: no fetches"); n != 1 {
 		t.Errorf("%d log lines for the pause; want 1:\n%s", n, logs.String())
 	}
 }

@@ -255,7 +255,8 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 		return fields, fmt.Errorf("database: %w", err)
 	}
 	fields["database"] = "ok"
-	if time.Now().Before(st.PausedUntil) {
+	if st.DiskFullErr != nil {
+		// Until a save succeeds again, paused or between two pauses.
 		fields["fetching_paused_until"] = st.PausedUntil.UTC().Format(time.RFC3339)
 		return fields, fmt.Errorf("fetching paused: %w", st.DiskFullErr)
 	}
