@@ -30,11 +30,14 @@ On a terminal a progress bar shows the feeds done, new items and errors,
 and the failed feeds are listed after it with their messages; otherwise each
 feed gets one line. A summary ends the run. Feeds are claimed a few at a
 time as fetches end, so a 'tidings run' on the same database never fetches
-them twice. Ctrl-C stops cleanly: every feed already fetched is kept.
+them twice. A feed that answers with the body it sent last time is not
+parsed again: it counts as not modified. Ctrl-C stops cleanly: every feed
+already fetched is kept. So does a full disk under the database: the feeds
+not saved are fetched next time, once there is room.
 
 The exit status is 1 only when something other than individual feeds failed
-(the database, an interruption); a feed's error is shown in the output and in
-'tidings feeds'.`
+(the database, its disk, an interruption); a feed's error is shown in the
+output and in 'tidings feeds'.`
 
 // newFetcher builds the fetcher the config describes; fetched, when not
 // nil, is its fetch.Options.Fetched.
