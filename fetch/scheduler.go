@@ -525,7 +525,7 @@ func (s *Scheduler) unpark(ctx context.Context, in chan<- store.Feed, runErr <-c
 
 // canUnparkLocked reports whether a parked feed's host has room.
 func (s *Scheduler) canUnparkLocked() bool {
-	if s.sent >= s.opt.Capacity {
+	if s.sent >= s.opt.Capacity || s.pausedLocked() {
 		return false
 	}
 	for _, p := range s.parked {

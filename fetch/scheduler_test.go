@@ -763,17 +763,22 @@ func (s *savesFailing) SaveFetch(ctx context.Context, feedID int64, r store.Fetc
 // full, the scheduler claims nothing (so fetches nothing only to fail to
 // save it) until FullDiskPause has passed on its clock, says so once in
 // its log and in its status, keeps a FetchNow asked meanwhile for later,
+// leaves the feeds parked for their host parked without spinning on them,
 // and then fetches and saves as before.
 func TestSchedulerPausesOnFullDisk(t *testing.T) {
-	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 3, Items: 3})
+	// Five feeds on one host: two go to the fetcher at a time (twice
+	// PerHost), two wait parked, and the last is not due.
+	const notDue = 4
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 5, Items: 3})
 	st := &savesFailing{DB: openSQLite(t)}
-	// The scheduler's clock moves only when the test moves it.
-	var clock atomic.Int64
+	// The scheduler's clock moves only when the test moves it; it counts
+	// how often it is read, which a busy loop would do without end.
+	var clock, reads atomic.Int64
 	clock.Store(time.Now().UnixNano())
-	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	now := func() time.Time { reads.Add(1); return time.Unix(0, clock.Load()) }
 	for i := range srv.Len() {
 		f := addFeed(t, st.DB, srv.URL(i), "@every 1h")
-		if i == 2 {
+		if i == notDue {
 			// Not due for an hour: only FetchNow fetches it.
 			if _, err := st.DB.SaveFetch(context.Background(), f.ID, store.FetchResult{Now: now(),
 				State: store.FeedState{LastFetch: now(), NextDue: now().Add(time.Hour), WaitReason: store.WaitSchedule}}); err != nil {
@@ -785,7 +790,7 @@ func TestSchedulerPausesOnFullDisk(t *testing.T) {
 	var logs syncBuffer
 	s := fetch.NewScheduler(fetch.SchedulerOptions{
 		Store:         st,
-		Fetcher:       fetch.New(fetch.Options{AllowPrivateNetworks: true, Now: now}),
+		Fetcher:       fetch.New(fetch.Options{AllowPrivateNetworks: true, PerHost: 1, Now: now}),
 		Poll:          5 * time.Millisecond,
 		FullDiskPause: time.Minute,
 		Logger:        slog.New(slog.NewTextHandler(&logs, nil)),
@@ -797,13 +802,20 @@ func TestSchedulerPausesOnFullDisk(t *testing.T) {
 	if got := s.Status(); !got.PausedUntil.Equal(now().Add(time.Minute)) || !errors.Is(got.DiskFullErr, store.ErrDiskFull) {
 		t.Errorf("status: paused until %v (%v); want a minute from now, for the full disk", got.PausedUntil, got.DiskFullErr)
 	}
+	if parked := s.Status().Parked; parked == 0 {
+		t.Fatal("no feed parked; the test needs some waiting for their host")
+	}
 	// While the clock stands still, the pause lasts: no claim in the time
-	// of a hundred polls.
-	claims := st.claims.Load()
-	s.FetchNow([]string{srv.URL(2)})
+	// of a hundred polls, and no busy loop over the parked feeds (a few
+	// clock reads a poll, not millions).
+	claims, before := st.claims.Load(), reads.Load()
+	s.FetchNow([]string{srv.URL(notDue)})
 	time.Sleep(500 * time.Millisecond)
 	if n := st.claims.Load() - claims; n != 0 {
 		t.Errorf("%d claims during the pause; want none", n)
+	}
+	if n := reads.Load() - before; n > 10_000 {
+		t.Errorf("the clock read %d times in 500 ms of pause (100 polls); the scheduler spins", n)
 	}
 	// Room again, and the pause and the claims' leases over.
 	st.full.Store(false)
