@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -114,7 +115,7 @@ type SchedulerStatus struct {
 	PausedUntil time.Time
 	Paused      bool
 	// DiskFullErr is the error of the last save that found the disk full,
-	// until a save succeeds again.
+	// until a save succeeds after the pause.
 	DiskFullErr error
 }
 
@@ -159,6 +160,13 @@ type Scheduler struct {
 // pausedLocked reports whether claims and fetches are paused for a full
 // disk. s.mu must be held.
 func (s *Scheduler) pausedLocked() bool { return s.opt.Now().Before(s.status.PausedUntil) }
+
+// paused is pausedLocked for callers without s.mu.
+func (s *Scheduler) paused() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.pausedLocked()
+}
 
 // claimLogEvery is how often a claim that keeps failing is logged again.
 const claimLogEvery = time.Minute
@@ -310,14 +318,25 @@ loop:
 			s.fetchNow = nil
 		}
 		s.mu.Unlock()
+		// A claim may wait behind a save that finds the disk full: a pause
+		// that began meanwhile may have kept its feeds from being claimed,
+		// or from being saved, so what was asked for is asked again after.
 		if replan && !paused {
 			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{All: true}, runErr)
-			replan = false
+			replan = s.paused()
 		}
 		for len(urls) > 0 && err == nil {
 			n := min(len(urls), 500)
 			_, err = s.claimAndSend(ctx, in, store.ClaimRequest{URLs: urls[:n]}, runErr)
+			if s.paused() {
+				break
+			}
 			urls = urls[n:]
+		}
+		if len(urls) > 0 {
+			s.mu.Lock()
+			s.fetchNow = slices.Concat(urls, s.fetchNow)
+			s.mu.Unlock()
 		}
 		if err == nil {
 			err = s.unpark(ctx, in, runErr)
@@ -376,10 +395,7 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		return true, nil
 	}
 	now := s.opt.Now()
-	s.mu.Lock()
-	paused := s.pausedLocked()
-	s.mu.Unlock()
-	if paused {
+	if s.paused() {
 		return false, nil
 	}
 	req.Now, req.Lease = now, s.opt.Lease
@@ -680,7 +696,9 @@ func (s *Scheduler) done(o Outcome) {
 	case full:
 		pause = !s.pausedLocked()
 		s.status.PausedUntil, s.status.DiskFullErr = s.opt.Now().Add(s.opt.FullDiskPause), o.SaveErr
-	case o.SaveErr == nil && outcome != "":
+	case o.SaveErr == nil && outcome != "" && !s.pausedLocked():
+		// Saves that end while paused (fetches already under way; a
+		// failure's state is small) prove little.
 		s.status.DiskFullErr = nil
 	}
 	s.mu.Unlock()

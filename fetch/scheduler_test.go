@@ -835,3 +835,106 @@ func TestSchedulerPausesOnFullDisk(t *testing.T) {
 		t.Errorf("%d log lines for the pause; want 1:\n%s", n, logs.String())
 	}
 }
+
+// itemsFull is a real store on a disk with room for small writes only:
+// saves with items fail with store.ErrDiskFull, the others are saved.
+type itemsFull struct{ *sqlite.DB }
+
+func (s *itemsFull) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
+	results, errs := make([]store.SaveResult, len(batch)), make([]error, len(batch))
+	for i, f := range batch {
+		results[i], errs[i] = s.SaveFetch(ctx, f.FeedID, f.Result)
+	}
+	return results, errs, nil
+}
+
+func (s *itemsFull) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
+	if len(r.Items) > 0 {
+		return store.SaveResult{}, fmt.Errorf("save: %w", store.ErrDiskFull)
+	}
+	return s.DB.SaveFetch(ctx, feedID, r)
+}
+
+// TestSchedulerDiskFullUntilPauseEnds: a small save that succeeds during
+// the pause (the failure of a fetch under way when it began) does not
+// clear DiskFullErr, which /healthz reports.
+func TestSchedulerDiskFullUntilPauseEnds(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 1, Items: 3})
+	slow := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(300 * time.Millisecond)
+		w.WriteHeader(http.StatusInternalServerError)
+	}))
+	st := &itemsFull{openSQLite(t)}
+	addFeed(t, st.DB, srv.URL(0), "@every 1h")
+	addFeed(t, st.DB, slow.URL+"/feed", "@every 1h")
+	s := fetch.NewScheduler(fetch.SchedulerOptions{Store: st,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}), Poll: 5 * time.Millisecond})
+	stop := startScheduler(t, s)
+	defer stop()
+	waitFor(t, "the slow feed's failure saved", func() bool { return feedByURL(t, st.DB, slow.URL+"/feed").State.LastError != "" })
+	if got := s.Status(); !got.Paused || !errors.Is(got.DiskFullErr, store.ErrDiskFull) {
+		t.Errorf("status after a small save during the pause: paused %t, DiskFullErr %v; want paused, for the full disk",
+			got.Paused, got.DiskFullErr)
+	}
+}
+
+// claimsWaitForPause holds the first claim of named feeds until a save
+// has found the disk full and paused the scheduler, as a claim waiting
+// behind that save would.
+type claimsWaitForPause struct {
+	*savesFailing
+	s       *fetch.Scheduler
+	release chan struct{} // lets the feed in flight answer
+	once    sync.Once
+}
+
+func (c *claimsWaitForPause) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error) {
+	if len(r.URLs) > 0 {
+		c.once.Do(func() {
+			close(c.release)
+			for deadline := time.Now().Add(10 * time.Second); !c.s.Status().Paused && time.Now().Before(deadline); {
+				time.Sleep(time.Millisecond)
+			}
+		})
+	}
+	return c.savesFailing.ClaimFeeds(ctx, r)
+}
+
+// TestSchedulerFetchNowWhenPauseBeginsMidway: feeds asked for by FetchNow
+// whose claim comes as a pause begins are fetched after the pause, not
+// dropped: here 501 URLs, claimed 500 at a time, the last one a feed not
+// due.
+func TestSchedulerFetchNowWhenPauseBeginsMidway(t *testing.T) {
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 1, Items: 3})
+	release := make(chan struct{})
+	slow := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		w.Header().Set("Content-Type", "application/rss+xml")
+		w.Write(htRSS("Slow", 2))
+	}))
+	var clock atomic.Int64
+	clock.Store(time.Now().UnixNano())
+	now := func() time.Time { return time.Unix(0, clock.Load()) }
+	st := &claimsWaitForPause{savesFailing: &savesFailing{DB: openSQLite(t)}, release: release}
+	named := addFeed(t, st.DB, srv.URL(0), "@every 1h")
+	if _, err := st.DB.SaveFetch(context.Background(), named.ID, store.FetchResult{Now: now(),
+		State: store.FeedState{LastFetch: now(), NextDue: now().Add(time.Hour), WaitReason: store.WaitSchedule}}); err != nil {
+		t.Fatal(err)
+	}
+	addFeed(t, st.DB, slow.URL+"/feed", "@every 1h")
+	st.full.Store(true)
+	st.s = fetch.NewScheduler(fetch.SchedulerOptions{Store: st, Now: now,
+		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true, Now: now}), Poll: 5 * time.Millisecond, FullDiskPause: time.Minute})
+	stop := startScheduler(t, st.s)
+	defer stop()
+	waitFor(t, "the slow feed in flight", func() bool { return st.s.Status().InFlight == 1 })
+	urls := make([]string, 500)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("https://not-subscribed.test/%d", i)
+	}
+	st.s.FetchNow(append(urls, srv.URL(0)))
+	waitFor(t, "the pause", func() bool { return st.s.Status().Paused })
+	st.full.Store(false)
+	clock.Add(int64(5 * time.Minute))
+	waitFor(t, "the feed asked for saved after the pause", func() bool { return feedByURL(t, st.DB, srv.URL(0)).Items == 3 })
+}

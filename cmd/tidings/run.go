@@ -256,7 +256,9 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 	}
 	fields["database"] = "ok"
 	if st.DiskFullErr != nil {
-		// Until a save succeeds again, paused or between two pauses.
+		// Until a save succeeds after the pause, so not between two
+		// pauses either.
+		fields["fetching_paused"] = st.Paused
 		fields["fetching_paused_until"] = st.PausedUntil.UTC().Format(time.RFC3339)
 		return fields, fmt.Errorf("fetching paused: %w", st.DiskFullErr)
 	}
