@@ -518,13 +518,9 @@ feed:
 			}
 		}
 		if len(release) > 0 {
-			// Not run: a full disk may stop it at any moment, and these
-			// claims must end all the same.
-			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			if err := e.store.Release(rctx, release); err != nil {
+			if err := releaseClaims(ctx, e.store, release); err != nil {
 				e.log.Warn("release feeds fetched elsewhere", slog.Int("feeds", len(release)), slog.Any("err", err))
 			}
-			cancel()
 		}
 		for _, f := range send {
 			claimedAny = true
@@ -544,11 +540,7 @@ feed:
 	release, unsaved, unclaimed := q.left()
 	released := true
 	if len(release) > 0 {
-		// The run's context may be canceled already; the release must still
-		// happen, or the feeds wait for their lease to end.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		if err := e.store.Release(rctx, release); err != nil {
+		if err := releaseClaims(ctx, e.store, release); err != nil {
 			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(release)), slog.Any("err", err))
 			released = false
 			// A full disk can refuse even this small write. The claims
@@ -592,6 +584,15 @@ feed:
 		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil
+}
+
+// releaseClaims releases the claims of feeds this run will not save. It
+// does not stop with ctx: the run may be canceled already (Ctrl-C, or a
+// full disk), and claims not released wait for their lease to end.
+func releaseClaims(ctx context.Context, st store.Store, ids []int64) error {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return st.Release(rctx, ids)
 }
 
 // listFailures lists the failed feeds with their messages after the
