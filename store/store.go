@@ -17,8 +17,10 @@ import (
 var (
 	// ErrNotFound means the feed or item asked for does not exist.
 	ErrNotFound = errors.New("not found")
-	// ErrExists means a feed with that URL is already subscribed.
+	// ErrExists means the user already subscribes to a feed with that URL.
 	ErrExists = errors.New("already subscribed")
+	// ErrUserExists means a user with that name exists already.
+	ErrUserExists = errors.New("a user with that name exists")
 	// ErrDeclared means the feed is declared in the config file and can only
 	// be changed there. The error returned wraps a *DeclaredError.
 	ErrDeclared = errors.New("declared in the config file")
@@ -94,60 +96,83 @@ func (i Identity) String() string {
 	return "unknown"
 }
 
-// Feed is one subscription together with its fetch state.
+// Feed is a source: its URL, fetch state and items, fetched once however
+// many users subscribe to it. What belongs to one user (their title, tags,
+// schedule, origin) is in Subscription.
 type Feed struct {
 	ID int64
-	// URL is the subscription's identity: what the user subscribed to or the
-	// config declares.
+	// URL is the feed's identity: what its first subscriber subscribed to
+	// or a config declares.
 	URL string
 	// FetchURL, when not empty, is where the feed is fetched from instead of
-	// URL: set when a config-declared feed was permanently moved.
+	// URL: set when a feed that a config declares was permanently moved.
 	FetchURL string
-	// Title is the feed's own title, from its last successful fetch, unless
-	// UserTitle overrides it.
-	Title string
-	// UserTitle is a title the user chose; it wins over the feed's own.
-	UserTitle string
-	SiteURL   string
-	IconURL   string
-	// Tags are lowercase (tags are case-insensitive), in the order given,
-	// without blanks or repeats; the store normalises them on the way in.
-	Tags []string
-	// Schedule is a cron spec; empty means the global default.
-	Schedule string
+	// Title is the feed's own title, from its last successful fetch.
+	Title   string
+	SiteURL string
+	IconURL string
+	// Schedules are the distinct cron specs its subscribers ask for, ""
+	// meaning the global default, sorted; filled by ClaimFeeds and
+	// FeedList. The feed is fetched as often as the most frequent of them
+	// asks (the earliest next time of all).
+	Schedules []string
 
-	// Origin says who controls the feed: OriginUser (the user's commands,
-	// the web page, imports) or OriginConfig (config sync alone). AddFeed
-	// stores OriginUser when it is empty; ImportFeeds always stores
-	// OriginUser; SyncDeclared sets OriginConfig.
-	Origin Origin
-	// ConfigFile and ConfigLine locate the [[feed]] block of a config feed;
-	// both are empty for a user feed.
-	ConfigFile string
-	ConfigLine int
-
-	// State is the fetcher's knowledge of the feed. AddFeed and ImportFeeds
-	// store it as given (the zero State is a feed never fetched, due at
-	// once); EditFeed and SyncDeclared leave it alone; only SaveFetch
-	// changes it afterwards.
+	// State is the fetcher's knowledge of the feed. Subscribe and
+	// ImportFeeds store it as given for a feed new to the store (the zero
+	// State is a feed never fetched, due at once); only SaveFetch and
+	// Reschedule change it afterwards.
 	State FeedState
-
-	// Counts, filled by Feeds and Feed.
-	Items  int
-	Unread int
 
 	CreatedAt time.Time
 }
 
-// Name returns the title to show: the user's, the feed's own, or its URL.
+// Subscription is one user's hold on a feed: the feed (embedded, so
+// s.ID and s.URL are the feed's) with that user's title, tags, schedule
+// and origin, and, where the method says so, that user's counts.
+type Subscription struct {
+	Feed
+	UserID int64
+	// UserTitle is a title the user chose; it wins over the feed's own.
+	UserTitle string
+	// Tags are lowercase (tags are case-insensitive), in the order given,
+	// without blanks or repeats; the store normalises them on the way in.
+	Tags []string
+	// Schedule is the user's cron spec; empty means the global default.
+	Schedule string
+
+	// Origin says who controls the subscription: OriginUser (the user's
+	// commands, the web page, imports, apps) or OriginConfig (config sync
+	// alone). Subscribe stores OriginUser when it is empty; ImportFeeds
+	// always stores OriginUser; SyncDeclared sets OriginConfig.
+	Origin Origin
+	// ConfigFile and ConfigLine locate the [[feed]] block of a config
+	// subscription; both are empty for a user one.
+	ConfigFile string
+	ConfigLine int
+
+	// Counts, filled by Subscription and Subscriptions with counts: the
+	// feed's stored items, and those of them this user has not read.
+	Items  int
+	Unread int
+
+	// SubscribedAt is when the user subscribed.
+	SubscribedAt time.Time
+}
+
+// Name returns the title to show: the feed's own, or its URL.
 func (f Feed) Name() string {
-	switch {
-	case f.UserTitle != "":
-		return f.UserTitle
-	case f.Title != "":
+	if f.Title != "" {
 		return f.Title
 	}
 	return f.URL
+}
+
+// Name returns the title to show: the user's, the feed's own, or its URL.
+func (s Subscription) Name() string {
+	if s.UserTitle != "" {
+		return s.UserTitle
+	}
+	return s.Feed.Name()
 }
 
 // Target returns the URL to fetch the feed from.
@@ -264,9 +289,10 @@ type FetchResult struct {
 	SiteURL string
 	IconURL string
 	// MoveTo, when not empty, moves the feed and ends its RedirectURL and
-	// RedirectCount: a user feed takes it as its URL, a config feed fetches
-	// from it (FetchURL) and keeps its declared URL. A user feed whose
-	// MoveTo another feed has stays put (see MoveConflict).
+	// RedirectCount: a feed that some config declares fetches from it
+	// (FetchURL) and keeps its declared URL; any other takes it as its
+	// URL. A feed whose MoveTo another feed has stays put (see
+	// MoveConflict).
 	MoveTo string
 	// Items are the feed's items as fetched, in feed order. Keys are assigned
 	// by the store per the feed's identity rule (see ChooseIdentity).
@@ -316,13 +342,16 @@ type SaveResult struct {
 	Identity Identity
 }
 
-// FeedEdit is a change to a user feed. Nil fields are left alone.
+// FeedEdit is a change to a user's subscription. Nil fields are left
+// alone.
 type FeedEdit struct {
-	// Title, when not nil, becomes the feed's UserTitle (trimmed); a
-	// pointer to "" clears it, so the feed's own title shows again.
+	// Title, when not nil, becomes the subscription's UserTitle (trimmed);
+	// a pointer to "" clears it, so the feed's own title shows again.
 	Title *string
-	// Schedule, when not nil, becomes the feed's cron spec (trimmed); a
-	// pointer to "" clears it, so the global default schedule applies.
+	// Schedule, when not nil, becomes the subscription's cron spec
+	// (trimmed); a pointer to "" clears it, so the global default applies.
+	// The caller reschedules the feed (Reschedule): the store does not
+	// read cron specs.
 	Schedule *string
 	// AddTags are added after the feed's tags, and RemoveTags removed; both
 	// are compared case-insensitively, and a tag in both is removed.
@@ -365,83 +394,206 @@ type ClaimRequest struct {
 	// URLs, when not empty, claims exactly these feeds (matching URL or
 	// FetchURL), even gone or not yet due ones, but never before NotBefore.
 	URLs []string
+	// IDs, when not empty, claims exactly these feeds by ID, as URLs does.
+	IDs []int64
 	// All claims every feed that is not gone, due or not, but never before
-	// NotBefore.
-	All bool
+	// NotBefore; with UserID, only the feeds that user subscribes to.
+	All    bool
+	UserID int64
 }
 
-// Query selects items. The zero Query selects every item, newest first.
+// Query selects the items one user may read: those of the feeds they
+// subscribe to, and those they starred (kept after they unsubscribed).
+// The zero Query selects every such item, newest first.
 type Query struct {
-	// FeedURL, when not empty, keeps the items of the subscribed feed
-	// whose URL or FetchURL it is (none if there is no such feed). Kept
-	// starred items of a removed feed belong to no feed and never match.
+	// FeedURL, when not empty, keeps the items of the user's subscription
+	// whose URL or FetchURL it is (none if there is no such one). Kept
+	// starred items of a feed that is gone belong to no feed and never
+	// match.
 	FeedURL string
 	// FeedID, when not 0, keeps the items of the feed with that ID. With
 	// FeedURL too, both must match.
 	FeedID int64
-	// Tag, when not empty, keeps the items of feeds with that tag,
-	// compared case-insensitively.
+	// Tag, when not empty, keeps the items of the user's subscriptions
+	// with that tag, compared case-insensitively.
 	Tag     string
-	Unread  bool // only unread items
-	Starred bool // only starred items
-	// Since keeps items published at or after it.
+	Unread  bool // only items the user has not read
+	Read    bool // only items the user has read
+	Starred bool // only items the user starred
+	// Since keeps items published at or after it; Until those published
+	// before it.
 	Since time.Time
+	Until time.Time
+	// AfterID keeps items with a greater ID, BeforeID items with a smaller
+	// one (IDs grow as items are stored, so BeforeID is "stored before").
+	AfterID  int64
+	BeforeID int64
+	// IDs, when not nil, keeps only the items with these IDs (an empty,
+	// non-nil list keeps none).
+	IDs []int64
 	// Search is a full-text query over title and content; results are
 	// ordered by relevance instead of date.
 	Search string
+	// Oldest orders by date oldest first instead of newest first.
+	Oldest bool
+	// ByID orders by ID instead of date (the order items were stored in),
+	// descending unless Oldest.
+	ByID bool
 	// Limit caps the page size; 0 means no limit.
 	Limit int
 	// Cursor continues after the last page; empty starts at the beginning.
 	Cursor string
 }
 
+// User is a person with an account.
+type User struct {
+	ID   int64
+	Name string
+	// PasswordHash is the slow hash of the web password (empty: none set);
+	// the store keeps it and never reads it.
+	PasswordHash string
+	CreatedAt    time.Time
+	// Subscriptions counts the user's subscriptions; filled by Users.
+	Subscriptions int
+}
+
+// Token is an app password of a user, for reader apps and scripts. The
+// store keeps only its hashes: the token itself is shown once, at its
+// creation, by the caller.
+type Token struct {
+	ID     int64
+	UserID int64
+	Label  string
+	// Hash is the token's digest, looked up by TokenUser.
+	Hash string
+	// FeverKey is the Fever API key of the token (the MD5 of
+	// "user:token"), looked up by FeverUser; empty if none.
+	FeverKey  string
+	CreatedAt time.Time
+	// LastUsed is when TokenUser or FeverUser last found it; zero if never.
+	LastUsed time.Time
+}
+
+// Tag is one of a user's tags, with a stable ID for APIs. Unread counts
+// the unread items of the tag's subscriptions.
+type Tag struct {
+	ID     int64
+	Name   string
+	Feeds  int
+	Unread int
+}
+
+// Counts are a user's unread counts, by feed ID and by tag ID.
+type Counts struct {
+	Feeds map[int64]int
+	Tags  map[int64]int
+	// Total counts the unread items of all the user's subscriptions.
+	Total int
+}
+
 // Store is a tidings backend. Every method is safe for concurrent use, and
 // several processes may use one database at once. Times are stored in UTC
 // with at least millisecond precision.
+//
+// Methods that take a userID act for that user and see only what is
+// theirs: their subscriptions, their read and starred state, their tags
+// and tokens. A userID that names no user gives ErrNotFound.
 type Store interface {
-	// AddFeed subscribes to f (origin user unless set). It returns the stored
-	// feed, or ErrExists if a feed with that URL exists. Starred items kept
-	// from an earlier subscription to the same URL (see RemoveFeed) become
-	// the new feed's items again; so do they for ImportFeeds and
-	// SyncDeclared.
-	AddFeed(ctx context.Context, f Feed) (Feed, error)
-	// EditFeed changes a user feed. It returns ErrNotFound, or an
-	// unwrapped *DeclaredError for a config feed.
-	EditFeed(ctx context.Context, url string, e FeedEdit) (Feed, error)
-	// RemoveFeed unsubscribes: the feed and its items go, except starred
-	// items, which stay readable without their feed. ErrNotFound, or an
-	// unwrapped *DeclaredError for a config feed.
-	RemoveFeed(ctx context.Context, url string) error
-	// Feed returns one feed by URL (or FetchURL), with counts.
-	Feed(ctx context.Context, url string) (Feed, error)
-	// Feeds returns every feed, with counts, ordered by URL.
-	Feeds(ctx context.Context) ([]Feed, error)
-	// FeedList is Feeds without the counts (Items and Unread are zero),
-	// for callers that need the feeds and not a pass over every item.
-	FeedList(ctx context.Context) ([]Feed, error)
-	// ConfigFiles returns the config files that declared the stored config
-	// feeds, each with how many it declared, without listing the feeds or
-	// counting their items: every command with a config file asks, before
-	// SyncDeclared.
-	ConfigFiles(ctx context.Context) (map[string]int, error)
-	// SyncDeclared makes the config feeds of the files in owned equal
-	// declared: it adds declared feeds, updates (title, tags, schedule,
-	// file, line) the ones that changed, and takes over a user feed whose
-	// URL is declared (listed in Conflicts). Owned lists the config files
-	// this sync speaks for: a config feed that is no longer declared is
-	// removed (listed in Removed), or given back to the user if it was a
-	// taken-over user feed (listed in Released), only when its ConfigFile is
-	// in owned. Config feeds of other files are left alone, and an empty
-	// owned removes nothing, so a run with a different or no config file
-	// never deletes what another file declared.
-	SyncDeclared(ctx context.Context, owned []string, declared []Feed) (SyncResult, error)
-	// ImportFeeds adds user feeds in one transaction: all or nothing.
-	// Feeds already subscribed are skipped and listed.
-	ImportFeeds(ctx context.Context, feeds []Feed) (ImportResult, error)
+	// CreateUser adds a user (ErrUserExists if the name is taken). The
+	// name is stored as given; the caller validates it.
+	CreateUser(ctx context.Context, name, passwordHash string) (User, error)
+	// User returns a user by name, ErrNotFound if none.
+	User(ctx context.Context, name string) (User, error)
+	// UserByID returns a user by ID, ErrNotFound if none.
+	UserByID(ctx context.Context, id int64) (User, error)
+	// Users returns every user, with Subscriptions counted, by name.
+	Users(ctx context.Context) ([]User, error)
+	// SetPassword replaces a user's password hash.
+	SetPassword(ctx context.Context, userID int64, passwordHash string) error
+	// RemoveUser deletes a user with their subscriptions, state and tokens,
+	// in one transaction; feeds nobody else subscribes to go as
+	// Unsubscribe says.
+	RemoveUser(ctx context.Context, userID int64) error
 
+	// AddToken stores a new app password (its hashes) for t.UserID.
+	AddToken(ctx context.Context, t Token) (Token, error)
+	// Tokens returns a user's tokens, oldest first.
+	Tokens(ctx context.Context, userID int64) ([]Token, error)
+	// RevokeToken deletes one of the user's tokens; ErrNotFound if the
+	// user has no token with that ID.
+	RevokeToken(ctx context.Context, userID, tokenID int64) error
+	// TokenUser returns the user and token whose Hash is hash, and records
+	// now as its last use; ErrNotFound if none.
+	TokenUser(ctx context.Context, hash string, now time.Time) (User, Token, error)
+	// FeverUser is TokenUser by FeverKey.
+	FeverUser(ctx context.Context, feverKey string, now time.Time) (User, Token, error)
+
+	// Subscribe subscribes the user to s.URL (origin user unless set),
+	// adding the feed when no feed has that URL (or FetchURL); the feed's
+	// fields and State in s are used only then. It returns the stored
+	// subscription, or ErrExists if the user subscribes to it already.
+	// Two callers subscribing to one new URL at once end with one feed.
+	// Starred items kept from a feed that had this URL become the new
+	// feed's items again; so do they for ImportFeeds and SyncDeclared.
+	Subscribe(ctx context.Context, userID int64, s Subscription) (Subscription, error)
+	// EditSubscription changes a user subscription. It returns
+	// ErrNotFound, or an unwrapped *DeclaredError for a config one.
+	EditSubscription(ctx context.Context, userID int64, url string, e FeedEdit) (Subscription, error)
+	// Unsubscribe ends a user subscription. The user's read state of the
+	// feed's items goes; their starred items stay readable by them. When
+	// nobody subscribes to the feed any more, the feed and its items go
+	// (so it is no longer fetched), except items someone starred, which
+	// stay without their feed. ErrNotFound, or an unwrapped
+	// *DeclaredError for a config subscription.
+	Unsubscribe(ctx context.Context, userID int64, url string) error
+	// Subscription returns the user's subscription to the feed whose URL
+	// (or FetchURL) is url, with counts.
+	Subscription(ctx context.Context, userID int64, url string) (Subscription, error)
+	// SubscriptionByID returns the user's subscription to the feed with
+	// that ID, with counts.
+	SubscriptionByID(ctx context.Context, userID, feedID int64) (Subscription, error)
+	// Subscriptions returns the user's subscriptions ordered by URL, with
+	// counts when counts is true (Items and Unread are zero otherwise).
+	// Every method returning a Subscription fills its Feed.Schedules.
+	Subscriptions(ctx context.Context, userID int64, counts bool) ([]Subscription, error)
+	// ConfigFiles returns the config files that declared the user's
+	// config subscriptions, each with how many it declared, without
+	// listing them: every command with a config file asks, before
+	// SyncDeclared.
+	ConfigFiles(ctx context.Context, userID int64) (map[string]int, error)
+	// SyncDeclared makes the user's config subscriptions of the files in
+	// owned equal declared: it adds declared ones, updates (title, tags,
+	// schedule, file, line) the ones that changed, and takes over a user
+	// subscription whose URL is declared (listed in Conflicts). Owned
+	// lists the config files this sync speaks for: a config subscription
+	// that is no longer declared is ended as Unsubscribe does (listed in
+	// Removed), or given back to the user if it was a taken-over one
+	// (listed in Released), only when its ConfigFile is in owned. Those of
+	// other files are left alone, and an empty owned removes nothing, so a
+	// run with a different or no config file never ends what another file
+	// declared.
+	SyncDeclared(ctx context.Context, userID int64, owned []string, declared []Subscription) (SyncResult, error)
+	// ImportFeeds subscribes the user to many feeds in one transaction:
+	// all or nothing. Feeds already subscribed are skipped and listed.
+	ImportFeeds(ctx context.Context, userID int64, subs []Subscription) (ImportResult, error)
+	// Tags returns the user's tags with their feed and unread counts, by
+	// name. A tag's ID stays the same while any subscription has it.
+	Tags(ctx context.Context, userID int64) ([]Tag, error)
+	// UnreadCounts returns the user's unread counts per feed and per tag,
+	// in one query.
+	UnreadCounts(ctx context.Context, userID int64) (Counts, error)
+
+	// FeedList returns every feed with its Schedules, by URL, without
+	// counts: for the daemon and `tidings fetch`, not for a user.
+	FeedList(ctx context.Context) ([]Feed, error)
+	// Reschedule sets a feed's next fetch time after its schedules
+	// changed, unless it waits for a reason that is not its schedule
+	// (Retry-After, backoff, gone): then it changes nothing.
+	Reschedule(ctx context.Context, feedID int64, next time.Time) error
 	// ClaimFeeds leases feeds for fetching so no other caller gets them
-	// until SaveFetch or the lease's end. Without URLs or All it claims due
-	// feeds: NextDue and NotBefore passed, not gone, not leased.
+	// until SaveFetch or the lease's end. Without URLs, IDs or All it
+	// claims due feeds: NextDue and NotBefore passed, not gone, not
+	// leased. Claimed feeds have their Schedules.
 	ClaimFeeds(ctx context.Context, r ClaimRequest) ([]Feed, error)
 	// SaveFetch writes one fetch of a feed in one transaction: its state,
 	// metadata and items, and releases the claim. A failure leaves nothing.
@@ -471,22 +623,34 @@ type Store interface {
 	// than overdueAfter before now.
 	FeedStats(ctx context.Context, now time.Time, overdueAfter time.Duration) (FeedStats, error)
 
-	// Items returns a page of items and the cursor of the next page ("" at
-	// the end).
-	Items(ctx context.Context, q Query) ([]Item, string, error)
-	// Item returns one item by ID.
-	Item(ctx context.Context, id int64) (Item, error)
-	// SetRead marks items read or unread; it returns how many exist.
-	SetRead(ctx context.Context, ids []int64, read bool) (int, error)
-	// SetStarred stars or unstars items; it returns how many exist.
-	SetStarred(ctx context.Context, ids []int64, starred bool) (int, error)
-	// MarkAllRead marks every item matching q (Limit and Cursor ignored)
-	// read, and returns how many changed.
-	MarkAllRead(ctx context.Context, q Query) (int, error)
+	// Items returns a page of the user's items and the cursor of the next
+	// page ("" at the end). Read, Starred, FeedTitle and Tags are the
+	// user's.
+	Items(ctx context.Context, userID int64, q Query) ([]Item, string, error)
+	// ItemIDs returns the IDs of the user's items that q selects, in q's
+	// order, at most q.Limit of them (Cursor ignored): for APIs that list
+	// ids only.
+	ItemIDs(ctx context.Context, userID int64, q Query) ([]int64, error)
+	// CountItems counts the user's items that q selects (Limit, Cursor
+	// and order ignored).
+	CountItems(ctx context.Context, userID int64, q Query) (int, error)
+	// Item returns one of the user's items by ID, ErrNotFound if the user
+	// may not read it.
+	Item(ctx context.Context, userID, id int64) (Item, error)
+	// SetRead marks the user's items read or unread; it returns how many
+	// of the ids are the user's items.
+	SetRead(ctx context.Context, userID int64, ids []int64, read bool) (int, error)
+	// SetStarred stars or unstars the user's items; it returns how many of
+	// the ids are the user's items.
+	SetStarred(ctx context.Context, userID int64, ids []int64, starred bool) (int, error)
+	// MarkAllRead marks every item of the user that q selects (Limit,
+	// Cursor and order ignored) read, and returns how many changed.
+	MarkAllRead(ctx context.Context, userID int64, q Query) (int, error)
 
-	// Prune deletes read, unstarred items published before cutoff, leaving
-	// a tombstone for each so they never come back as new. With dryRun it
-	// only counts.
+	// Prune deletes items published before cutoff that nobody starred and
+	// every subscriber of their feed has read (and kept items nobody stars
+	// any more), leaving a tombstone for each so they never come back as
+	// new. With dryRun it only counts.
 	Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, error)
 	// Optimize does the backend's housekeeping (statistics, FTS merge).
 	Optimize(ctx context.Context) error
