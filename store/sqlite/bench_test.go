@@ -13,14 +13,14 @@ import (
 // benchFeeds subscribes n feeds in one import and returns their IDs.
 func benchFeeds(b *testing.B, db *DB, n int) []int64 {
 	b.Helper()
-	list := make([]store.Feed, n)
+	list := make([]store.Subscription, n)
 	for i := range list {
-		list[i] = store.Feed{URL: fmt.Sprintf("https://bench%05d.test/feed", i), Tags: []string{"bench"}}
+		list[i] = store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://bench%05d.test/feed", i)}, Tags: []string{"bench"}}
 	}
-	if _, err := db.ImportFeeds(b.Context(), list); err != nil {
+	if _, err := db.ImportFeeds(b.Context(), uid(b, db), list); err != nil {
 		b.Fatal(err)
 	}
-	feeds, err := db.Feeds(b.Context())
+	feeds, err := db.Subscriptions(b.Context(), uid(b, db), true)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -178,7 +178,7 @@ func BenchmarkSearch(b *testing.B) {
 	for _, q := range []string{"river", "garden coffee", "goro*"} {
 		b.Run(q, func(b *testing.B) {
 			for b.Loop() {
-				items, _, err := db.Items(b.Context(), store.Query{Search: q, Limit: 50})
+				items, _, err := db.Items(b.Context(), uid(b, db), store.Query{Search: q, Limit: 50})
 				if err != nil || len(items) == 0 {
 					b.Fatalf("Items(search %q) = %d, %v", q, len(items), err)
 				}
@@ -197,7 +197,7 @@ func BenchmarkItems(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		items, _, err := db.Items(b.Context(), store.Query{Unread: true, Limit: 50})
+		items, _, err := db.Items(b.Context(), uid(b, db), store.Query{Unread: true, Limit: 50})
 		if err != nil || len(items) != 50 {
 			b.Fatalf("Items = %d, %v", len(items), err)
 		}

@@ -20,10 +20,12 @@ const (
 	claimDue claimMode = iota
 	claimAll
 	claimURLs
+	claimIDs
+	claimUser // all of one user's feeds
 )
 
-// claimSQL is the one statement of a claim: ?1 the URLs (JSON), ?2 now,
-// ?3 the lease's end, ?4 the limit (-1 for none).
+// claimSQL is the one statement of a claim: ?1 the URLs or IDs (JSON),
+// ?2 now, ?3 the lease's end, ?4 the limit (-1 for none), ?5 the user.
 func claimSQL(mode claimMode) string {
 	var where string
 	switch mode {
@@ -31,8 +33,13 @@ func claimSQL(mode claimMode) string {
 		where = `(url IN (SELECT value FROM json_each(?1)) OR
 			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))))
 			AND not_before <= ?2 AND claimed_until <= ?2`
+	case claimIDs:
+		where = `id IN (SELECT value FROM json_each(?1)) AND not_before <= ?2 AND claimed_until <= ?2`
 	case claimAll:
 		where = `gone = 0 AND not_before <= ?2 AND claimed_until <= ?2`
+	case claimUser:
+		where = `gone = 0 AND not_before <= ?2 AND claimed_until <= ?2
+			AND id IN (SELECT feed_id FROM subscriptions WHERE user_id = ?5)`
 	default:
 		where = `gone = 0 AND next_due <= ?2 AND not_before <= ?2 AND claimed_until <= ?2`
 	}
@@ -63,10 +70,14 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 	if r.Limit > 0 {
 		limit = int64(r.Limit)
 	}
-	mode, urls := claimDue, any(nil)
+	mode, list := claimDue, any(nil)
 	switch {
 	case len(r.URLs) > 0:
-		mode, urls = claimURLs, jsonList(r.URLs)
+		mode, list = claimURLs, jsonList(r.URLs)
+	case len(r.IDs) > 0:
+		mode, list = claimIDs, jsonList(r.IDs)
+	case r.All && r.UserID != 0:
+		mode = claimUser
 	case r.All:
 		mode = claimAll
 	}
@@ -77,7 +88,7 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 		if err != nil {
 			return err
 		}
-		rows, err := st.QueryContext(ctx, urls, now, until, limit)
+		rows, err := st.QueryContext(ctx, list, now, until, limit, r.UserID)
 		if err != nil {
 			return err
 		}
@@ -88,15 +99,7 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 		for i := range feeds {
 			ptrs[i] = &feeds[i]
 		}
-		tags, err := db.txStmt(ctx, tx, loadTagsSQL)
-		if err != nil {
-			return err
-		}
-		rows, err = tags.QueryContext(ctx, feedIDs(ptrs))
-		if err != nil {
-			return err
-		}
-		return scanTags(rows, ptrs)
+		return loadSchedules(ctx, tx, ptrs)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("claim feeds: %w", err)

@@ -55,15 +55,15 @@ func TestCrashHelper(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var list []store.Feed
+	var list []store.Subscription
 	for i := range feeds {
-		list = append(list, store.Feed{URL: helperFeedURL(i)})
+		list = append(list, store.Subscription{Feed: store.Feed{URL: helperFeedURL(i)}})
 	}
-	if _, err := db.ImportFeeds(t.Context(), list); err != nil {
+	if _, err := db.ImportFeeds(t.Context(), uid(t, db), list); err != nil {
 		t.Fatal(err)
 	}
 	for i := range feeds {
-		f, err := db.Feed(t.Context(), helperFeedURL(i))
+		f, err := db.Subscription(t.Context(), uid(t, db), helperFeedURL(i))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -148,7 +148,7 @@ func checkAllOrNothing(t *testing.T, path string, feeds, perFeed int, saved map[
 	if err := db.read.QueryRow("PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Fatalf("integrity_check = %q, %v", check, err)
 	}
-	all, err := db.Feeds(t.Context())
+	all, err := db.Subscriptions(t.Context(), uid(t, db), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestTwoProcesses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	mine, err := db.AddFeed(t.Context(), store.Feed{URL: "https://parent.test/feed"})
+	mine, err := db.Subscribe(t.Context(), uid(t, db), store.Subscription{Feed: store.Feed{URL: "https://parent.test/feed"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,12 +224,12 @@ func TestTwoProcesses(t *testing.T) {
 		}
 		// A reader and a small writer, as `tidings items` and `tidings
 		// read` would be while an import runs.
-		items, _, err := db.Items(t.Context(), store.Query{Limit: 20})
+		items, _, err := db.Items(t.Context(), uid(t, db), store.Query{Limit: 20})
 		if err != nil {
 			t.Fatalf("Items while another process writes: %v", err)
 		}
 		if len(items) > 0 {
-			if _, err := db.SetRead(t.Context(), []int64{items[0].ID}, true); err != nil {
+			if _, err := db.SetRead(t.Context(), uid(t, db), []int64{items[0].ID}, true); err != nil {
 				t.Fatalf("SetRead while another process writes: %v", err)
 			}
 		}
@@ -238,7 +238,7 @@ func TestTwoProcesses(t *testing.T) {
 			Items: []store.Item{{GUID: strconv.Itoa(ops), Title: "parent item"}}}); err != nil {
 			t.Fatalf("SaveFetch while another process writes: %v", err)
 		}
-		if _, err := db.Feeds(t.Context()); err != nil {
+		if _, err := db.Subscriptions(t.Context(), uid(t, db), true); err != nil {
 			t.Fatalf("Feeds while another process writes: %v", err)
 		}
 		ops++
@@ -246,7 +246,7 @@ func TestTwoProcesses(t *testing.T) {
 	if ops < 2 {
 		t.Logf("only %d rounds ran alongside the writer", ops)
 	}
-	all, err := db.Feeds(t.Context())
+	all, err := db.Subscriptions(t.Context(), uid(t, db), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -29,7 +29,7 @@ func FuzzOpen(f *testing.F) {
 			defer db.Close()
 			if len(content) != 0 {
 				// Only a real, empty SQLite database may be taken over.
-				if _, err := db.Feeds(t.Context()); err != nil {
+				if _, err := db.Subscriptions(t.Context(), uid(t, db), true); err != nil {
 					t.Fatalf("opened %d bytes but cannot list feeds: %v", len(content), err)
 				}
 			}
@@ -53,7 +53,7 @@ func FuzzOpen(f *testing.F) {
 // outside the query.
 func FuzzItemsCursor(f *testing.F) {
 	db := openTemp(f)
-	feed, err := db.AddFeed(f.Context(), store.Feed{URL: "https://cursor.test/feed"})
+	feed, err := db.Subscribe(f.Context(), uid(f, db), store.Subscription{Feed: store.Feed{URL: "https://cursor.test/feed"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func FuzzItemsCursor(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	page, next, err := db.Items(f.Context(), store.Query{Limit: 2})
+	page, next, err := db.Items(f.Context(), uid(f, db), store.Query{Limit: 2})
 	if err != nil || len(page) != 2 {
 		f.Fatal(err)
 	}
@@ -74,7 +74,7 @@ func FuzzItemsCursor(f *testing.F) {
 		if search {
 			q.Search = "item"
 		}
-		items, _, err := db.Items(t.Context(), q)
+		items, _, err := db.Items(t.Context(), uid(t, db), q)
 		if err == nil && len(items) > 3 {
 			t.Fatalf("%d items for limit 3", len(items))
 		}

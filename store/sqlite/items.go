@@ -14,13 +14,23 @@ import (
 )
 
 // itemColumns are what scanItem reads; the feed's URL and title come from
-// the feed, or from the item once its feed is removed.
+// the feed (the user's title for it first), or from the item once its feed
+// is gone. They need itemFrom's aliases and its two user parameters.
 const itemColumns = `i.id, i.feed_id, coalesce(f.url, i.feed_url),
-	coalesce(CASE WHEN f.user_title <> '' THEN f.user_title ELSE f.title END, i.feed_title),
+	coalesce(nullif(sub.title, ''), f.title, i.feed_title),
 	i.guid, i.url, i.title, i.author, i.content, i.categories, i.enclosures,
-	i.published, i.updated, i.first_seen, i.read, i.starred`
+	i.published, i.updated, i.first_seen, coalesce(st.read, 0), coalesce(st.starred, 0)`
 
-const itemFrom = ` FROM items i LEFT JOIN feeds f ON f.id = i.feed_id`
+// itemFrom joins an item with its feed and the acting user's (?1)
+// subscription to it and state of it.
+const itemFrom = ` FROM items i LEFT JOIN feeds f ON f.id = i.feed_id
+	LEFT JOIN subscriptions sub ON sub.user_id = ?1 AND sub.feed_id = i.feed_id
+	LEFT JOIN item_states st ON st.user_id = ?1 AND st.item_id = i.id`
+
+// visible is the condition on an item (alias i) that the user (?1) may
+// read it: its feed is one of theirs, or they starred it.
+const visible = `(i.feed_id IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1)
+	OR EXISTS (SELECT 1 FROM item_states vs WHERE vs.user_id = ?1 AND vs.item_id = i.id AND vs.starred = 1))`
 
 func scanItem(s scanner, extra ...any) (store.Item, error) {
 	var (
@@ -48,97 +58,153 @@ func scanItem(s scanner, extra ...any) (store.Item, error) {
 	return it, nil
 }
 
-// itemTags fills Tags of items from their feeds' tags.
-func itemTags(ctx context.Context, q queryer, items []store.Item) error {
-	var feeds []*store.Feed
-	byFeed := make(map[int64]*store.Feed)
-	for _, it := range items {
-		if it.FeedID != 0 && byFeed[it.FeedID] == nil {
-			f := &store.Feed{ID: it.FeedID}
-			byFeed[it.FeedID] = f
-			feeds = append(feeds, f)
-		}
-	}
-	if err := loadTags(ctx, q, feeds); err != nil {
-		return err
-	}
+const itemTagsSQL = `SELECT s.feed_id, t.name FROM subscriptions s
+	JOIN subscription_tags x ON x.subscription_id = s.id JOIN tags t ON t.id = x.tag_id
+	WHERE s.user_id = ? AND s.feed_id IN (SELECT value FROM json_each(?)) ORDER BY s.feed_id, x.pos`
+
+// itemTags fills Tags of items from the user's tags of their feeds.
+func itemTags(ctx context.Context, q queryer, userID int64, items []store.Item) error {
+	var ids []int64
+	seen := make(map[int64]bool)
 	for i := range items {
 		items[i].Tags = []string{}
-		if f := byFeed[items[i].FeedID]; f != nil {
-			items[i].Tags = f.Tags
+		if id := items[i].FeedID; id != 0 && !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.QueryContext(ctx, itemTagsSQL, userID, jsonList(ids))
+	if err != nil {
+		return fmt.Errorf("read tags: %w", err)
+	}
+	defer rows.Close()
+	tags := make(map[int64][]string)
+	for rows.Next() {
+		var id int64
+		var tag string
+		if err := rows.Scan(&id, &tag); err != nil {
+			return fmt.Errorf("read tags: %w", err)
+		}
+		tags[id] = append(tags[id], tag)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read tags: %w", err)
+	}
+	for i := range items {
+		if t := tags[items[i].FeedID]; t != nil {
+			items[i].Tags = t
 		}
 	}
 	return nil
 }
 
-// filters returns the WHERE conditions on items (alias i) for q's filters,
-// not its search or cursor.
+// filters returns the WHERE conditions on items (alias i, with itemFrom's
+// joins) for the user's items that q's filters select, not its search or
+// cursor. ?1 is the user; the returned args follow it.
 func filters(q store.Query) ([]string, []any) {
-	var where []string
+	where := []string{visible}
 	var args []any
 	if q.FeedID != 0 {
 		where = append(where, "i.feed_id = ?")
 		args = append(args, q.FeedID)
 	}
 	if q.FeedURL != "" {
-		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE url = ? OR (fetch_url = ? AND fetch_url <> ''))")
+		where = append(where, `i.feed_id IN (SELECT s.feed_id FROM subscriptions s JOIN feeds sf ON sf.id = s.feed_id
+			WHERE s.user_id = ?1 AND (sf.url = ? OR (sf.fetch_url = ? AND sf.fetch_url <> '')))`)
 		args = append(args, q.FeedURL, q.FeedURL)
 	}
 	if q.Tag != "" {
-		where = append(where, "i.feed_id IN (SELECT feed_id FROM feed_tags WHERE tag = ?)")
+		where = append(where, `i.feed_id IN (SELECT s.feed_id FROM subscriptions s
+			JOIN subscription_tags x ON x.subscription_id = s.id JOIN tags t ON t.id = x.tag_id
+			WHERE s.user_id = ?1 AND t.name = ?)`)
 		args = append(args, store.NormalizeTag(q.Tag))
 	}
 	if q.Unread {
-		where = append(where, "i.read = 0")
+		where = append(where, "coalesce(st.read, 0) = 0")
+	}
+	if q.Read {
+		where = append(where, "st.read = 1")
 	}
 	if q.Starred {
-		where = append(where, "i.starred = 1")
+		where = append(where, "st.starred = 1")
 	}
 	if !q.Since.IsZero() {
 		where = append(where, "i.published >= ?")
 		args = append(args, toMillis(q.Since))
 	}
+	if !q.Until.IsZero() {
+		where = append(where, "i.published < ?")
+		args = append(args, toMillis(q.Until))
+	}
+	if q.AfterID != 0 {
+		where = append(where, "i.id > ?")
+		args = append(args, q.AfterID)
+	}
+	if q.BeforeID != 0 {
+		where = append(where, "i.id < ?")
+		args = append(args, q.BeforeID)
+	}
+	if q.IDs != nil {
+		where = append(where, "i.id IN (SELECT value FROM json_each(?))")
+		args = append(args, jsonList(q.IDs))
+	}
 	return where, args
 }
 
-// cursor is the position after the last item of a page: by date, or by
-// search rank.
+// cursor is the position after the last item of a page: by date, by ID,
+// or by search rank.
 type cursor struct {
-	search    bool
+	kind      byte // 'd' date, 'i' id, 'r' rank
 	published int64
 	rank      float64
 	id        int64
 }
 
 func (c cursor) String() string {
-	var s string
-	if c.search {
-		s = "r:" + strconv.FormatFloat(c.rank, 'g', -1, 64) + ":" + strconv.FormatInt(c.id, 10)
-	} else {
-		s = "d:" + strconv.FormatInt(c.published, 10) + ":" + strconv.FormatInt(c.id, 10)
+	var pos string
+	switch c.kind {
+	case 'r':
+		pos = strconv.FormatFloat(c.rank, 'g', -1, 64)
+	case 'd':
+		pos = strconv.FormatInt(c.published, 10)
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
+	return base64.RawURLEncoding.EncodeToString([]byte(string(c.kind) + ":" + pos + ":" + strconv.FormatInt(c.id, 10)))
 }
 
 var errCursor = errors.New("invalid cursor; start again without one")
 
-func parseCursor(s string, search bool) (cursor, error) {
+// cursorKind is the kind of cursor a query pages with.
+func cursorKind(q store.Query) byte {
+	switch {
+	case q.Search != "":
+		return 'r'
+	case q.ByID:
+		return 'i'
+	}
+	return 'd'
+}
+
+func parseCursor(s string, kind byte) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, errCursor
 	}
-	kind, rest, _ := strings.Cut(string(b), ":")
+	k, rest, _ := strings.Cut(string(b), ":")
 	pos, idText, ok := strings.Cut(rest, ":")
-	if !ok || (kind == "r") != search || (kind != "r" && kind != "d") {
+	if !ok || len(k) != 1 || k[0] != kind {
 		return cursor{}, errCursor
 	}
-	c := cursor{search: search}
+	c := cursor{kind: kind}
 	if c.id, err = strconv.ParseInt(idText, 10, 64); err != nil {
 		return cursor{}, errCursor
 	}
-	if search {
+	switch kind {
+	case 'r':
 		c.rank, err = strconv.ParseFloat(pos, 64)
-	} else {
+	case 'd':
 		c.published, err = strconv.ParseInt(pos, 10, 64)
 	}
 	if err != nil {
@@ -150,52 +216,85 @@ func parseCursor(s string, search bool) (cursor, error) {
 // Title matches weigh more than body matches in the ranking.
 const bm25Weights = "10.0, 1.0"
 
-// Items returns a page of items matching q and the cursor of the next page
-// ("" at the end): newest first (published, then ID), or by relevance when
-// q.Search is set. A search with nothing searchable in it matches nothing.
-// An unknown FeedURL matches nothing. A cursor from another kind of query
-// is an error.
-func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, error) {
-	where, args := filters(q)
-	search := q.Search != ""
-	var (
-		c   cursor
-		err error
-	)
+// itemQuery builds the query of the user's items that q selects, with
+// cols selected (itemColumns with a rank, or fewer), in q's order, with
+// its cursor and limit (limit+1 rows, to tell a next page). It returns
+// "" when a search has nothing searchable in it: nothing matches.
+func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []any, error) {
+	where, fargs := filters(q)
+	args := append([]any{userID}, fargs...)
+	kind := cursorKind(q)
+	var c cursor
 	if q.Cursor != "" {
-		if c, err = parseCursor(q.Cursor, search); err != nil {
-			return nil, "", fmt.Errorf("list items: %w", err)
+		var err error
+		if c, err = parseCursor(q.Cursor, kind); err != nil {
+			return "", nil, err
 		}
 	}
+	desc, cmp := " DESC", "<"
+	if q.Oldest {
+		desc, cmp = "", ">"
+	}
 	var query string
-	if search {
+	switch kind {
+	case 'r':
 		match := ftsQuery(q.Search)
 		if match == "" {
-			return []store.Item{}, "", nil
+			return "", nil, nil
 		}
 		if q.Cursor != "" {
 			where = append(where, "(s.rank, i.id) > (?, ?)")
-			args = append(args, c.rank, c.id)
 		}
 		// MATERIALIZED keeps bm25 inside the full-text query, where it
-		// is defined, whatever the planner does with the filters.
+		// is defined, whatever the planner does with the filters. The
+		// MATCH is ?2, after the user's ?1; the filters' ? follow.
 		query = "WITH s AS MATERIALIZED (SELECT rowid AS id, bm25(items_fts, " + bm25Weights +
-			") AS rank FROM items_fts WHERE items_fts MATCH ?) SELECT " + itemColumns + ", s.rank" +
+			") AS rank FROM items_fts WHERE items_fts MATCH ?2) SELECT " + cols + ", s.rank" +
 			itemFrom + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
-		args = append([]any{match}, args...)
-	} else {
+		args = append([]any{userID, match}, fargs...)
 		if q.Cursor != "" {
-			where = append(where, "(i.published, i.id) < (?, ?)")
+			args = append(args, c.rank, c.id)
+		}
+	case 'i':
+		if q.Cursor != "" {
+			where = append(where, "i.id "+cmp+" ?")
+			args = append(args, c.id)
+		}
+		query = "SELECT " + cols + ", 0.0" + itemFrom + whereClause(where) + " ORDER BY i.id" + desc
+	default:
+		if q.Cursor != "" {
+			where = append(where, "(i.published, i.id) "+cmp+" (?, ?)")
 			args = append(args, c.published, c.id)
 		}
-		query = "SELECT " + itemColumns + ", 0.0" + itemFrom + whereClause(where) + " ORDER BY i.published DESC, i.id DESC"
+		query = "SELECT " + cols + ", 0.0" + itemFrom + whereClause(where) +
+			" ORDER BY i.published" + desc + ", i.id" + desc
 	}
-	if q.Limit > 0 {
+	if limit > 0 {
 		query += " LIMIT ?"
-		args = append(args, q.Limit+1) // one more tells whether a next page exists
+		args = append(args, limit)
 	}
+	return query, args, nil
+}
 
+// Items returns a page of the user's items matching q and the cursor of
+// the next page ("" at the end): newest first (published, then ID), oldest
+// first, by ID, or by relevance when q.Search is set. A search with
+// nothing searchable in it matches nothing. An unknown FeedURL matches
+// nothing. A cursor from another kind of query is an error.
+func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
+	limit := 0
+	if q.Limit > 0 {
+		limit = q.Limit + 1 // one more tells whether a next page exists
+	}
+	query, args, err := itemQuery(userID, q, itemColumns, limit)
+	if err != nil {
+		return nil, "", fmt.Errorf("list items: %w", err)
+	}
 	items := []store.Item{}
+	if query == "" {
+		return items, "", nil
+	}
+	kind := cursorKind(q)
 	var next string
 	err = db.readTx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, query, args...)
@@ -215,18 +314,79 @@ func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, e
 				return err
 			}
 			items = append(items, it)
-			last = cursor{search: search, published: toMillis(it.Published), rank: rank, id: it.ID}
+			last = cursor{kind: kind, published: toMillis(it.Published), rank: rank, id: it.ID}
 		}
 		if err := rows.Err(); err != nil {
 			return err
 		}
 		rows.Close()
-		return itemTags(ctx, tx, items)
+		return itemTags(ctx, tx, userID, items)
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("list items: %w", err)
 	}
 	return items, next, nil
+}
+
+// ItemIDs returns the IDs of the user's items that q selects, in q's
+// order, at most q.Limit of them.
+func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
+	q.Cursor = ""
+	query, args, err := itemQuery(userID, q, "i.id", q.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("list item ids: %w", err)
+	}
+	ids := []int64{}
+	if query == "" {
+		return ids, nil
+	}
+	rows, err := db.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list item ids: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var rank float64
+		if err := rows.Scan(&id, &rank); err != nil {
+			return nil, fmt.Errorf("list item ids: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list item ids: %w", err)
+	}
+	return ids, nil
+}
+
+// matchSet returns the WHERE conditions and args (after the user's ?1) of
+// the user's items that q selects, search included; ok is false when a
+// search has nothing searchable in it.
+func matchSet(q store.Query) (where []string, args []any, ok bool) {
+	where, args = filters(q)
+	if q.Search != "" {
+		match := ftsQuery(q.Search)
+		if match == "" {
+			return nil, nil, false
+		}
+		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
+		args = append(args, match)
+	}
+	return where, args, true
+}
+
+// CountItems counts the user's items that q selects.
+func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
+	where, args, ok := matchSet(q)
+	if !ok {
+		return 0, nil
+	}
+	var n int
+	if err := db.read.QueryRowContext(ctx, "SELECT count(*)"+itemFrom+whereClause(where),
+		append([]any{userID}, args...)...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count items: %w", err)
+	}
+	return n, nil
 }
 
 func whereClause(where []string) string {
@@ -236,12 +396,13 @@ func whereClause(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// Item returns one item by ID, or an error wrapping store.ErrNotFound.
-func (db *DB) Item(ctx context.Context, id int64) (store.Item, error) {
+// Item returns one of the user's items by ID, or an error wrapping
+// store.ErrNotFound.
+func (db *DB) Item(ctx context.Context, userID, id int64) (store.Item, error) {
 	var it store.Item
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		it, err = scanItem(tx.QueryRowContext(ctx, "SELECT "+itemColumns+itemFrom+" WHERE i.id = ?", id))
+		it, err = scanItem(tx.QueryRowContext(ctx, "SELECT "+itemColumns+itemFrom+" WHERE i.id = ?2 AND "+visible, userID, id))
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("item %d: %w", id, store.ErrNotFound)
 		}
@@ -249,7 +410,7 @@ func (db *DB) Item(ctx context.Context, id int64) (store.Item, error) {
 			return fmt.Errorf("item %d: %w", id, err)
 		}
 		items := []store.Item{it}
-		if err := itemTags(ctx, tx, items); err != nil {
+		if err := itemTags(ctx, tx, userID, items); err != nil {
 			return err
 		}
 		it = items[0]
@@ -258,60 +419,81 @@ func (db *DB) Item(ctx context.Context, id int64) (store.Item, error) {
 	return it, err
 }
 
-// SetRead marks items read or unread; it returns how many of ids exist.
-func (db *DB) SetRead(ctx context.Context, ids []int64, read bool) (int, error) {
-	n, err := db.setFlag(ctx, "read", ids, read)
+// SetRead marks the user's items read or unread; it returns how many of
+// ids are the user's items.
+func (db *DB) SetRead(ctx context.Context, userID int64, ids []int64, read bool) (int, error) {
+	n, err := db.setState(ctx, userID, "read", ids, read)
 	if err != nil {
 		return 0, fmt.Errorf("mark items read: %w", err)
 	}
 	return n, nil
 }
 
-// SetStarred stars or unstars items; it returns how many of ids exist.
-func (db *DB) SetStarred(ctx context.Context, ids []int64, starred bool) (int, error) {
-	n, err := db.setFlag(ctx, "starred", ids, starred)
+// SetStarred stars or unstars the user's items; it returns how many of ids
+// are the user's items.
+func (db *DB) SetStarred(ctx context.Context, userID int64, ids []int64, starred bool) (int, error) {
+	n, err := db.setState(ctx, userID, "starred", ids, starred)
 	if err != nil {
 		return 0, fmt.Errorf("star items: %w", err)
 	}
 	return n, nil
 }
 
-func (db *DB) setFlag(ctx context.Context, col string, ids []int64, on bool) (int, error) {
+// visibleIDs selects which of the ids (?2, JSON) the user (?1) may read.
+const visibleIDs = `SELECT i.id FROM items i WHERE i.id IN (SELECT value FROM json_each(?2)) AND ` + visible
+
+// setState sets the user's read or starred flag (col) of the items they
+// may read. A state row exists only while one of the flags is set.
+func (db *DB) setState(ctx context.Context, userID int64, col string, ids []int64, on bool) (int, error) {
 	if len(ids) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		list := jsonList(ids)
+		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM ("+visibleIDs+")", userID, list).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return nil
+		}
+		if on {
+			args := []any{userID, list}
+			upsert := `INSERT INTO item_states (user_id, item_id, read) SELECT ?1, id, 1 FROM (` + visibleIDs + `) WHERE true
+				ON CONFLICT (user_id, item_id) DO UPDATE SET read = 1 WHERE read = 0`
+			if col == "starred" {
+				upsert = `INSERT INTO item_states (user_id, item_id, starred, starred_at)
+					SELECT ?1, id, 1, ?3 FROM (` + visibleIDs + `) WHERE true
+					ON CONFLICT (user_id, item_id) DO UPDATE SET starred = 1, starred_at = ?3 WHERE starred = 0`
+				args = append(args, toMillis(time.Now()))
+			}
+			_, err := tx.ExecContext(ctx, upsert, args...)
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE item_states SET `+col+` = 0
+			WHERE user_id = ?1 AND `+col+` = 1 AND item_id IN (SELECT value FROM json_each(?2))`, userID, list); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM item_states WHERE user_id = ?1 AND read = 0 AND starred = 0
+			AND item_id IN (SELECT value FROM json_each(?2))`, userID, list)
+		return err
+	})
+	return n, err
+}
+
+// MarkAllRead marks every unread item of the user matching q read (Limit,
+// Cursor and order ignored; Search applies) and returns how many changed.
+func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
+	q.Unread = true
+	where, args, ok := matchSet(q)
+	if !ok {
 		return 0, nil
 	}
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		// SQLite counts every row the WHERE matched, changed or not:
-		// exactly "how many exist".
-		r, err := tx.ExecContext(ctx, "UPDATE items SET "+col+" = ? WHERE id IN (SELECT value FROM json_each(?))",
-			on, jsonList(ids))
-		if err != nil {
-			return err
-		}
-		n, err = r.RowsAffected()
-		return err
-	})
-	return int(n), err
-}
-
-// MarkAllRead marks every unread item matching q read (Limit and Cursor
-// ignored; Search applies) and returns how many changed.
-func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
-	where, args := filters(q)
-	where = append(where, "i.read = 0")
-	if q.Search != "" {
-		match := ftsQuery(q.Search)
-		if match == "" {
-			return 0, nil
-		}
-		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-		args = append(args, match)
-	}
-	var n int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		r, err := tx.ExecContext(ctx, "UPDATE items SET read = 1 WHERE id IN (SELECT i.id FROM items i"+
-			whereClause(where)+")", args...)
+		r, err := tx.ExecContext(ctx, `INSERT INTO item_states (user_id, item_id, read)
+			SELECT ?1, i.id, 1`+itemFrom+whereClause(where)+`
+			ON CONFLICT (user_id, item_id) DO UPDATE SET read = 1 WHERE read = 0`, append([]any{userID}, args...)...)
 		if err != nil {
 			return err
 		}
@@ -324,29 +506,69 @@ func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
 	return int(n), nil
 }
 
-// prunable selects the items Prune deletes.
-const prunable = " FROM items WHERE read = 1 AND starred = 0 AND published < ?"
+// prunable selects the items Prune deletes: published before ?1, starred
+// by nobody, and read by every subscriber of their feed; or kept from a
+// gone feed (no feed_id) and starred by nobody any more.
+const prunable = ` FROM items WHERE NOT EXISTS (SELECT 1 FROM item_states st WHERE st.item_id = items.id AND st.starred = 1)
+	AND ((feed_id IS NULL) OR (published < ?1 AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = items.feed_id
+		AND NOT EXISTS (SELECT 1 FROM item_states st WHERE st.user_id = s.user_id AND st.item_id = items.id AND st.read = 1))))`
 
-// Prune deletes read, unstarred items published before cutoff, leaving a
-// tombstone (feed, guid, url, content hash) for each so they never come
-// back as new. With dryRun it only counts. It returns the number of items.
+// Prune deletes the items prunable selects, leaving a tombstone (feed,
+// guid, url, content hash) for each that has a feed so they never come
+// back as new, and recounts the feeds' counts. With dryRun it only
+// counts. It returns the number of items.
 func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, error) {
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
+		c := toMillis(cutoff)
 		if dryRun {
-			return tx.QueryRowContext(ctx, "SELECT count(*)"+prunable, toMillis(cutoff)).Scan(&n)
+			return tx.QueryRowContext(ctx, "SELECT count(*)"+prunable, c).Scan(&n)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (feed_id, guid, url, content_hash, pruned_at)
-			SELECT feed_id, guid, url, content_hash, ?`+prunable+` AND feed_id IS NOT NULL`,
-			toMillis(time.Now()), toMillis(cutoff)); err != nil {
+		if _, err := tx.ExecContext(ctx, "CREATE TEMP TABLE IF NOT EXISTS pruned (id INTEGER PRIMARY KEY, feed_id INTEGER)"); err != nil {
 			return err
 		}
-		r, err := tx.ExecContext(ctx, "DELETE"+prunable, toMillis(cutoff))
+		if _, err := tx.ExecContext(ctx, "DELETE FROM temp.pruned"); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO temp.pruned (id, feed_id) SELECT id, feed_id"+prunable, c); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO tombstones (feed_id, guid, url, content_hash, pruned_at)
+			SELECT feed_id, guid, url, content_hash, ? FROM items
+			WHERE id IN (SELECT id FROM temp.pruned) AND feed_id IS NOT NULL`, toMillis(time.Now())); err != nil {
+			return err
+		}
+		r, err := tx.ExecContext(ctx, "DELETE FROM items WHERE id IN (SELECT id FROM temp.pruned)")
 		if err != nil {
 			return err
 		}
-		n, err = r.RowsAffected()
-		return err
+		if n, err = r.RowsAffected(); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, "SELECT DISTINCT feed_id FROM temp.pruned WHERE feed_id IS NOT NULL")
+		if err != nil {
+			return err
+		}
+		var feeds []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			feeds = append(feeds, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, "DELETE FROM temp.pruned"); err != nil {
+			return err
+		}
+		if err := recountItems(ctx, tx, feeds); err != nil {
+			return err
+		}
+		return recountRead(ctx, tx, feeds)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune items: %w", err)

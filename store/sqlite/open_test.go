@@ -157,7 +157,7 @@ func TestOpenExisting(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Open of a new file in a missing directory: %v", err)
 	}
-	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://kept.test/feed"}); err != nil {
+	if _, err := db.Subscribe(t.Context(), uid(t, db), store.Subscription{Feed: store.Feed{URL: "https://kept.test/feed"}}); err != nil {
 		t.Fatal(err)
 	}
 	var mode string
@@ -176,7 +176,7 @@ func TestOpenExisting(t *testing.T) {
 		t.Fatalf("reopen: %v", err)
 	}
 	defer db.Close()
-	if _, err := db.Feed(t.Context(), "https://kept.test/feed"); err != nil {
+	if _, err := db.Subscription(t.Context(), uid(t, db), "https://kept.test/feed"); err != nil {
 		t.Errorf("feed lost on reopen: %v", err)
 	}
 	var n int

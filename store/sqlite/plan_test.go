@@ -18,21 +18,50 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		args  []any
 		want  string // an index the plan must use
 	}{
-		{"claim due", claimSQL(claimDue), []any{nil, 1, 2, 10}, "feeds_due"},
-		{"claim all", claimSQL(claimAll), []any{nil, 1, 2, 10}, "feeds_due"},
-		{"claim urls", claimSQL(claimURLs), []any{`["https://x.test/"]`, 1, 2, 10}, "INDEX"},
+		{"claim due", claimSQL(claimDue), []any{nil, 1, 2, 10, 0}, "feeds_due"},
+		{"claim all", claimSQL(claimAll), []any{nil, 1, 2, 10, 0}, "feeds_due"},
+		{"claim user", claimSQL(claimUser), []any{nil, 1, 2, 10, 1}, "sqlite_autoindex_subscriptions_1"},
+		{"claim urls", claimSQL(claimURLs), []any{`["https://x.test/"]`, 1, 2, 10, 0}, "INDEX"},
 		{"next due", "SELECT min(next_due) FROM feeds WHERE gone = 0", nil, "feeds_due"},
 		{"next due new", "SELECT min(created_at) FROM feeds WHERE gone = 0 AND next_due = 0", nil, "feeds_due"},
 		{"find by guid", findItemsSQL(keyColumn(store.IdentityGUID)), []any{1, `["a"]`}, "items_feed_guid"},
 		{"find by link", findItemsSQL(keyColumn(store.IdentityLink)), []any{1, `["a"]`}, "items_feed_url"},
 		{"find by hash", findItemsSQL(keyColumn(store.IdentityHash)), []any{1, `["a"]`}, "items_feed_hash"},
 		{"tombstones", tombstonedSQL(keyColumn(store.IdentityGUID)), []any{1, `["a"]`}, "tombstones_guid"},
-		{"newest items", "SELECT " + itemColumns + itemFrom + " ORDER BY i.published DESC, i.id DESC LIMIT 50", nil, "items_published"},
-		{"feed items", "SELECT " + itemColumns + itemFrom + " WHERE i.feed_id = ? ORDER BY i.published DESC, i.id DESC LIMIT 50", []any{1}, "items_feed_published"},
-		{"feed unread items", "SELECT " + itemColumns + itemFrom + " WHERE i.feed_id = ? AND i.read = 0 ORDER BY i.published DESC, i.id DESC LIMIT 50", []any{1}, "items_feed_published"},
-		{"count feed items", countItemsSQL, []any{"[1, 2]"}, "COVERING INDEX items_feed_published"},
-		{"count all items", countAllItemsSQL, nil, "COVERING INDEX items_feed_published"},
+		{"claim ids", claimSQL(claimIDs), []any{`[1]`, 1, 2, 10, 0}, "INDEX"},
 	}
+	// The user's item queries, as Items builds them.
+	for _, q := range []struct {
+		name  string
+		query store.Query
+		want  string
+	}{
+		{"newest items", store.Query{Limit: 50}, "items_published"},
+		{"newest unread items", store.Query{Unread: true, Limit: 50}, "items_published"},
+		{"feed items", store.Query{FeedID: 1, Limit: 50}, "items_feed_published"},
+		{"feed unread items", store.Query{FeedID: 1, Unread: true, Limit: 50}, "items_feed_published"},
+		{"items by id", store.Query{ByID: true, Oldest: true, AfterID: 10, Limit: 50}, "INTEGER PRIMARY KEY"},
+	} {
+		query, args, err := itemQuery(1, q.query, itemColumns, q.query.Limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tests = append(tests, struct {
+			name  string
+			query string
+			args  []any
+			want  string
+		}{q.name, query, args, q.want})
+	}
+	tests = append(tests, []struct {
+		name  string
+		query string
+		args  []any
+		want  string
+	}{
+		{"unread counts", unreadCountsSQL, []any{1}, "subscriptions"},
+		{"schedules", loadSchedulesSQL, []any{"[1, 2]"}, "subscriptions_feed"},
+	}...)
 	for _, tt := range tests {
 		rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {

@@ -188,7 +188,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 		newURL, newFetchURL, r.Title, r.Title, r.SiteURL, r.SiteURL, r.IconURL, r.IconURL,
 		st.ETag, st.LastModified, toMillis(st.LastFetch), toMillis(st.LastSuccess), st.LastError, st.ErrorCount,
 		toMillis(st.NextDue), toMillis(st.NotBefore), st.WaitReason, st.Gone, st.RedirectURL, st.RedirectCount,
-		int(identity), st.BodyHash, st.FeedDelay.Milliseconds(), feedID)
+		int(identity), st.BodyHash, st.FeedDelay.Milliseconds(), res.New, feedID)
 	if err != nil {
 		return store.SaveResult{}, fmt.Errorf("save state of %s: %w", feedURL, err)
 	}
@@ -202,7 +202,7 @@ const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?,
 		icon_url = CASE WHEN ? <> '' THEN ? ELSE icon_url END,
 		etag = ?, last_modified = ?, last_fetch = ?, last_success = ?, last_error = ?, error_count = ?,
 		next_due = ?, not_before = ?, wait_reason = ?, gone = ?, redirect_url = ?, redirect_count = ?,
-		identity = ?, body_hash = ?, feed_delay = ?, claimed_until = 0
+		identity = ?, body_hash = ?, feed_delay = ?, item_count = item_count + ?, claimed_until = 0
 		WHERE id = ?`
 
 // The statements SaveFetch runs per changed item.
@@ -252,7 +252,11 @@ func tombstonedSQL(col string) string {
 	return `SELECT ` + col + ` FROM tombstones WHERE feed_id = ? AND ` + col + ` IN (SELECT value FROM json_each(?))`
 }
 
-const selectFeedForSaveSQL = "SELECT url, fetch_url, origin, identity FROM feeds WHERE id = ?"
+// selectFeedForSaveSQL reads what saving a fetch needs of the feed: its
+// URLs, rule, and whether a config declares it (origin of a subscription).
+const selectFeedForSaveSQL = `SELECT url, fetch_url,
+	CASE WHEN EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = feeds.id AND s.origin = 'config')
+		THEN 'config' ELSE 'user' END, identity FROM feeds WHERE id = ?`
 
 // hotStatements are the statements Open prepares once: those SaveFetch
 // and ClaimFeeds run on every call.
@@ -264,10 +268,10 @@ func hotStatements() []string {
 	for _, id := range []store.Identity{store.IdentityGUID, store.IdentityLink, store.IdentityHash} {
 		q = append(q, findItemsSQL(keyColumn(id)), tombstonedSQL(keyColumn(id)))
 	}
-	for _, mode := range []claimMode{claimDue, claimAll, claimURLs} {
+	for _, mode := range []claimMode{claimDue, claimAll, claimURLs, claimIDs, claimUser} {
 		q = append(q, claimSQL(mode))
 	}
-	return append(q, loadTagsSQL, releaseSQL)
+	return append(q, loadSchedulesSQL, releaseSQL)
 }
 
 // findItems returns the stored items of a feed whose key column holds one

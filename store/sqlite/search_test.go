@@ -55,7 +55,7 @@ func FuzzSearchQuery(f *testing.F) {
 		f.Add(s)
 	}
 	db := openTemp(f)
-	feed, err := db.AddFeed(f.Context(), store.Feed{URL: "https://fuzz.test/feed", Tags: []string{"t"}})
+	feed, err := db.Subscribe(f.Context(), uid(f, db), store.Subscription{Feed: store.Feed{URL: "https://fuzz.test/feed"}, Tags: []string{"t"}})
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func FuzzSearchQuery(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, input string) {
 		for _, q := range []store.Query{{Search: input}, {Search: input, Unread: true, Tag: "t", Limit: 1}} {
-			items, _, err := db.Items(t.Context(), q)
+			items, _, err := db.Items(t.Context(), uid(t, db), q)
 			if err != nil {
 				t.Fatalf("Items(search %q): %v (FTS query %q)", input, err, ftsQuery(input))
 			}

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -48,11 +49,11 @@ func TestClaimsAcrossHandles(t *testing.T) {
 		dbs[i] = db
 	}
 	const n = 300
-	var feeds []store.Feed
+	var feeds []store.Subscription
 	for i := range n {
-		feeds = append(feeds, store.Feed{URL: fmt.Sprintf("https://h%03d.test/feed", i)})
+		feeds = append(feeds, store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://h%03d.test/feed", i)}})
 	}
-	if _, err := dbs[0].ImportFeeds(t.Context(), feeds); err != nil {
+	if _, err := dbs[0].ImportFeeds(t.Context(), uid(t, dbs[0]), feeds); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -99,7 +100,7 @@ func TestClaimsAcrossHandles(t *testing.T) {
 func TestSaveFetchItemIDs(t *testing.T) {
 	ctx := t.Context()
 	db := openTemp(t)
-	f, err := db.AddFeed(ctx, store.Feed{URL: "https://ids.test/feed"})
+	f, err := db.Subscribe(ctx, uid(t, db), store.Subscription{Feed: store.Feed{URL: "https://ids.test/feed"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,9 +146,9 @@ func TestSaveFetchItemIDs(t *testing.T) {
 func TestSaveFetchesDiskFull(t *testing.T) {
 	ctx := t.Context()
 	db := openTemp(t)
-	var feeds []store.Feed
+	var feeds []store.Subscription
 	for _, u := range []string{"https://small1.test/", "https://big.test/", "https://small2.test/"} {
-		f, err := db.AddFeed(ctx, store.Feed{URL: u})
+		f, err := db.Subscribe(ctx, uid(t, db), store.Subscription{Feed: store.Feed{URL: u}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -196,7 +197,7 @@ func TestSaveFetchesDiskFull(t *testing.T) {
 	if n := count(feeds[1].ID); n != 0 {
 		t.Errorf("%d items of the failed fetch saved; want none", n)
 	}
-	if f, err := db.Feed(ctx, feeds[1].URL); err != nil || !f.State.LastFetch.IsZero() {
+	if f, err := db.Subscription(ctx, uid(t, db), feeds[1].URL); err != nil || !f.State.LastFetch.IsZero() {
 		t.Errorf("state of the failed fetch saved: %+v, %v", f.State, err)
 	}
 	if _, err := db.SaveFetch(ctx, feeds[1].ID, fetch(1, items("big", 300, 2000)).Result); !errors.Is(err, store.ErrDiskFull) {
@@ -204,11 +205,11 @@ func TestSaveFetchesDiskFull(t *testing.T) {
 	}
 	// Any other write that needs room, here adding many feeds in one
 	// transaction, fails the same way, and adds none.
-	var many []store.Feed
+	var many []store.Subscription
 	for i := range 3000 {
-		many = append(many, store.Feed{URL: fmt.Sprintf("https://many.test/%d/%s", i, strings.Repeat("x", 100))})
+		many = append(many, store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://many.test/%d/%s", i, strings.Repeat("x", 100))}})
 	}
-	if _, err := db.ImportFeeds(ctx, many); !errors.Is(err, store.ErrDiskFull) {
+	if _, err := db.ImportFeeds(ctx, uid(t, db), many); !errors.Is(err, store.ErrDiskFull) {
 		t.Errorf("ImportFeeds: %v; want store.ErrDiskFull", err)
 	}
 	if all, err := db.FeedList(ctx); err != nil || len(all) != 3 {
@@ -225,4 +226,18 @@ func TestSaveFetchesDiskFull(t *testing.T) {
 	if err := db.read.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&check); err != nil || check != "ok" {
 		t.Errorf("integrity_check: %q, %v", check, err)
 	}
+}
+
+// uid returns the ID of the user "me" of db, creating it on first use, as
+// tidings does for the single user of a laptop.
+func uid(t testing.TB, db *DB) int64 {
+	t.Helper()
+	u, err := db.User(context.Background(), "me")
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = db.CreateUser(context.Background(), "me", "")
+	}
+	if err != nil {
+		t.Fatalf("user me: %v", err)
+	}
+	return u.ID
 }
