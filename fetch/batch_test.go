@@ -261,7 +261,7 @@ func TestWriteBatchSQLite(t *testing.T) {
 			ids[i] = 1_000_000
 			continue
 		}
-		f, err := db.AddFeed(ctx, store.Feed{URL: fmt.Sprintf("https://%d.test/feed", i)})
+		f, err := db.Subscribe(ctx, me(t, db), store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://%d.test/feed", i)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -295,7 +295,7 @@ func TestWriteBatchSQLite(t *testing.T) {
 		if o.SaveErr != nil || o.Saved.New != i {
 			t.Errorf("%s: Saved %+v, SaveErr %v; want %d new", url, o.Saved, o.SaveErr, i)
 		}
-		f, err := db.Feed(ctx, url)
+		f, err := db.Subscription(ctx, me(t, db), url)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -70,11 +70,11 @@ func TestRealWorldCorpusStored(t *testing.T) {
 	for _, file := range files {
 		name := filepath.Base(file)
 		t.Run(name, func(t *testing.T) {
-			feed, err := db.AddFeed(ctx, store.Feed{URL: srv.URL + "/" + name})
+			feed, err := db.Subscribe(ctx, me(t, db), store.Subscription{Feed: store.Feed{URL: srv.URL + "/" + name}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			first := f.Fetch(ctx, feed)
+			first := f.Fetch(ctx, feed.Feed)
 			if strings.Contains(name, "FirstEntry") {
 				// Not feeds: the corpus keeps one entry's content as a
 				// fixture. Clean means a clear error and nothing stored.
@@ -101,7 +101,7 @@ func TestRealWorldCorpusStored(t *testing.T) {
 				t.Fatalf("first save stored no new item (%+v)", saved)
 			}
 
-			stored, _, err := db.Items(ctx, store.Query{FeedID: feed.ID})
+			stored, _, err := db.Items(ctx, me(t, db), store.Query{FeedID: feed.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -125,7 +125,7 @@ func TestRealWorldCorpusStored(t *testing.T) {
 				}
 			}
 
-			again, err := db.Feed(ctx, feed.URL)
+			again, err := db.Subscription(ctx, me(t, db), feed.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -134,7 +134,7 @@ func TestRealWorldCorpusStored(t *testing.T) {
 			}
 			hash := again.State.BodyHash
 			again.State.BodyHash = ""
-			second := f.Fetch(ctx, again)
+			second := f.Fetch(ctx, again.Feed)
 			if second.Err != nil || second.Unchanged || second.Result.State.BodyHash != hash {
 				t.Fatalf("second fetch: err %v, unchanged %t, hash %q; want parsed again, to the same hash %q",
 					second.Err, second.Unchanged, second.Result.State.BodyHash, hash)
@@ -146,18 +146,18 @@ func TestRealWorldCorpusStored(t *testing.T) {
 			if saved2.New != 0 || saved2.Updated != 0 {
 				t.Errorf("second fetch of the same body: %d new, %d updated; want 0 and 0", saved2.New, saved2.Updated)
 			}
-			after, _, err := db.Items(ctx, store.Query{FeedID: feed.ID})
+			after, _, err := db.Items(ctx, me(t, db), store.Query{FeedID: feed.ID})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(after) != len(stored) {
 				t.Errorf("after the second fetch the store holds %d items, want %d", len(after), len(stored))
 			}
-			again, err = db.Feed(ctx, feed.URL)
+			again, err = db.Subscription(ctx, me(t, db), feed.URL)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if third := f.Fetch(ctx, again); third.Err != nil || !third.Unchanged || len(third.Result.Items) != 0 {
+			if third := f.Fetch(ctx, again.Feed); third.Err != nil || !third.Unchanged || len(third.Result.Items) != 0 {
 				t.Errorf("third fetch: err %v, unchanged %t, %d items; want the same body, not parsed",
 					third.Err, third.Unchanged, len(third.Result.Items))
 			}

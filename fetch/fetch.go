@@ -263,7 +263,7 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 		}
 	}
 
-	f.planner.Apply(&st, feed.Schedule, sig)
+	f.planner.ApplyAll(&st, feed.Schedules, sig)
 	res.Now = now
 	res.State = st
 	o.Result = res

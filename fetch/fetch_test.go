@@ -247,7 +247,7 @@ func TestFetchFutureDateParsedAgain(t *testing.T) {
 		{"later still", t0.Add(3 * time.Hour), true, real},
 	} {
 		now = step.at
-		feed = feedByURL(t, db, feed.URL)
+		feed = feedByURL(t, db, feed.URL).Feed
 		o := f.Fetch(ctx, feed)
 		if o.Err != nil || o.Unchanged != step.unchanged {
 			t.Fatalf("%s: err %v, unchanged %t; want %t", step.name, o.Err, o.Unchanged, step.unchanged)
@@ -255,7 +255,7 @@ func TestFetchFutureDateParsedAgain(t *testing.T) {
 		if _, err := db.SaveFetch(ctx, feed.ID, o.Result); err != nil {
 			t.Fatal(err)
 		}
-		items, _, err := db.Items(ctx, store.Query{FeedID: feed.ID})
+		items, _, err := db.Items(ctx, me(t, db), store.Query{FeedID: feed.ID})
 		if err != nil || len(items) != 1 || !items[0].Published.Equal(step.published) {
 			t.Fatalf("%s: %d items (%v), published %v; want one, published %v", step.name, len(items), err, items, step.published)
 		}
@@ -1035,7 +1035,7 @@ func TestFetchMoveConflictStaysVisible(t *testing.T) {
 	want := store.MoveConflict(srv.URL + "/feed")
 	for i := range 6 {
 		feed := feedByURL(t, db, moved.URL)
-		o := f.Fetch(ctx, feed)
+		o := f.Fetch(ctx, feed.Feed)
 		if o.Err != nil {
 			t.Fatalf("fetch %d: %v", i+1, o.Err)
 		}

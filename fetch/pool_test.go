@@ -354,7 +354,7 @@ func TestRunWithSQLite(t *testing.T) {
 	}))
 	const feeds = 6
 	for i := range feeds {
-		if _, err := db.AddFeed(ctx, store.Feed{URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)}); err != nil {
+		if _, err := db.Subscribe(ctx, me(t, db), store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -392,7 +392,7 @@ func TestRunWithSQLite(t *testing.T) {
 	if n, u, _ := run(); n != feeds*2 || u != 0 {
 		t.Errorf("run after 2 new items per feed: %d new, %d updated; want %d, 0", n, u, feeds*2)
 	}
-	got, err := db.Feeds(ctx)
+	got, err := db.Subscriptions(ctx, me(t, db), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -453,7 +453,7 @@ func TestRunFetchedHook(t *testing.T) {
 	}))
 	urls := []string{srv.URL + "/feed/1", srv.URL + "/feed/2", srv.URL + "/broken"}
 	for _, u := range urls {
-		if _, err := db.AddFeed(ctx, store.Feed{URL: u}); err != nil {
+		if _, err := db.Subscribe(ctx, me(t, db), store.Subscription{Feed: store.Feed{URL: u}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -312,8 +312,35 @@ func (p *Planner) rand() float64 {
 //     the next tick and now + ServerDelay capped at MaxServerDelay;
 //     WaitReason server when the hint wins, schedule otherwise.
 func (p *Planner) Apply(st *store.FeedState, schedule string, s Signals) {
+	p.apply(st, p.scheduled(schedule, s.Key, s.Now), s)
+}
+
+// ApplyAll is Apply for a feed with several subscribers' schedules ("" is
+// the default): it is fetched as often as the most frequent of them asks,
+// at the earliest next tick of any.
+func (p *Planner) ApplyAll(st *store.FeedState, schedules []string, s Signals) {
+	p.apply(st, p.NextFetch(schedules, s.Key, s.Now), s)
+}
+
+// NextFetch returns the earliest next scheduled fetch after now of a feed
+// with these schedules ("" is the default; none means the default), with
+// the feed's spread (key is its URL): what the feed waits for when
+// nothing else, such as a server's hint or a backoff, says otherwise.
+func (p *Planner) NextFetch(schedules []string, key string, now time.Time) time.Time {
+	if len(schedules) == 0 {
+		return p.scheduled("", key, now)
+	}
+	var next time.Time
+	for _, spec := range schedules {
+		if n := p.scheduled(spec, key, now); next.IsZero() || n.Before(next) {
+			next = n
+		}
+	}
+	return next
+}
+
+func (p *Planner) apply(st *store.FeedState, next time.Time, s Signals) {
 	now := s.Now
-	next := p.scheduled(schedule, s.Key, now)
 	st.Gone = s.Gone
 	st.NotBefore = time.Time{}
 	switch {

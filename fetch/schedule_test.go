@@ -655,3 +655,34 @@ func TestApplyEveryCountsFromTheFetch(t *testing.T) {
 		}
 	}
 }
+
+// TestNextFetchOfSeveralSchedules: a feed with subscribers asking for
+// different schedules is fetched as often as the most frequent asks.
+func TestNextFetchOfSeveralSchedules(t *testing.T) {
+	now := time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC)
+	p := &fetch.Planner{Default: "@every 2h", Location: time.UTC}
+	tests := []struct {
+		name      string
+		schedules []string
+		min, max  time.Duration // the wait after now, spread included
+	}{
+		{"none is the default", nil, 2 * time.Hour, 2*time.Hour + 12*time.Minute},
+		{"one", []string{"@every 90m"}, 90 * time.Minute, 99 * time.Minute},
+		{"the most frequent wins", []string{"@every 2160h", "@every 1m"}, time.Minute, time.Minute + 6*time.Second},
+		{"the default among others", []string{"", "@every 24h"}, 2 * time.Hour, 2*time.Hour + 12*time.Minute},
+		{"cron and every", []string{"0 11 * * *", "@every 3h"}, time.Hour, time.Hour + 6*time.Minute},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			next := p.NextFetch(tt.schedules, "https://example.org/feed", now)
+			if wait := next.Sub(now); wait < tt.min || wait > tt.max {
+				t.Errorf("NextFetch(%q) in %v; want between %v and %v", tt.schedules, wait, tt.min, tt.max)
+			}
+			var st store.FeedState
+			p.ApplyAll(&st, tt.schedules, fetch.Signals{Now: now, Key: "https://example.org/feed"})
+			if !st.NextDue.Equal(next) || st.WaitReason != store.WaitSchedule {
+				t.Errorf("ApplyAll: next due %v (%s); want %v (schedule)", st.NextDue, st.WaitReason, next)
+			}
+		})
+	}
+}

@@ -479,8 +479,8 @@ func (s *Scheduler) send(in chan<- store.Feed, feeds []store.Feed, runErr <-chan
 	def := s.defaultSchedule
 	s.mu.Unlock()
 	for _, f := range feeds {
-		if f.Schedule == "" && def != "" {
-			f.Schedule = def
+		if def != "" && (len(f.Schedules) == 0 || slices.Contains(f.Schedules, "")) {
+			f.Schedules = withDefault(f.Schedules, def)
 		}
 		select {
 		case in <- f:
@@ -492,6 +492,18 @@ func (s *Scheduler) send(in chan<- store.Feed, feeds []store.Feed, runErr <-chan
 		}
 	}
 	return nil
+}
+
+// withDefault returns schedules with def for "" (the default), and def
+// alone for none.
+func withDefault(schedules []string, def string) []string {
+	out := []string{def}
+	for _, s := range schedules {
+		if s != "" && s != def {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // unpark sends the parked feeds whose host has room again, and releases

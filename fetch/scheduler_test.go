@@ -87,16 +87,18 @@ func listenSecondLoopback(t *testing.T) net.Listener {
 
 func addFeed(t *testing.T, db store.Store, url, schedule string) store.Feed {
 	t.Helper()
-	f, err := db.AddFeed(context.Background(), store.Feed{URL: url, Schedule: schedule})
+	f, err := db.Subscribe(context.Background(), me(t, db), store.Subscription{Feed: store.Feed{URL: url}, Schedule: schedule})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return f
+	return f.Feed
 }
 
-func feedByURL(t *testing.T, db store.Store, url string) store.Feed {
+// feedByURL returns the subscription of user me to url, with the feed's
+// state and counts.
+func feedByURL(t *testing.T, db store.Store, url string) store.Subscription {
 	t.Helper()
-	f, err := db.Feed(context.Background(), url)
+	f, err := db.Subscription(context.Background(), me(t, db), url)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -540,11 +542,11 @@ func BenchmarkClaimAndSave(b *testing.B) {
 	const feeds = 10000
 	db := openSQLite(b)
 	ctx := context.Background()
-	list := make([]store.Feed, feeds)
+	list := make([]store.Subscription, feeds)
 	for i := range list {
-		list[i] = store.Feed{URL: fmt.Sprintf("https://feeds%d.example.com/feed/%d.xml", i%100, i), Schedule: "@every 30m"}
+		list[i] = store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://feeds%d.example.com/feed/%d.xml", i%100, i)}, Schedule: "@every 30m"}
 	}
-	if _, err := db.ImportFeeds(ctx, list); err != nil {
+	if _, err := db.ImportFeeds(ctx, me(b, db), list); err != nil {
 		b.Fatal(err)
 	}
 	p := &fetch.Planner{}
@@ -564,7 +566,7 @@ func BenchmarkClaimAndSave(b *testing.B) {
 		for _, f := range claimed {
 			st := f.State
 			st.LastFetch, st.LastSuccess = now, now
-			p.Apply(&st, f.Schedule, fetch.Signals{Now: now, Key: f.URL})
+			p.ApplyAll(&st, f.Schedules, fetch.Signals{Now: now, Key: f.URL})
 			if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: now, State: st}); err != nil {
 				b.Fatal(err)
 			}
