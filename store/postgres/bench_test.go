@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,25 +20,27 @@ func openBench(b *testing.B, syncCommit string) *DB {
 	return open(b, withParam(freshSchema(b), "synchronous_commit", syncCommit))
 }
 
-// benchFeeds subscribes n feeds in one import and returns their IDs.
-func benchFeeds(b *testing.B, db *DB, n int) []int64 {
+// benchFeeds subscribes a user to n feeds in one import and returns the
+// user and the feeds' IDs.
+func benchFeeds(b *testing.B, db *DB, n int) (int64, []int64) {
 	b.Helper()
-	list := make([]store.Feed, n)
+	user := me(b, db)
+	list := make([]store.Subscription, n)
 	for i := range list {
-		list[i] = store.Feed{URL: fmt.Sprintf("https://bench%05d.test/feed", i), Tags: []string{"bench"}}
+		list[i] = store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://bench%05d.test/feed", i)}, Tags: []string{"bench"}}
 	}
-	if _, err := db.ImportFeeds(b.Context(), list); err != nil {
+	if _, err := db.ImportFeeds(b.Context(), user, list); err != nil {
 		b.Fatal(err)
 	}
-	feeds, err := db.Feeds(b.Context())
+	subs, err := db.Subscriptions(b.Context(), user, false)
 	if err != nil {
 		b.Fatal(err)
 	}
-	ids := make([]int64, len(feeds))
-	for i, f := range feeds {
-		ids[i] = f.ID
+	ids := make([]int64, len(subs))
+	for i, s := range subs {
+		ids[i] = s.ID
 	}
-	return ids
+	return user, ids
 }
 
 func benchItems(prefix string, n int) []store.Item {
@@ -62,7 +65,7 @@ func BenchmarkSaveFetch(b *testing.B) {
 	for _, mode := range commitModes {
 		b.Run(mode.name+"/new", func(b *testing.B) {
 			db := openBench(b, mode.value)
-			ids := benchFeeds(b, db, 1000)
+			_, ids := benchFeeds(b, db, 1000)
 			i := 0
 			for b.Loop() {
 				r := store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}
@@ -78,7 +81,7 @@ func BenchmarkSaveFetch(b *testing.B) {
 			// The setup needs no durability (freshSchema turns it off).
 			dsn := freshSchema(b)
 			db := open(b, dsn)
-			ids := benchFeeds(b, db, 1000)
+			_, ids := benchFeeds(b, db, 1000)
 			// A realistic table: every feed has its 20 items stored.
 			for i, id := range ids {
 				if _, err := db.SaveFetch(b.Context(), id, store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 20)}); err != nil {
@@ -146,7 +149,7 @@ func BenchmarkNextDue(b *testing.B) {
 // and the first page of a search.
 func BenchmarkItems(b *testing.B) {
 	db := openBench(b, "off")
-	ids := benchFeeds(b, db, 100)
+	user, ids := benchFeeds(b, db, 100)
 	for i, id := range ids {
 		if _, err := db.SaveFetch(b.Context(), id, store.FetchResult{Now: time.Now(), Items: benchItems(fmt.Sprint(i), 200)}); err != nil {
 			b.Fatal(err)
@@ -157,7 +160,7 @@ func BenchmarkItems(b *testing.B) {
 	}
 	b.Run("newest", func(b *testing.B) {
 		for b.Loop() {
-			items, _, err := db.Items(b.Context(), store.Query{Unread: true, Limit: 50})
+			items, _, err := db.Items(b.Context(), user, store.Query{Unread: true, Limit: 50})
 			if err != nil || len(items) != 50 {
 				b.Fatalf("Items = %d, %v", len(items), err)
 			}
@@ -165,9 +168,79 @@ func BenchmarkItems(b *testing.B) {
 	})
 	b.Run("search", func(b *testing.B) {
 		for b.Loop() {
-			items, _, err := db.Items(b.Context(), store.Query{Search: "item 7 of 42", Limit: 50})
+			items, _, err := db.Items(b.Context(), user, store.Query{Search: "item 7 of 42", Limit: 50})
 			if err != nil || len(items) == 0 {
 				b.Fatalf("Items = %d, %v", len(items), err)
+			}
+		}
+	})
+}
+
+// BenchmarkUnreadCounts is issue 10's: a user with 1,000 subscriptions
+// over 1,000,000 stored items (1,000 per feed, one in ten read): their
+// unread counts per feed and tag, and the first page (50) of their unread
+// items. The data is made by the server (generate_series), not by
+// SaveFetch, so it takes seconds, not hours.
+func BenchmarkUnreadCounts(b *testing.B) {
+	const feeds, perFeed = 1000, 1000
+	db := openBench(b, "off")
+	ctx := b.Context()
+	user := me(b, db)
+	for _, q := range []string{
+		`INSERT INTO feeds (url, created_at) SELECT 'https://bench' || g || '.test/feed', now() FROM generate_series(1, ` +
+			fmt.Sprint(feeds) + `) g`,
+		`INSERT INTO subscriptions (user_id, feed_id, origin, created_at) SELECT $1, id, 'user', now() FROM feeds`,
+		`INSERT INTO tags (user_id, name) SELECT $1, 'tag' || g FROM generate_series(0, 9) g`,
+		`INSERT INTO subscription_tags (subscription_id, tag_id, pos)
+			SELECT s.id, t.id, 1 FROM subscriptions s JOIN tags t ON t.name = 'tag' || (s.feed_id % 10) WHERE s.user_id = $1`,
+		`INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, content, published, first_seen)
+			SELECT f.id, f.url, 'g' || n, f.url || '/' || n, md5(f.url || n), 'Item ' || n, '<p>Item ' || n || '</p>',
+				timestamptz '2025-01-01' + (n * ` + fmt.Sprint(feeds) + ` + f.id) * interval '1 minute', now()
+			FROM feeds f CROSS JOIN generate_series(1, ` + fmt.Sprint(perFeed) + `) n`,
+		`UPDATE feeds SET item_count = ` + fmt.Sprint(perFeed),
+		// The triggers count these into read_count.
+		`INSERT INTO item_states (user_id, item_id, read) SELECT $1, id, true FROM items WHERE id % 10 = 0`,
+		`ANALYZE`,
+	} {
+		var args []any
+		if strings.Contains(q, "$1") {
+			args = []any{user}
+		}
+		if _, err := db.pool.Exec(ctx, q, args...); err != nil {
+			b.Fatalf("%s: %v", q, err)
+		}
+	}
+	const wantUnread = feeds * perFeed * 9 / 10
+	b.Run("counts", func(b *testing.B) {
+		for b.Loop() {
+			c, err := db.UnreadCounts(ctx, user)
+			if err != nil || len(c.Feeds) != feeds || c.Total != wantUnread || len(c.Tags) != 10 {
+				b.Fatalf("UnreadCounts = %d feeds, %d tags, %d unread, %v; want %d, 10, %d", len(c.Feeds), len(c.Tags), c.Total,
+					err, feeds, wantUnread)
+			}
+		}
+	})
+	b.Run("first-unread-page", func(b *testing.B) {
+		for b.Loop() {
+			items, next, err := db.Items(ctx, user, store.Query{Unread: true, Limit: 50})
+			if err != nil || len(items) != 50 || next == "" {
+				b.Fatalf("Items = %d, %q, %v; want a page of 50 and more", len(items), next, err)
+			}
+		}
+	})
+	b.Run("first-unread-page-of-tag", func(b *testing.B) {
+		for b.Loop() {
+			items, _, err := db.Items(ctx, user, store.Query{Unread: true, Tag: "tag3", Limit: 50})
+			if err != nil || len(items) != 50 {
+				b.Fatalf("Items = %d, %v; want a page of 50", len(items), err)
+			}
+		}
+	})
+	b.Run("count-unread", func(b *testing.B) {
+		for b.Loop() {
+			n, err := db.CountItems(ctx, user, store.Query{Unread: true})
+			if err != nil || n != wantUnread {
+				b.Fatalf("CountItems = %d, %v; want %d", n, err, wantUnread)
 			}
 		}
 	})

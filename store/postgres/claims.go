@@ -25,12 +25,14 @@ const dueOrder = "coalesce(f.next_due, '-infinity'::timestamptz)"
 // this process or another, pass over each other's feeds instead of waiting
 // or taking them twice, and sets their lease in the same statement.
 //
-// Without URLs or All it claims due feeds: NextDue and NotBefore passed,
-// not gone, not leased, earliest due first. All claims every feed that is
-// not gone and not leased; URLs claims the named feeds (by URL or
-// FetchURL), gone ones included, unless leased. No mode claims a feed
+// Without URLs, IDs or All it claims due feeds: NextDue and NotBefore
+// passed, not gone, not leased, earliest due first. All claims every feed
+// that is not gone and not leased (with UserID, of those the user
+// subscribes to); URLs claims the named feeds (by URL or FetchURL), and
+// IDs the feeds with these IDs, gone ones included, unless leased. No mode claims a feed
 // before its NotBefore. A zero Lease means DefaultLease; a zero Now, the
-// current time. The feeds come back earliest due first.
+// current time. The feeds come back earliest due first, with their
+// Schedules.
 func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Feed, error) {
 	if r.Now.IsZero() {
 		r.Now = time.Now()
@@ -54,6 +56,10 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 		}
 		list := p.add(urls)
 		where = "(f.url = ANY(" + list + ") OR (f.fetch_url <> '' AND f.fetch_url = ANY(" + list + ")))"
+	case len(r.IDs) > 0:
+		where = "f.id = ANY(" + p.add(r.IDs) + ")"
+	case r.All && r.UserID != 0:
+		where = "NOT f.gone AND f.id IN (SELECT s.feed_id FROM subscriptions s WHERE s.user_id = " + p.add(r.UserID) + ")"
 	case r.All:
 		where = "NOT f.gone"
 	default:

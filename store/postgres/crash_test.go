@@ -67,9 +67,7 @@ func TestKilledClaimant(t *testing.T) {
 	db := open(t, dsn)
 	const n = 5
 	for i := range n {
-		if _, err := db.AddFeed(t.Context(), store.Feed{URL: fmt.Sprintf("https://crash%d.test/feed", i)}); err != nil {
-			t.Fatal(err)
-		}
+		subscribeURL(t, db, me(t, db), fmt.Sprintf("https://crash%d.test/feed", i))
 	}
 
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashHelper$", "-test.count=1")
@@ -124,7 +122,7 @@ func TestKilledClaimant(t *testing.T) {
 	waitGone(t, crashApp)
 
 	// Every save the dead process made is whole or absent.
-	feeds, err := db.Feeds(t.Context())
+	feeds, err := db.Subscriptions(t.Context(), me(t, db), true)
 	if err != nil {
 		t.Fatal(err)
 	}

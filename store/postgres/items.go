@@ -15,14 +15,31 @@ import (
 	"tidings/store"
 )
 
-// itemColumns are what scanItem reads; the feed's URL, title and tags come
-// from the feed, or from the item once its feed is removed.
+// itemColumns are what scanItem reads: the item (alias i) as the user of
+// the query sees it, with their subscription (s), state (st) and the feed
+// (f). The feed's URL and title come from the feed, or from the item once
+// its feed is removed; the title is the user's when they gave one.
 const itemColumns = `i.id, i.feed_id, coalesce(f.url, i.feed_url),
-	coalesce(CASE WHEN f.user_title <> '' THEN f.user_title ELSE f.title END, i.feed_title),
+	coalesce(CASE WHEN s.title <> '' THEN s.title ELSE f.title END, i.feed_title),
 	i.guid, i.url, i.title, i.author, i.content, i.categories, i.enclosures,
-	i.published, i.updated, i.first_seen, i.read, i.starred, coalesce(f.tags, '{}')`
+	i.published, i.updated, i.first_seen, coalesce(st.read, false), coalesce(st.starred, false), ` + tagsExpr
 
-const itemFrom = ` FROM items i LEFT JOIN feeds f ON f.id = i.feed_id`
+// itemFrom joins an item to the user's ($1) subscription to its feed and
+// their state of it; withFeed joins the feed too, for itemColumns.
+func itemFrom(withFeed bool) string {
+	from := ` FROM items i
+	LEFT JOIN subscriptions s ON s.user_id = $1 AND s.feed_id = i.feed_id
+	LEFT JOIN item_states st ON st.user_id = $1 AND st.item_id = i.id`
+	if withFeed {
+		from += `
+	LEFT JOIN feeds f ON f.id = i.feed_id`
+	}
+	return from
+}
+
+// visible is the condition on itemFrom for the items the user may read:
+// those of the feeds they subscribe to, and those they starred.
+const visible = "(s.id IS NOT NULL OR st.starred)"
 
 func scanItem(row pgx.Row, extra ...any) (store.Item, error) {
 	var (
@@ -51,73 +68,167 @@ func scanItem(row pgx.Row, extra ...any) (store.Item, error) {
 	return it, nil
 }
 
-// filters returns the WHERE conditions on items (alias i) for q's filters,
-// not its search or cursor, adding their arguments to p.
-func filters(q store.Query, p *params) []string {
-	var where []string
+// selection is a Query made SQL: the conditions on itemFrom (the
+// user's ID is always $1) and their arguments. none is set when the query
+// can match nothing (an empty IDs list, a search with no words).
+type selection struct {
+	p     params
+	where []string
+	match string // the tsquery's placeholder, when searching
+	none  bool
+}
+
+// selectItems makes q's filters, search included, for the user; not its
+// cursor, order or limit.
+func selectItems(userID int64, q store.Query) *selection {
+	sel := &selection{}
+	p := &sel.p
+	p.add(userID)
+	where := []string{visible}
+	if q.IDs != nil {
+		if len(q.IDs) == 0 {
+			sel.none = true
+		}
+		where = append(where, "i.id = ANY("+p.add(q.IDs)+")")
+	}
 	if q.FeedID != 0 {
 		where = append(where, "i.feed_id = "+p.add(q.FeedID))
 	}
 	if q.FeedURL != "" {
 		u := p.add(text(q.FeedURL))
-		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE url = "+u+" OR (fetch_url = "+u+" AND fetch_url <> ''))")
+		// A scalar subquery: NULL, so no item, when the user has no such
+		// subscription; else the feed's items by its index.
+		where = append(where, `i.feed_id = (SELECT f2.id FROM subscriptions s2 JOIN feeds f2 ON f2.id = s2.feed_id
+			WHERE s2.user_id = $1 AND (f2.url = `+u+` OR (f2.fetch_url = `+u+` AND f2.fetch_url <> ''))
+			ORDER BY f2.url = `+u+` DESC LIMIT 1)`)
 	}
 	if q.Tag != "" {
-		where = append(where, "i.feed_id IN (SELECT id FROM feeds WHERE tags @> ARRAY["+p.add(text(store.NormalizeTag(q.Tag)))+"]::text[])")
+		where = append(where, `i.feed_id IN (SELECT s2.feed_id FROM subscriptions s2
+			JOIN subscription_tags x ON x.subscription_id = s2.id JOIN tags t ON t.id = x.tag_id
+			WHERE s2.user_id = $1 AND t.user_id = $1 AND t.name = `+p.add(text(store.NormalizeTag(q.Tag)))+`)`)
 	}
 	if q.Unread {
-		where = append(where, "NOT i.read")
+		where = append(where, "st.read IS NOT TRUE")
+	}
+	if q.Read {
+		where = append(where, "st.read")
 	}
 	if q.Starred {
-		where = append(where, "i.starred")
+		where = append(where, "st.starred")
 	}
 	if !q.Since.IsZero() {
 		where = append(where, "i.published >= "+p.add(ts(q.Since)))
 	}
-	return where
+	if !q.Until.IsZero() {
+		where = append(where, "i.published < "+p.add(ts(q.Until)))
+	}
+	if q.AfterID != 0 {
+		where = append(where, "i.id > "+p.add(q.AfterID))
+	}
+	if q.BeforeID != 0 {
+		where = append(where, "i.id < "+p.add(q.BeforeID))
+	}
+	if q.Search != "" {
+		tq := tsQuery(q.Search)
+		if tq == "" {
+			sel.none = true
+		}
+		sel.match = p.add(tq)
+		where = append(where, "i.search @@ to_tsquery('simple', "+sel.match+")")
+	}
+	sel.where = where
+	return sel
 }
 
-// cursor is the position after the last item of a page: by date, or by
-// search rank.
+// order is how a query orders its items, and so what its cursor holds.
+type order byte
+
+const (
+	newest     order = 'd' // published, then ID, descending
+	oldest     order = 'o' // published, then ID, ascending
+	idDesc     order = 'i' // ID descending
+	idAsc      order = 'j' // ID ascending
+	byRelevace order = 'r' // search rank descending, then ID ascending
+)
+
+func orderOf(q store.Query) order {
+	switch {
+	case q.Search != "":
+		return byRelevace
+	case q.ByID && q.Oldest:
+		return idAsc
+	case q.ByID:
+		return idDesc
+	case q.Oldest:
+		return oldest
+	}
+	return newest
+}
+
+// rankExpr is an item's search rank, title words weighing most.
+func rankExpr(match string) string { return "ts_rank(i.search, to_tsquery('simple', " + match + "))" }
+
+// orderBy is the ORDER BY clause of o.
+func (sel *selection) orderBy(o order) string {
+	switch o {
+	case oldest:
+		return " ORDER BY i.published, i.id"
+	case idDesc:
+		return " ORDER BY i.id DESC"
+	case idAsc:
+		return " ORDER BY i.id"
+	case byRelevace:
+		return " ORDER BY " + rankExpr(sel.match) + " DESC, i.id"
+	}
+	return " ORDER BY i.published DESC, i.id DESC"
+}
+
+// cursor is the position after the last item of a page, in its order.
 type cursor struct {
-	search    bool
+	order     order
 	published int64 // microseconds since the Unix epoch
 	rank      float32
 	id        int64
 }
 
 func (c cursor) String() string {
-	var s string
-	if c.search {
-		s = "r:" + strconv.FormatFloat(float64(c.rank), 'g', -1, 32) + ":" + strconv.FormatInt(c.id, 10)
-	} else {
-		s = "d:" + strconv.FormatInt(c.published, 10) + ":" + strconv.FormatInt(c.id, 10)
+	var pos string
+	switch c.order {
+	case byRelevace:
+		pos = strconv.FormatFloat(float64(c.rank), 'g', -1, 32)
+	case newest, oldest:
+		pos = strconv.FormatInt(c.published, 10)
 	}
-	return base64.RawURLEncoding.EncodeToString([]byte(s))
+	return base64.RawURLEncoding.EncodeToString([]byte(string(c.order) + ":" + pos + ":" + strconv.FormatInt(c.id, 10)))
 }
 
 var errCursor = errors.New("invalid cursor; start again without one")
 
-func parseCursor(s string, search bool) (cursor, error) {
+func parseCursor(s string, o order) (cursor, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return cursor{}, errCursor
 	}
 	kind, rest, _ := strings.Cut(string(b), ":")
 	pos, idText, ok := strings.Cut(rest, ":")
-	if !ok || (kind == "r") != search || (kind != "r" && kind != "d") {
+	if !ok || kind != string(o) {
 		return cursor{}, errCursor
 	}
-	c := cursor{search: search}
+	c := cursor{order: o}
 	if c.id, err = strconv.ParseInt(idText, 10, 64); err != nil {
 		return cursor{}, errCursor
 	}
-	if search {
+	switch o {
+	case byRelevace:
 		var r float64
 		r, err = strconv.ParseFloat(pos, 32)
 		c.rank = float32(r)
-	} else {
+	case newest, oldest:
 		c.published, err = strconv.ParseInt(pos, 10, 64)
+	default:
+		if pos != "" {
+			err = errCursor
+		}
 	}
 	if err != nil {
 		return cursor{}, errCursor
@@ -125,81 +236,24 @@ func parseCursor(s string, search bool) (cursor, error) {
 	return c, nil
 }
 
-// Items returns a page of items matching q and the cursor of the next page
-// ("" at the end): newest first (published, then ID), or by relevance
-// (ts_rank, title words weighing most) when q.Search is set. A search with
-// nothing searchable in it matches nothing. An unknown FeedURL matches
-// nothing. A cursor from another kind of query is an error.
-func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, error) {
-	search := q.Search != ""
-	var (
-		c   cursor
-		err error
-	)
-	if q.Cursor != "" {
-		if c, err = parseCursor(q.Cursor, search); err != nil {
-			return nil, "", fmt.Errorf("list items: %w", err)
-		}
+// after adds the condition that keeps the items after c.
+func (sel *selection) after(c cursor) {
+	p := &sel.p
+	var cond string
+	switch c.order {
+	case newest:
+		cond = "(i.published, i.id) < (" + p.add(ts(time.UnixMicro(c.published))) + ", " + p.add(c.id) + ")"
+	case oldest:
+		cond = "(i.published, i.id) > (" + p.add(ts(time.UnixMicro(c.published))) + ", " + p.add(c.id) + ")"
+	case idDesc:
+		cond = "i.id < " + p.add(c.id)
+	case idAsc:
+		cond = "i.id > " + p.add(c.id)
+	case byRelevace:
+		rank, r, id := rankExpr(sel.match), p.add(c.rank), p.add(c.id)
+		cond = "(" + rank + " < " + r + " OR (" + rank + " = " + r + " AND i.id > " + id + "))"
 	}
-	var (
-		p     params
-		query string
-	)
-	if search {
-		tq := tsQuery(q.Search)
-		if tq == "" {
-			return []store.Item{}, "", nil
-		}
-		match := p.add(tq)
-		where := append([]string{"i.search @@ tq.q"}, filters(q, &p)...)
-		rank := "ts_rank(i.search, tq.q)"
-		if q.Cursor != "" {
-			r, id := p.add(c.rank), p.add(c.id)
-			where = append(where, "("+rank+" < "+r+" OR ("+rank+" = "+r+" AND i.id > "+id+"))")
-		}
-		query = "SELECT " + itemColumns + ", " + rank + itemFrom + ", to_tsquery('simple', " + match + ") tq(q)" +
-			whereClause(where) + " ORDER BY " + rank + " DESC, i.id"
-	} else {
-		where := filters(q, &p)
-		if q.Cursor != "" {
-			where = append(where, "(i.published, i.id) < ("+p.add(ts(time.UnixMicro(c.published)))+", "+p.add(c.id)+")")
-		}
-		query = "SELECT " + itemColumns + ", 0::real" + itemFrom + whereClause(where) + " ORDER BY i.published DESC, i.id DESC"
-	}
-	if q.Limit > 0 {
-		// One more tells whether a next page exists.
-		query += " LIMIT " + p.add(q.Limit+1)
-	}
-
-	items := []store.Item{}
-	var next string
-	err = db.readTx(ctx, func(tx pgx.Tx) error {
-		items, next = []store.Item{}, ""
-		rows, err := tx.Query(ctx, query, p...)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		var last cursor
-		for rows.Next() {
-			if q.Limit > 0 && len(items) == q.Limit {
-				next = last.String()
-				break
-			}
-			var rank float32
-			it, err := scanItem(rows, &rank)
-			if err != nil {
-				return err
-			}
-			items = append(items, it)
-			last = cursor{search: search, published: it.Published.UnixMicro(), rank: rank, id: it.ID}
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", err)
-	}
-	return items, next, nil
+	sel.where = append(sel.where, cond)
 }
 
 func whereClause(where []string) string {
@@ -209,10 +263,125 @@ func whereClause(where []string) string {
 	return " WHERE " + strings.Join(where, " AND ")
 }
 
-// Item returns one item by ID, or an error wrapping store.ErrNotFound.
-func (db *DB) Item(ctx context.Context, id int64) (store.Item, error) {
-	it, err := scanItem(db.pool.QueryRow(ctx, "SELECT "+itemColumns+itemFrom+" WHERE i.id = $1", id))
+// Items returns a page of the user's items that q selects and the cursor
+// of the next page ("" at the end). A search with nothing searchable in it
+// matches nothing, as does an unknown FeedURL. A cursor from another
+// order of query is an error.
+func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
+	o := orderOf(q)
+	sel := selectItems(userID, q)
+	if q.Cursor != "" {
+		c, err := parseCursor(q.Cursor, o)
+		if err != nil {
+			return nil, "", fmt.Errorf("list items: %w", err)
+		}
+		sel.after(c)
+	}
+	items := []store.Item{}
+	if sel.none {
+		return items, "", db.userOr(ctx, userID, "list items")
+	}
+	rank := "0::real"
+	if o == byRelevace {
+		rank = rankExpr(sel.match)
+	}
+	query := "SELECT " + itemColumns + ", " + rank + itemFrom(true) + whereClause(sel.where) + sel.orderBy(o)
+	if q.Limit > 0 {
+		// One more tells whether a next page exists.
+		query += " LIMIT " + sel.p.add(q.Limit+1)
+	}
+	rows, err := db.pool.Query(ctx, query, sel.p...)
+	if err != nil {
+		return nil, "", fmt.Errorf("list items: %w", err)
+	}
+	defer rows.Close()
+	var (
+		next string
+		last cursor
+	)
+	for rows.Next() {
+		if q.Limit > 0 && len(items) == q.Limit {
+			next = last.String()
+			break
+		}
+		var r float32
+		it, err := scanItem(rows, &r)
+		if err != nil {
+			return nil, "", fmt.Errorf("list items: %w", err)
+		}
+		items = append(items, it)
+		last = cursor{order: o, published: it.Published.UnixMicro(), rank: r, id: it.ID}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", fmt.Errorf("list items: %w", err)
+	}
+	rows.Close()
+	if len(items) == 0 && q.Cursor == "" {
+		return items, "", db.userOr(ctx, userID, "list items")
+	}
+	return items, next, nil
+}
+
+// userOr returns nil if the user exists, else the missing user's error
+// under what.
+func (db *DB) userOr(ctx context.Context, userID int64, what string) error {
+	if err := checkUser(ctx, db.pool, userID); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
+// ItemIDs returns the IDs of the user's items that q selects, in q's
+// order, at most q.Limit of them (Cursor ignored).
+func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
+	o := orderOf(q)
+	sel := selectItems(userID, q)
+	if sel.none {
+		return []int64{}, db.userOr(ctx, userID, "list item IDs")
+	}
+	query := "SELECT i.id" + itemFrom(false) + whereClause(sel.where) + sel.orderBy(o)
+	if q.Limit > 0 {
+		query += " LIMIT " + sel.p.add(q.Limit)
+	}
+	rows, err := db.pool.Query(ctx, query, sel.p...)
+	if err != nil {
+		return nil, fmt.Errorf("list item IDs: %w", err)
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if err != nil {
+		return nil, fmt.Errorf("list item IDs: %w", err)
+	}
+	if len(ids) == 0 {
+		return []int64{}, db.userOr(ctx, userID, "list item IDs")
+	}
+	return ids, nil
+}
+
+// CountItems counts the user's items that q selects (Limit, Cursor and
+// order ignored).
+func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
+	sel := selectItems(userID, q)
+	if sel.none {
+		return 0, db.userOr(ctx, userID, "count items")
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+itemFrom(false)+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count items: %w", err)
+	}
+	if n == 0 {
+		return 0, db.userOr(ctx, userID, "count items")
+	}
+	return n, nil
+}
+
+// Item returns one of the user's items by ID, or an error wrapping
+// store.ErrNotFound if the user may not read it.
+func (db *DB) Item(ctx context.Context, userID, id int64) (store.Item, error) {
+	it, err := scanItem(db.pool.QueryRow(ctx, "SELECT "+itemColumns+itemFrom(true)+" WHERE i.id = $2 AND "+visible, userID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
+		if err := db.userOr(ctx, userID, "item "+strconv.FormatInt(id, 10)); err != nil {
+			return store.Item{}, err
+		}
 		return store.Item{}, fmt.Errorf("item %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
@@ -221,78 +390,156 @@ func (db *DB) Item(ctx context.Context, id int64) (store.Item, error) {
 	return it, nil
 }
 
-// SetRead marks items read or unread; it returns how many of ids exist.
-func (db *DB) SetRead(ctx context.Context, ids []int64, read bool) (int, error) {
-	n, err := db.setFlag(ctx, "read", ids, read)
+// mine selects those of the ids ($2) that are the user's ($1) items.
+const mine = `mine AS (SELECT i.id FROM items i WHERE i.id = ANY($2) AND (
+	EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.feed_id = i.feed_id) OR
+	EXISTS (SELECT 1 FROM item_states st WHERE st.user_id = $1 AND st.item_id = i.id AND st.starred)))`
+
+// The statements of SetRead and SetStarred: $1 the user, $2 the ids, $3
+// the time. A state row exists only for an item read or starred, so
+// clearing one flag deletes the rows without the other.
+const (
+	setReadSQL = `WITH ` + mine + `,
+		up AS (INSERT INTO item_states (user_id, item_id, read) SELECT $1, id, true FROM mine
+			ON CONFLICT (user_id, item_id) DO UPDATE SET read = true WHERE NOT item_states.read RETURNING 1)
+		SELECT count(*) FROM mine`
+	setUnreadSQL = `WITH ` + mine + `,
+		del AS (DELETE FROM item_states st USING mine
+			WHERE st.user_id = $1 AND st.item_id = mine.id AND NOT st.starred RETURNING 1),
+		up AS (UPDATE item_states st SET read = false FROM mine
+			WHERE st.user_id = $1 AND st.item_id = mine.id AND st.starred AND st.read RETURNING 1)
+		SELECT count(*) FROM mine`
+	setStarredSQL = `WITH ` + mine + `,
+		up AS (INSERT INTO item_states (user_id, item_id, starred, starred_at) SELECT $1, id, true, $3 FROM mine
+			ON CONFLICT (user_id, item_id) DO UPDATE SET starred = true, starred_at = $3
+			WHERE NOT item_states.starred RETURNING 1)
+		SELECT count(*) FROM mine`
+	setUnstarredSQL = `WITH ` + mine + `,
+		del AS (DELETE FROM item_states st USING mine
+			WHERE st.user_id = $1 AND st.item_id = mine.id AND NOT st.read RETURNING 1),
+		up AS (UPDATE item_states st SET starred = false, starred_at = NULL FROM mine
+			WHERE st.user_id = $1 AND st.item_id = mine.id AND st.starred AND st.read RETURNING 1)
+		SELECT count(*) FROM mine`
+)
+
+// SetRead marks the user's items read or unread; it returns how many of
+// ids are the user's items.
+func (db *DB) SetRead(ctx context.Context, userID int64, ids []int64, read bool) (int, error) {
+	query := setUnreadSQL
+	if read {
+		query = setReadSQL
+	}
+	n, err := db.setState(ctx, query, userID, ids)
 	if err != nil {
 		return 0, fmt.Errorf("mark items read: %w", err)
 	}
 	return n, nil
 }
 
-// SetStarred stars or unstars items; it returns how many of ids exist.
-func (db *DB) SetStarred(ctx context.Context, ids []int64, starred bool) (int, error) {
-	n, err := db.setFlag(ctx, "starred", ids, starred)
+// SetStarred stars or unstars the user's items; it returns how many of
+// ids are the user's items.
+func (db *DB) SetStarred(ctx context.Context, userID int64, ids []int64, starred bool) (int, error) {
+	query := setUnstarredSQL
+	if starred {
+		query = setStarredSQL
+	}
+	n, err := db.setState(ctx, query, userID, ids)
 	if err != nil {
 		return 0, fmt.Errorf("star items: %w", err)
 	}
 	return n, nil
 }
 
-func (db *DB) setFlag(ctx context.Context, col string, ids []int64, on bool) (int, error) {
-	if len(ids) == 0 {
-		return 0, nil
+func (db *DB) setState(ctx context.Context, query string, userID int64, ids []int64) (int, error) {
+	var n int
+	if len(ids) > 0 {
+		err := retry(func() error {
+			args := []any{userID, ids}
+			if strings.Contains(query, "$3") {
+				args = append(args, ts(time.Now()))
+			}
+			return db.pool.QueryRow(ctx, query, args...).Scan(&n)
+		})
+		if err != nil {
+			return 0, err
+		}
 	}
-	var n int64
-	err := retry(func() error {
-		// PostgreSQL counts every row the WHERE matched, changed or not:
-		// exactly "how many exist".
-		tag, err := db.pool.Exec(ctx, "UPDATE items SET "+col+" = $1 WHERE id = ANY($2)", on, ids)
-		n = tag.RowsAffected()
-		return err
-	})
-	return int(n), err
+	if n == 0 {
+		if err := checkUser(ctx, db.pool, userID); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
-// MarkAllRead marks every unread item matching q read (Limit and Cursor
-// ignored; Search applies) and returns how many changed.
-func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
-	var p params
-	where := append(filters(q, &p), "NOT i.read")
-	if q.Search != "" {
-		tq := tsQuery(q.Search)
-		if tq == "" {
-			return 0, nil
-		}
-		where = append(where, "i.search @@ to_tsquery('simple', "+p.add(tq)+")")
+// MarkAllRead marks every unread item of the user that q selects read
+// (Limit, Cursor and order ignored; Search applies) and returns how many
+// changed.
+func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
+	q.Unread = true
+	sel := selectItems(userID, q)
+	if sel.none {
+		return 0, db.userOr(ctx, userID, "mark all read")
 	}
 	var n int64
 	err := retry(func() error {
-		tag, err := db.pool.Exec(ctx, "UPDATE items i SET read = true"+whereClause(where), p...)
+		tag, err := db.pool.Exec(ctx, `INSERT INTO item_states (user_id, item_id, read)
+			SELECT $1, i.id, true`+itemFrom(false)+whereClause(sel.where)+`
+			ON CONFLICT (user_id, item_id) DO UPDATE SET read = true WHERE NOT item_states.read`, sel.p...)
 		n = tag.RowsAffected()
 		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("mark all read: %w", err)
 	}
+	if n == 0 {
+		return 0, db.userOr(ctx, userID, "mark all read")
+	}
 	return int(n), nil
 }
 
-// Prune deletes read, unstarred items published before cutoff, leaving a
-// tombstone (feed, guid, url, content hash) for each so they never come
-// back as new, in one statement. With dryRun it only counts. It returns the
-// number of items.
+// prunable selects the items Prune deletes ($1 the cutoff): those
+// published before it that nobody starred and every subscriber of their
+// feed has read, and the kept items (of a removed feed) nobody stars.
+const prunable = ` FROM items i WHERE NOT EXISTS (SELECT 1 FROM item_states st WHERE st.item_id = i.id AND st.starred)
+	AND (i.feed_id IS NULL OR (i.published < $1 AND NOT EXISTS (SELECT 1 FROM subscriptions s
+		WHERE s.feed_id = i.feed_id AND NOT EXISTS (SELECT 1 FROM item_states st
+			WHERE st.user_id = s.user_id AND st.item_id = i.id AND st.read))))`
+
+// Prune deletes the prunable items, leaving a tombstone (feed, guid, url,
+// content hash) for each of a feed so they never come back as new, and
+// recounts the feeds' items and their subscribers' read items. With
+// dryRun it only counts. It returns the number of items.
 func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, error) {
-	const prunable = " FROM items WHERE read AND NOT starred AND published < $1"
 	var n int
-	err := retry(func() error {
-		if dryRun {
-			return db.pool.QueryRow(ctx, "SELECT count(*)"+prunable, ts(cutoff)).Scan(&n)
+	if dryRun {
+		if err := db.pool.QueryRow(ctx, "SELECT count(*)"+prunable, ts(cutoff)).Scan(&n); err != nil {
+			return 0, fmt.Errorf("prune items: %w", err)
 		}
-		return db.pool.QueryRow(ctx, `WITH pruned AS (DELETE`+prunable+` RETURNING feed_id, guid, url, content_hash),
+		return n, nil
+	}
+	err := db.tx(ctx, func(tx pgx.Tx) error {
+		var feeds []int64
+		err := tx.QueryRow(ctx, `WITH pruned AS (DELETE FROM items WHERE id IN (SELECT i.id`+prunable+`)
+				RETURNING feed_id, guid, url, content_hash),
 			tombs AS (INSERT INTO tombstones (feed_id, guid, url, content_hash, pruned_at)
-				SELECT feed_id, guid, url, content_hash, $2 FROM pruned WHERE feed_id IS NOT NULL)
-			SELECT count(*) FROM pruned`, ts(cutoff), ts(time.Now())).Scan(&n)
+				SELECT feed_id, guid, url, content_hash, $2 FROM pruned WHERE feed_id IS NOT NULL),
+			per AS (SELECT feed_id, count(*) AS n FROM pruned WHERE feed_id IS NOT NULL GROUP BY feed_id),
+			counted AS (UPDATE feeds f SET item_count = f.item_count - per.n FROM per WHERE f.id = per.feed_id)
+			SELECT (SELECT count(*) FROM pruned), ARRAY(SELECT feed_id FROM per ORDER BY feed_id)`,
+			ts(cutoff), ts(time.Now())).Scan(&n, &feeds)
+		if err != nil || len(feeds) == 0 {
+			return err
+		}
+		// The subscribers' read counts, recounted under their row locks,
+		// which the read-count triggers of other transactions wait for.
+		if _, err := tx.Exec(ctx, "SELECT 1 FROM subscriptions WHERE feed_id = ANY($1) ORDER BY id FOR UPDATE", feeds); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE subscriptions s SET read_count = (SELECT count(*) FROM items i
+			JOIN item_states st ON st.user_id = s.user_id AND st.item_id = i.id AND st.read
+			WHERE i.feed_id = s.feed_id) WHERE s.feed_id = ANY($1)`, feeds)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("prune items: %w", err)
@@ -306,7 +553,8 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, er
 func (db *DB) Optimize(ctx context.Context) error {
 	// VACUUM cannot run inside a transaction: the simple protocol sends
 	// it on its own.
-	if _, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) feeds, items, tombstones", pgx.QueryExecModeSimpleProtocol); err != nil {
+	if _, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) feeds, items, tombstones, subscriptions, item_states, tags, subscription_tags",
+		pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fmt.Errorf("optimize database: %w", diskFull(err))
 	}
 	return nil

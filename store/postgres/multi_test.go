@@ -16,11 +16,11 @@ func TestTwoStoresClaimDisjoint(t *testing.T) {
 	dsn := freshSchema(t)
 	a, b := open(t, dsn), open(t, dsn)
 	const n = 300
-	list := make([]store.Feed, n)
+	list := make([]store.Subscription, n)
 	for i := range list {
-		list[i] = store.Feed{URL: fmt.Sprintf("https://multi%03d.test/feed", i)}
+		list[i] = store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://multi%03d.test/feed", i)}}
 	}
-	if _, err := a.ImportFeeds(t.Context(), list); err != nil {
+	if _, err := a.ImportFeeds(t.Context(), me(t, a), list); err != nil {
 		t.Fatal(err)
 	}
 	now := time.Now()
@@ -85,10 +85,7 @@ func TestTwoStoresSaveOneFeed(t *testing.T) {
 	a, b := open(t, dsn), open(t, dsn)
 	base := time.Date(2026, 3, 14, 15, 9, 26, 0, time.UTC)
 	for round := range 10 {
-		f, err := a.AddFeed(t.Context(), store.Feed{URL: fmt.Sprintf("https://same%d.test/feed", round)})
-		if err != nil {
-			t.Fatal(err)
-		}
+		f := subscribeURL(t, a, me(t, a), fmt.Sprintf("https://same%d.test/feed", round))
 		its := make([]store.Item, 50)
 		for i := range its {
 			its[i] = store.Item{GUID: fmt.Sprintf("g%d", i), Title: fmt.Sprintf("item %d", i),
@@ -117,7 +114,7 @@ func TestTwoStoresSaveOneFeed(t *testing.T) {
 		if resA.New+resB.New != len(its) || resA.Updated+resB.Updated != 0 {
 			t.Errorf("round %d: saves counted %+v and %+v; want %d new in all", round, resA, resB, len(its))
 		}
-		got, err := b.Feed(t.Context(), f.URL)
+		got, err := b.Subscription(t.Context(), me(t, b), f.URL)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -132,17 +129,19 @@ func TestTwoStoresSaveOneFeed(t *testing.T) {
 func TestTwoStoresSync(t *testing.T) {
 	dsn := freshSchema(t)
 	a, b := open(t, dsn), open(t, dsn)
-	var decl []store.Feed
+	var decl []store.Subscription
 	for i := range 40 {
-		decl = append(decl, store.Feed{URL: fmt.Sprintf("https://decl%02d.test/feed", i), ConfigFile: "c.toml", ConfigLine: i + 1})
+		decl = append(decl, store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://decl%02d.test/feed", i)},
+			ConfigFile: "c.toml", ConfigLine: i + 1})
 	}
+	user := me(t, a)
 	var (
 		wg         sync.WaitGroup
 		resA, resB store.SyncResult
 		errA, errB error
 	)
-	wg.Go(func() { resA, errA = a.SyncDeclared(t.Context(), []string{"c.toml"}, decl) })
-	wg.Go(func() { resB, errB = b.SyncDeclared(t.Context(), []string{"c.toml"}, decl) })
+	wg.Go(func() { resA, errA = a.SyncDeclared(t.Context(), user, []string{"c.toml"}, decl) })
+	wg.Go(func() { resB, errB = b.SyncDeclared(t.Context(), user, []string{"c.toml"}, decl) })
 	wg.Wait()
 	if errA != nil || errB != nil {
 		t.Fatalf("SyncDeclared: %v, %v", errA, errB)
@@ -150,7 +149,7 @@ func TestTwoStoresSync(t *testing.T) {
 	if len(resA.Added)+len(resB.Added) != len(decl) {
 		t.Errorf("added %d and %d; want %d in all", len(resA.Added), len(resB.Added), len(decl))
 	}
-	feeds, err := a.Feeds(t.Context())
+	feeds, err := a.Subscriptions(t.Context(), user, false)
 	if err != nil || len(feeds) != len(decl) {
 		t.Errorf("Feeds = %d, %v; want %d", len(feeds), err, len(decl))
 	}
@@ -163,10 +162,12 @@ func TestTwoStoresSync(t *testing.T) {
 func TestRemoveWaitsForSave(t *testing.T) {
 	dsn := freshSchema(t)
 	db := open(t, withParam(dsn, "application_name", "tidings_remover"))
-	if _, err := db.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: "https://removed.test/feed", ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
+	user := me(t, db)
+	if _, err := db.SyncDeclared(t.Context(), user, []string{"c.toml"}, []store.Subscription{{Feed: store.Feed{URL: "https://removed.test/feed"},
+		ConfigFile: "c.toml", ConfigLine: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	f, err := db.Feed(t.Context(), "https://removed.test/feed")
+	f, err := db.Subscription(t.Context(), user, "https://removed.test/feed")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +190,7 @@ func TestRemoveWaitsForSave(t *testing.T) {
 
 	done := make(chan error, 1)
 	go func() {
-		_, err := db.SyncDeclared(t.Context(), []string{"c.toml"}, nil)
+		_, err := db.SyncDeclared(t.Context(), user, []string{"c.toml"}, nil)
 		done <- err
 	}()
 	// Wait until the removal waits for a lock, then let the save commit.

@@ -42,9 +42,7 @@ func tables(t *testing.T, conn *pgx.Conn) []string {
 func TestOpenMigrates(t *testing.T) {
 	dsn := freshSchema(t)
 	db := open(t, dsn)
-	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://kept.test/feed"}); err != nil {
-		t.Fatal(err)
-	}
+	subscribeURL(t, db, me(t, db), "https://kept.test/feed")
 	db.Close()
 
 	conn := connect(t, dsn)
@@ -66,7 +64,7 @@ func TestOpenMigrates(t *testing.T) {
 
 	// Opening again applies nothing and keeps the data.
 	db = open(t, dsn)
-	if _, err := db.Feed(t.Context(), "https://kept.test/feed"); err != nil {
+	if _, err := db.Subscription(t.Context(), me(t, db), "https://kept.test/feed"); err != nil {
 		t.Errorf("feed lost on reopen: %v", err)
 	}
 	if err := conn.QueryRow(t.Context(), "SELECT count(*) FROM "+versionTable).Scan(&n); err != nil || n != len(migs) {
@@ -104,9 +102,7 @@ func TestOpenSharesSchemaWithOtherTables(t *testing.T) {
 		t.Fatal(err)
 	}
 	db := open(t, dsn)
-	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://x.test/feed"}); err != nil {
-		t.Fatal(err)
-	}
+	subscribeURL(t, db, me(t, db), "https://x.test/feed")
 	var id int
 	if err := conn.QueryRow(t.Context(), "SELECT id FROM accounts").Scan(&id); err != nil || id != 7 {
 		t.Errorf("the other program's table: %d, %v; want its row kept", id, err)
@@ -194,8 +190,8 @@ func TestOpenRace(t *testing.T) {
 	}
 	// Every store works on the result.
 	for i, db := range dbs {
-		if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://race.test/" + string(rune('a'+i))}); err != nil {
-			t.Errorf("AddFeed through store %d: %v", i, err)
+		if _, err := db.Subscribe(t.Context(), me(t, db), store.Subscription{Feed: store.Feed{URL: "https://race.test/" + string(rune('a'+i))}}); err != nil {
+			t.Errorf("Subscribe through store %d: %v", i, err)
 		}
 	}
 }

@@ -44,7 +44,8 @@ const versionTable = "tidings_migrations"
 
 // ourTables are the tables the migrations create. A schema that has one of
 // them but no version table belongs to another program.
-var ourTables = []string{"feeds", "items", "tombstones"}
+var ourTables = []string{"feeds", "items", "tombstones", "users", "tokens", "subscriptions", "tags",
+	"subscription_tags", "item_states"}
 
 // First keys of tidings' advisory locks ("tdn" and what the lock guards);
 // the second key is the hash of the schema's name, so that tidings stores in
@@ -283,6 +284,32 @@ func retryable(err error) bool {
 func uniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// fkViolation reports an error from a foreign key: what it points to is
+// gone (a user removed meanwhile, by this process or another).
+func fkViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23503"
+}
+
+// noUser is the error for a user ID that names no user.
+func noUser(userID int64) error {
+	return fmt.Errorf("user %d: %w", userID, store.ErrNotFound)
+}
+
+// checkUser returns noUser unless the user exists. Methods call it only
+// when their answer is empty, where a missing user and a user with
+// nothing look alike.
+func checkUser(ctx context.Context, q querier, userID int64) error {
+	var ok bool
+	if err := q.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)", userID).Scan(&ok); err != nil {
+		return err
+	}
+	if !ok {
+		return noUser(userID)
+	}
+	return nil
 }
 
 // ts is the one conversion of times into the database: UTC, truncated to

@@ -16,7 +16,6 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"tidings/store"
-	"tidings/store/storetest"
 )
 
 // defaultServer is where the tests look for PostgreSQL unless
@@ -147,9 +146,39 @@ func open(t testing.TB, dsn string) *DB {
 // openEmpty opens a store in a schema of its own.
 func openEmpty(t testing.TB) *DB { return open(t, freshSchema(t)) }
 
-func TestStore(t *testing.T) {
-	server(t) // skip once, not in every subtest, when there is no server
-	storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
+// me returns the ID of db's user "me", added on first use.
+func me(t testing.TB, db *DB) int64 {
+	t.Helper()
+	u, err := db.User(t.Context(), "me")
+	if errors.Is(err, store.ErrNotFound) {
+		u, err = db.CreateUser(t.Context(), "me", "")
+		if errors.Is(err, store.ErrUserExists) {
+			u, err = db.User(t.Context(), "me")
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// subscribeURL subscribes user to u and returns the subscription.
+func subscribeURL(t testing.TB, db *DB, user int64, u string) store.Subscription {
+	t.Helper()
+	s, err := db.Subscribe(t.Context(), user, store.Subscription{Feed: store.Feed{URL: u}})
+	if err != nil {
+		t.Fatalf("Subscribe %s: %v", u, err)
+	}
+	return s
+}
+
+// feedsOf subscribes to URLs, for ImportFeeds and SyncDeclared.
+func feedsOf(urls ...string) []store.Subscription {
+	subs := make([]store.Subscription, len(urls))
+	for i, u := range urls {
+		subs[i] = store.Subscription{Feed: store.Feed{URL: u}}
+	}
+	return subs
 }
 
 func TestRedact(t *testing.T) {

@@ -43,16 +43,20 @@ type savedItem struct {
 // the state's, if further down), and matched against stored items by that
 // rule's column, so a feed moving down the rules does not duplicate what
 // it already has. A known item whose content changed is updated (read and
-// starred kept); an unchanged one is left alone; an item matching a
+// starred of every user kept); an unchanged one is left alone; an item matching a
 // tombstone is skipped. New items without Published, or with one after
 // r.Now, get r.Now; a known item keeps its stored Published unless the
 // fetch gives one before r.Now. All the writes go to the server in one
 // round trip.
 //
-// With MoveTo a user feed takes it as its URL, unless another feed has it
-// already (then the URL and RedirectURL stay, and LastError is
-// store.MoveConflict); a config feed fetches from it and keeps its declared
-// URL. A move ends RedirectURL and RedirectCount.
+// New items are unread for every subscriber and counted in the feed's
+// item_count.
+//
+// With MoveTo a feed that no config declares takes it as its URL, unless
+// another feed has it already (then the URL and RedirectURL stay, and
+// LastError is store.MoveConflict); a feed some config declares fetches
+// from it and keeps its declared URL. A move ends RedirectURL and
+// RedirectCount.
 func (db *DB) SaveFetch(ctx context.Context, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	if r.Now.IsZero() {
 		r.Now = time.Now()
@@ -146,11 +150,11 @@ func cleanItems(items []store.Item) []store.Item {
 
 func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult) (store.SaveResult, error) {
 	var (
-		feedURL, fetchURL, origin string
-		storedRule                int16
+		feedURL, fetchURL string
+		storedRule        int16
 	)
-	err := tx.QueryRow(ctx, "SELECT url, fetch_url, origin, identity FROM feeds WHERE id = $1 FOR UPDATE", feedID).
-		Scan(&feedURL, &fetchURL, &origin, &storedRule)
+	err := tx.QueryRow(ctx, "SELECT url, fetch_url, identity FROM feeds WHERE id = $1 FOR UPDATE", feedID).
+		Scan(&feedURL, &fetchURL, &storedRule)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.SaveResult{}, fmt.Errorf("save fetch of feed %d: %w", feedID, store.ErrNotFound)
 	}
@@ -173,7 +177,14 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 	newURL, newFetchURL := feedURL, fetchURL
 	if r.MoveTo != "" && r.MoveTo != feedURL {
 		moveTo := text(r.MoveTo)
-		if origin == string(store.OriginConfig) {
+		// A URL some config declares stays the feed's URL: the config
+		// names it.
+		var declared bool
+		if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM subscriptions WHERE feed_id = $1 AND origin = 'config')",
+			feedID).Scan(&declared); err != nil {
+			return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
+		}
+		if declared {
 			newFetchURL = moveTo
 			st.RedirectURL, st.RedirectCount = "", 0
 		} else {
@@ -199,12 +210,12 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 		icon_url = CASE WHEN $6 <> '' THEN $6 ELSE icon_url END,
 		etag = $7, last_modified = $8, last_fetch = $9, last_success = $10, last_error = $11, error_count = $12,
 		next_due = $13, not_before = $14, wait_reason = $15, gone = $16, redirect_url = $17, redirect_count = $18,
-		identity = $19, body_hash = $20, feed_delay = $21, claimed_until = NULL
+		identity = $19, body_hash = $20, feed_delay = $21, claimed_until = NULL, item_count = item_count + $22
 		WHERE id = $1`,
 		feedID, newURL, newFetchURL, text(r.Title), text(r.SiteURL), text(r.IconURL),
 		text(st.ETag), text(st.LastModified), ts(st.LastFetch), ts(st.LastSuccess), text(st.LastError), st.ErrorCount,
 		ts(st.NextDue), ts(st.NotBefore), text(st.WaitReason), st.Gone, text(st.RedirectURL), st.RedirectCount,
-		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds())
+		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds(), res.New)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 	}

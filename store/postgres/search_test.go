@@ -66,10 +66,7 @@ func TestClip(t *testing.T) {
 func saveTitles(t testing.TB, titles ...string) *DB {
 	t.Helper()
 	db := openEmpty(t)
-	f, err := db.AddFeed(t.Context(), store.Feed{URL: "https://lang.test/feed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	f := subscribeURL(t, db, me(t, db), "https://lang.test/feed")
 	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	its := make([]store.Item, len(titles))
 	for i, title := range titles {
@@ -97,7 +94,7 @@ func TestSearchLanguages(t *testing.T) {
 		{"don't", "don't panic"},
 	}
 	for _, tt := range tests {
-		got, _, err := db.Items(t.Context(), store.Query{Search: tt.search})
+		got, _, err := db.Items(t.Context(), me(t, db), store.Query{Search: tt.search})
 		if err != nil {
 			t.Errorf("search %q: %v", tt.search, err)
 			continue
@@ -117,10 +114,8 @@ func TestSearchLanguages(t *testing.T) {
 // and the same fetch again changes nothing.
 func TestAwkwardText(t *testing.T) {
 	db := openEmpty(t)
-	f, err := db.AddFeed(t.Context(), store.Feed{URL: "https://awkward.test/feed"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	user := me(t, db)
+	f := subscribeURL(t, db, user, "https://awkward.test/feed")
 	var long strings.Builder
 	long.WriteString("<p>needle at the start ")
 	for i := long.Len(); long.Len() < 4<<20; i++ {
@@ -137,7 +132,7 @@ func TestAwkwardText(t *testing.T) {
 	if err != nil || res.New != 2 {
 		t.Fatalf("SaveFetch = %+v, %v; want 2 new", res, err)
 	}
-	got, _, err := db.Items(t.Context(), store.Query{FeedID: f.ID})
+	got, _, err := db.Items(t.Context(), user, store.Query{FeedID: f.ID})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +146,7 @@ func TestAwkwardText(t *testing.T) {
 	if res, err := db.SaveFetch(t.Context(), f.ID, r); err != nil || res.New+res.Updated != 0 {
 		t.Errorf("same fetch again = %+v, %v; want nothing new or updated", res, err)
 	}
-	if found, _, err := db.Items(t.Context(), store.Query{Search: "needle"}); err != nil || len(found) != 1 {
+	if found, _, err := db.Items(t.Context(), user, store.Query{Search: "needle"}); err != nil || len(found) != 1 {
 		t.Errorf("search in long content = %d items, %v; want 1", len(found), err)
 	}
 }
@@ -164,11 +159,12 @@ func FuzzSearch(f *testing.F) {
 		f.Add(s)
 	}
 	db := saveTitles(f, "gopher news", "a:b:c")
+	user := me(f, db)
 	f.Fuzz(func(t *testing.T, s string) {
-		if _, _, err := db.Items(t.Context(), store.Query{Search: s, Limit: 5}); err != nil {
+		if _, _, err := db.Items(t.Context(), user, store.Query{Search: s, Limit: 5}); err != nil {
 			t.Errorf("search %q: %v", s, err)
 		}
-		if _, err := db.MarkAllRead(t.Context(), store.Query{Search: s, Tag: "nope"}); err != nil {
+		if _, err := db.MarkAllRead(t.Context(), user, store.Query{Search: s, Tag: "nope"}); err != nil {
 			t.Errorf("MarkAllRead search %q: %v", s, err)
 		}
 	})

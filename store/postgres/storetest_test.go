@@ -1,0 +1,17 @@
+//go:build storetest
+
+package postgres
+
+import (
+	"testing"
+
+	"tidings/store"
+	"tidings/store/storetest"
+)
+
+// TestStore runs the conformance suite. The build tag stays until
+// store/storetest speaks the new Store interface.
+func TestStore(t *testing.T) {
+	server(t) // skip once, not in every subtest, when there is no server
+	storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })
+}
