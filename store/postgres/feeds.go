@@ -149,17 +149,16 @@ func feedFor(ctx context.Context, tx pgx.Tx, f store.Feed, now time.Time) (int64
 
 // deleteFeedIfUnsubscribed removes a feed nobody subscribes to any more:
 // the feed, its tombstones and the items nobody starred go; starred items
-// stay without their feed, with its URL and title (title, or the feed's
-// own when empty) kept on them. A feed that still has a subscriber stays.
-// It returns whether the feed went.
-func deleteFeedIfUnsubscribed(ctx context.Context, tx pgx.Tx, feedID int64, title string) (bool, error) {
+// stay without their feed, with its URL and own title kept on them. A feed
+// that still has a subscriber stays. It returns whether the feed went.
+func deleteFeedIfUnsubscribed(ctx context.Context, tx pgx.Tx, feedID int64) (bool, error) {
 	// The feed's row lock first, as SaveFetch takes it: a save running now
 	// finishes before the items are deleted (so none of its items outlive
 	// the feed), and one starting later finds the feed gone. A Subscribe
 	// to it waits too, and then finds it gone or keeps it.
-	var url, ownTitle string
+	var url, title string
 	err := tx.QueryRow(ctx, `SELECT url, title FROM feeds f WHERE id = $1
-		AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id) FOR UPDATE`, feedID).Scan(&url, &ownTitle)
+		AND NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.feed_id = f.id) FOR UPDATE`, feedID).Scan(&url, &title)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -174,9 +173,6 @@ func deleteFeedIfUnsubscribed(ctx context.Context, tx pgx.Tx, feedID int64, titl
 		// Subscribed since the check, by a transaction that committed
 		// while this one waited for the lock.
 		return false, nil
-	}
-	if title == "" {
-		title = ownTitle
 	}
 	const starred = "EXISTS (SELECT 1 FROM item_states st WHERE st.item_id = items.id AND st.starred)"
 	if _, err := tx.Exec(ctx, "UPDATE items SET feed_url = $2, feed_title = $3 WHERE feed_id = $1 AND "+starred,
@@ -204,22 +200,19 @@ func (db *DB) FeedList(ctx context.Context) ([]store.Feed, error) {
 }
 
 // Reschedule sets a feed's next fetch time after its schedules changed,
-// unless it waits for a Retry-After, a backoff or is gone: then it
-// changes nothing. An unknown feed is an error wrapping store.ErrNotFound.
+// when it waits for its schedule, or for the server's word until later
+// than next. A feed that waits for anything else (a Retry-After, a
+// backoff, its first fetch) or is gone, and an unknown feed, are left as
+// they are.
 func (db *DB) Reschedule(ctx context.Context, feedID int64, next time.Time) error {
-	var n int64
 	err := retry(func() error {
-		err := db.pool.QueryRow(ctx, `WITH f AS (SELECT id FROM feeds WHERE id = $1),
-			u AS (UPDATE feeds SET next_due = $2, wait_reason = 'schedule'
-				WHERE id = $1 AND NOT gone AND wait_reason NOT IN ('retry-after', 'backoff', 'gone') RETURNING 1)
-			SELECT count(*) FROM f`, feedID, ts(next)).Scan(&n)
+		_, err := db.pool.Exec(ctx, `UPDATE feeds SET next_due = $2, wait_reason = 'schedule'
+			WHERE id = $1 AND NOT gone AND (wait_reason = 'schedule' OR (wait_reason = 'server' AND $2 > next_due))`,
+			feedID, ts(next))
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("reschedule feed %d: %w", feedID, err)
-	}
-	if n == 0 {
-		return fmt.Errorf("feed %d: %w", feedID, store.ErrNotFound)
 	}
 	return nil
 }

@@ -1,5 +1,3 @@
-//go:build storetest
-
 package postgres
 
 import (
@@ -9,8 +7,7 @@ import (
 	"tidings/store/storetest"
 )
 
-// TestStore runs the conformance suite. The build tag stays until
-// store/storetest speaks the new Store interface.
+// TestStore runs the conformance suite.
 func TestStore(t *testing.T) {
 	server(t) // skip once, not in every subtest, when there is no server
 	storetest.Run(t, func(t *testing.T) store.Store { return openEmpty(t) })

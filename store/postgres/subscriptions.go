@@ -78,7 +78,7 @@ func findSub(ctx context.Context, q querier, userID int64, u string, lock bool) 
 		if err := checkUser(ctx, q, userID); err != nil {
 			return sub{}, err
 		}
-		return sub{}, fmt.Errorf("no subscription to %s: %w", u, store.ErrNotFound)
+		return sub{}, fmt.Errorf("feed %s: %w", u, store.ErrNotFound)
 	}
 	if err != nil {
 		return sub{}, fmt.Errorf("subscription to %s: %w", u, err)
@@ -167,7 +167,7 @@ func setTags(ctx context.Context, tx pgx.Tx, userID, subID int64, tags []string)
 // subscribes to it already.
 func (db *DB) Subscribe(ctx context.Context, userID int64, s store.Subscription) (store.Subscription, error) {
 	if err := checkURL(s.URL); err != nil {
-		return store.Subscription{}, fmt.Errorf("subscribe: %w", err)
+		return store.Subscription{}, fmt.Errorf("add feed: %w", err)
 	}
 	var out sub
 	err := db.tx(ctx, func(tx pgx.Tx) error {
@@ -176,7 +176,7 @@ func (db *DB) Subscribe(ctx context.Context, userID int64, s store.Subscription)
 			return err
 		}
 		if !added {
-			return fmt.Errorf("subscribe to %s: %w", s.URL, store.ErrExists)
+			return fmt.Errorf("add feed %s: %w", s.URL, store.ErrExists)
 		}
 		out, err = subByID(ctx, tx, id)
 		return err
@@ -185,7 +185,7 @@ func (db *DB) Subscribe(ctx context.Context, userID int64, s store.Subscription)
 		if errors.Is(err, store.ErrExists) || errors.Is(err, store.ErrNotFound) || errors.Is(err, store.ErrDiskFull) {
 			return store.Subscription{}, err
 		}
-		return store.Subscription{}, fmt.Errorf("subscribe to %s: %w", s.URL, err)
+		return store.Subscription{}, fmt.Errorf("add feed %s: %w", s.URL, err)
 	}
 	return out.Subscription, nil
 }
@@ -276,7 +276,7 @@ func unsubscribe(ctx context.Context, tx pgx.Tx, s sub) error {
 	if _, err := tx.Exec(ctx, "DELETE FROM subscriptions WHERE id = $1", s.id); err != nil {
 		return err
 	}
-	_, err := deleteFeedIfUnsubscribed(ctx, tx, s.ID, s.UserTitle)
+	_, err := deleteFeedIfUnsubscribed(ctx, tx, s.ID)
 	return err
 }
 
@@ -299,7 +299,7 @@ func (db *DB) SubscriptionByID(ctx context.Context, userID, feedID int64) (store
 		if err := checkUser(ctx, db.pool, userID); err != nil {
 			return store.Subscription{}, err
 		}
-		return store.Subscription{}, fmt.Errorf("no subscription to feed %d: %w", feedID, store.ErrNotFound)
+		return store.Subscription{}, fmt.Errorf("feed %d: %w", feedID, store.ErrNotFound)
 	}
 	if err != nil {
 		return store.Subscription{}, fmt.Errorf("subscription to feed %d: %w", feedID, err)

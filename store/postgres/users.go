@@ -99,7 +99,7 @@ func (db *DB) SetPassword(ctx context.Context, userID int64, passwordHash string
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("set password of user %d: %w", userID, err)
+		return fmt.Errorf("set the password of user %d: %w", userID, err)
 	}
 	if n == 0 {
 		return noUser(userID)
@@ -129,7 +129,7 @@ func (db *DB) RemoveUser(ctx context.Context, userID int64) error {
 			return noUser(userID)
 		}
 		for _, id := range feeds {
-			if _, err := deleteFeedIfUnsubscribed(ctx, tx, id, ""); err != nil {
+			if _, err := deleteFeedIfUnsubscribed(ctx, tx, id); err != nil {
 				return err
 			}
 		}
