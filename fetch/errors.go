@@ -89,7 +89,7 @@ func statusMessage(code int) string {
 	s := "server answered " + statusText(code)
 	switch {
 	case code == http.StatusGone:
-		return s + "; it will not be fetched again — remove it, or fetch it by name to try once more"
+		return s + "; it will not be fetched again unless asked for by name (refresh it to try once more), or remove it"
 	case code == http.StatusNotFound:
 		return s + "; check the URL"
 	case code == http.StatusUnauthorized || code == http.StatusForbidden:

@@ -340,7 +340,7 @@ func notFeed(resp *response, perr error) error {
 	case len(strings.TrimSpace(string(resp.Body))) == 0:
 		return fmt.Errorf("%w: the server sent an empty body", ErrNotFeed)
 	case mt == "text/html" || mt == "application/xhtml+xml" || looksLikeHTML(resp.Body):
-		return fmt.Errorf("%w: the URL is a web page; `tidings add` with it finds the feeds it links to", ErrNotFeed)
+		return fmt.Errorf("%w: the URL is a web page; subscribing to it finds the feeds it links to", ErrNotFeed)
 	case strings.HasPrefix(mt, "image/") || strings.HasPrefix(mt, "audio/") || strings.HasPrefix(mt, "video/"):
 		return fmt.Errorf("%w: the server sent %s", ErrNotFeed, mt)
 	}

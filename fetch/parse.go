@@ -197,7 +197,7 @@ func parseError(text []byte, err error) error {
 	switch {
 	case root == "html" || isHTML(t):
 		return &NotFeedError{Looks: "html",
-			msg: "the server sent an HTML page, not a feed; if this is a website, `tidings add` can find its feed"}
+			msg: "the server sent an HTML page, not a feed; if this is a website, subscribe to it to find its feed"}
 	case root != "":
 		return &NotFeedError{Looks: "xml",
 			msg: fmt.Sprintf("the server sent an XML document with root <%s>, not RSS or Atom; check the feed URL", root)}

@@ -530,7 +530,7 @@ func TestParseNotAFeed(t *testing.T) {
 		says  string
 	}{
 		{"HTML page", []byte("<!DOCTYPE html>\n<html><head><title>Home</title></head><body>hi</body></html>"), "html", true, "HTML page"},
-		{"HTML without doctype", []byte("  <html lang=en><body><p>x</p></body></html>"), "html", true, "tidings add"},
+		{"HTML without doctype", []byte("  <html lang=en><body><p>x</p></body></html>"), "html", true, "subscribe to it"},
 		{"HTML fragment", []byte("<div><p>hello</p><script>x()</script></div>"), "html", true, "HTML page"},
 		{"JSON object", []byte(`{"status":"ok","data":[1,2,3]}`), "json", false, "JSON"},
 		{"JSON array", []byte(`[{"title":"x"}]`), "json", false, "JSON"},

@@ -11,11 +11,11 @@ import (
 // `tidings feeds`: "due now", "in 12m (schedule)", "in 2h (server asked)",
 // "retry-after until 10:42", "backing off after 3 failures: in 4m",
 // "in 30m (schedule, after 1 failure)",
-// "gone (410); fetch it by name to retry". Times are shown in now's
+// "gone (410); refresh it to retry". Times are shown in now's
 // location.
 func DescribeWait(st store.FeedState, now time.Time) string {
 	if st.Gone {
-		return "gone (410); fetch it by name to retry"
+		return "gone (410); refresh it to retry"
 	}
 	if st.NotBefore.After(now) {
 		return "retry-after until " + clock(st.NotBefore, now)

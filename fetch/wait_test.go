@@ -28,7 +28,7 @@ func TestDescribeWait(t *testing.T) {
 		{"backoff", store.FeedState{NextDue: now.Add(4 * time.Minute), WaitReason: store.WaitBackoff, ErrorCount: 3}, "backing off after 3 failures: in 4m"},
 		{"schedule after a failure", store.FeedState{NextDue: now.Add(30 * time.Minute), WaitReason: store.WaitSchedule, ErrorCount: 1}, "in 30m (schedule, after 1 failure)"},
 		{"backoff once", store.FeedState{NextDue: now.Add(time.Minute), WaitReason: store.WaitBackoff, ErrorCount: 1}, "backing off after 1 failure: in 1m"},
-		{"gone", store.FeedState{Gone: true, WaitReason: store.WaitGone, NextDue: now.Add(time.Hour)}, "gone (410); fetch it by name to retry"},
+		{"gone", store.FeedState{Gone: true, WaitReason: store.WaitGone, NextDue: now.Add(time.Hour)}, "gone (410); refresh it to retry"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
