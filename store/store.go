@@ -107,6 +107,9 @@ type Feed struct {
 	// FetchURL, when not empty, is where the feed is fetched from instead of
 	// URL: set when a feed that a config declares was permanently moved.
 	FetchURL string
+	// MovedFrom is the URL the feed had before a permanent redirect moved
+	// it (empty if it never moved); lookups by URL find it by this one too.
+	MovedFrom string
 	// Title is the feed's own title, from its last successful fetch.
 	Title   string
 	SiteURL string
@@ -391,8 +394,9 @@ type ClaimRequest struct {
 	Lease time.Duration
 	// Limit caps the number of feeds claimed; 0 means no limit.
 	Limit int
-	// URLs, when not empty, claims exactly these feeds (matching URL or
-	// FetchURL), even gone or not yet due ones, but never before NotBefore.
+	// URLs, when not empty, claims exactly these feeds (matching URL,
+	// FetchURL or MovedFrom), even gone or not yet due ones, but never
+	// before NotBefore.
 	URLs []string
 	// IDs, when not empty, claims exactly these feeds by ID, as URLs does.
 	IDs []int64
@@ -547,7 +551,7 @@ type Store interface {
 	// *DeclaredError for a config subscription.
 	Unsubscribe(ctx context.Context, userID int64, url string) error
 	// Subscription returns the user's subscription to the feed whose URL
-	// (or FetchURL) is url, with counts.
+	// (or FetchURL, or else MovedFrom) is url, with counts.
 	Subscription(ctx context.Context, userID int64, url string) (Subscription, error)
 	// SubscriptionByID returns the user's subscription to the feed with
 	// that ID, with counts.

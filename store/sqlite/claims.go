@@ -31,7 +31,8 @@ func claimSQL(mode claimMode) string {
 	switch mode {
 	case claimURLs:
 		where = `(url IN (SELECT value FROM json_each(?1)) OR
-			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))))
+			(fetch_url <> '' AND fetch_url IN (SELECT value FROM json_each(?1))) OR
+			(moved_from <> '' AND moved_from IN (SELECT value FROM json_each(?1))))
 			AND not_before <= ?2 AND claimed_until <= ?2`
 	case claimIDs:
 		where = `id IN (SELECT value FROM json_each(?1)) AND not_before <= ?2 AND claimed_until <= ?2`

@@ -15,13 +15,13 @@ import (
 
 // feedColumns are the feeds columns scanFeed reads, in order, unqualified:
 // for statements on feeds alone (RETURNING among them).
-const feedColumns = `id, url, fetch_url, title, site_url, icon_url, etag, last_modified, last_fetch,
+const feedColumns = `id, url, fetch_url, moved_from, title, site_url, icon_url, etag, last_modified, last_fetch,
 	last_success, last_error, error_count, next_due, not_before, wait_reason, gone, redirect_url,
 	redirect_count, identity, body_hash, feed_delay, created_at`
 
 // subColumns are what scanSub reads: the feed (alias f), then the
 // subscription (alias s) and its counts.
-const subColumns = `f.id, f.url, f.fetch_url, f.title, f.site_url, f.icon_url, f.etag, f.last_modified,
+const subColumns = `f.id, f.url, f.fetch_url, f.moved_from, f.title, f.site_url, f.icon_url, f.etag, f.last_modified,
 	f.last_fetch, f.last_success, f.last_error, f.error_count, f.next_due, f.not_before, f.wait_reason,
 	f.gone, f.redirect_url, f.redirect_count, f.identity, f.body_hash, f.feed_delay, f.created_at,
 	s.id, s.user_id, s.title, s.schedule, s.origin, s.config_file, s.config_line, s.created_at,
@@ -37,7 +37,7 @@ func feedDest(f *store.Feed) ([]any, func()) {
 		identity                                              int
 		feedDelay                                             int64
 	)
-	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.Title, &f.SiteURL, &f.IconURL, &f.State.ETag,
+	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.MovedFrom, &f.Title, &f.SiteURL, &f.IconURL, &f.State.ETag,
 		&f.State.LastModified, &lastFetch, &lastSuccess, &f.State.LastError, &f.State.ErrorCount, &nextDue,
 		&notBefore, &f.State.WaitReason, &f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount, &identity,
 		&f.State.BodyHash, &feedDelay, &createdAt}
@@ -126,7 +126,8 @@ func querySubs(ctx context.Context, q queryer, where string, args ...any) ([]sub
 // findSub returns the user's subscription to the feed whose URL or
 // FetchURL is u, or an error wrapping store.ErrNotFound.
 func findSub(ctx context.Context, q queryer, userID int64, u string) (sub, error) {
-	subs, err := querySubs(ctx, q, "s.user_id = ? AND (f.url = ? OR (f.fetch_url = ? AND f.fetch_url <> ''))", userID, u, u)
+	subs, err := querySubs(ctx, q, `s.user_id = ?1 AND (f.url = ?2 OR (f.fetch_url = ?2 AND f.fetch_url <> '')
+		OR (f.moved_from = ?2 AND f.moved_from <> '' AND NOT EXISTS (SELECT 1 FROM feeds o WHERE o.url = ?2)))`, userID, u)
 	if err != nil {
 		return sub{}, fmt.Errorf("feed %s: %w", u, err)
 	}
@@ -261,6 +262,11 @@ func findFeedID(ctx context.Context, q queryer, u string) (int64, error) {
 	var id int64
 	err := q.QueryRowContext(ctx, "SELECT id FROM feeds WHERE url = ? OR (fetch_url = ? AND fetch_url <> '') ORDER BY url = ? DESC LIMIT 1",
 		u, u, u).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A feed that moved away from u: subscribing to u again is
+		// subscribing to it.
+		err = q.QueryRowContext(ctx, "SELECT id FROM feeds WHERE moved_from = ? AND moved_from <> '' LIMIT 1", u).Scan(&id)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	}

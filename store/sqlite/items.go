@@ -27,6 +27,10 @@ const itemFrom = ` FROM items i LEFT JOIN feeds f ON f.id = i.feed_id
 	LEFT JOIN subscriptions sub ON sub.user_id = ?1 AND sub.feed_id = i.feed_id
 	LEFT JOIN item_states st ON st.user_id = ?1 AND st.item_id = i.id`
 
+// idFrom is itemFrom for queries of ids only: without the feed and the
+// subscription, which only give the item's feed title.
+const idFrom = ` FROM items i LEFT JOIN item_states st ON st.user_id = ?1 AND st.item_id = i.id`
+
 // visible is the condition on an item (alias i) that the user (?1) may
 // read it: its feed is one of theirs, or they starred it.
 const visible = `(i.feed_id IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1)
@@ -221,6 +225,10 @@ const bm25Weights = "10.0, 1.0"
 // its cursor and limit (limit+1 rows, to tell a next page). It returns
 // "" when a search has nothing searchable in it: nothing matches.
 func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []any, error) {
+	from := itemFrom
+	if cols == "i.id" {
+		from = idFrom
+	}
 	where, fargs := filters(q)
 	args := append([]any{userID}, fargs...)
 	kind := cursorKind(q)
@@ -250,7 +258,7 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 		// MATCH is ?2, after the user's ?1; the filters' ? follow.
 		query = "WITH s AS MATERIALIZED (SELECT rowid AS id, bm25(items_fts, " + bm25Weights +
 			") AS rank FROM items_fts WHERE items_fts MATCH ?2) SELECT " + cols + ", s.rank" +
-			itemFrom + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
+			from + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
 		args = append([]any{userID, match}, fargs...)
 		if q.Cursor != "" {
 			args = append(args, c.rank, c.id)
@@ -260,13 +268,13 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 			where = append(where, "i.id "+cmp+" ?")
 			args = append(args, c.id)
 		}
-		query = "SELECT " + cols + ", 0.0" + itemFrom + whereClause(where) + " ORDER BY i.id" + desc
+		query = "SELECT " + cols + ", 0.0" + from + whereClause(where) + " ORDER BY i.id" + desc
 	default:
 		if q.Cursor != "" {
 			where = append(where, "(i.published, i.id) "+cmp+" (?, ?)")
 			args = append(args, c.published, c.id)
 		}
-		query = "SELECT " + cols + ", 0.0" + itemFrom + whereClause(where) +
+		query = "SELECT " + cols + ", 0.0" + from + whereClause(where) +
 			" ORDER BY i.published" + desc + ", i.id" + desc
 	}
 	if limit > 0 {

@@ -159,6 +159,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 	st := r.State
 	st.Identity = identity
 	newURL, newFetchURL := feedURL, fetchURL
+	var movedFrom any // NULL: unchanged
 	if r.MoveTo != "" && r.MoveTo != feedURL {
 		if origin == string(store.OriginConfig) {
 			newFetchURL = r.MoveTo
@@ -173,7 +174,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 				st.LastError = store.MoveConflict(r.MoveTo)
 				st.RedirectURL = r.MoveTo
 			} else {
-				newURL, newFetchURL = r.MoveTo, ""
+				newURL, newFetchURL, movedFrom = r.MoveTo, "", feedURL
 				st.RedirectURL, st.RedirectCount = "", 0
 			}
 		}
@@ -185,7 +186,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 		return store.SaveResult{}, fmt.Errorf("save state of %s: %w", feedURL, err)
 	}
 	_, err = upd.ExecContext(ctx,
-		newURL, newFetchURL, r.Title, r.Title, r.SiteURL, r.SiteURL, r.IconURL, r.IconURL,
+		newURL, newFetchURL, movedFrom, r.Title, r.Title, r.SiteURL, r.SiteURL, r.IconURL, r.IconURL,
 		st.ETag, st.LastModified, toMillis(st.LastFetch), toMillis(st.LastSuccess), st.LastError, st.ErrorCount,
 		toMillis(st.NextDue), toMillis(st.NotBefore), st.WaitReason, st.Gone, st.RedirectURL, st.RedirectCount,
 		int(identity), st.BodyHash, st.FeedDelay.Milliseconds(), res.New, feedID)
@@ -196,7 +197,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 }
 
 // updateFeedSQL writes a fetch's state and metadata and ends the claim.
-const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?,
+const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?, moved_from = coalesce(?, moved_from),
 		title = CASE WHEN ? <> '' THEN ? ELSE title END,
 		site_url = CASE WHEN ? <> '' THEN ? ELSE site_url END,
 		icon_url = CASE WHEN ? <> '' THEN ? ELSE icon_url END,

@@ -88,6 +88,10 @@ CREATE INDEX item_states_item ON item_states (item_id, starred);
 CREATE INDEX item_states_starred ON item_states (user_id, starred_at) WHERE starred = 1;
 
 ALTER TABLE feeds ADD COLUMN item_count INTEGER NOT NULL DEFAULT 0;
+-- The URL a feed had before a permanent redirect moved it, so that it is
+-- still found by it.
+ALTER TABLE feeds ADD COLUMN moved_from TEXT NOT NULL DEFAULT '';
+CREATE INDEX feeds_moved_from ON feeds (moved_from) WHERE moved_from <> '';
 
 -- The existing database, as the one user's.
 INSERT INTO users (id, name, created_at)
@@ -128,9 +132,13 @@ ALTER TABLE feeds DROP COLUMN prior_schedule;
 ALTER TABLE feeds DROP COLUMN prior_tags;
 DROP INDEX items_feed_published;
 DROP INDEX items_starred;
+DROP INDEX items_published;
 ALTER TABLE items DROP COLUMN read;
 ALTER TABLE items DROP COLUMN starred;
 CREATE INDEX items_feed_published ON items (feed_id, published, id);
+-- A user's newest items are found walking this index and keeping those of
+-- their feeds: with feed_id in it, without reading each item's row.
+CREATE INDEX items_published ON items (published, id, feed_id);
 
 -- read_count follows every change of a user's read state of an item of a
 -- feed they subscribe to. Items that leave a feed (deleted) or join one
