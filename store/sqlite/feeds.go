@@ -536,6 +536,9 @@ func dropUnfollowed(ctx context.Context, tx *sql.Tx, feedIDs []int64) error {
 // ConfigFiles returns the config files of the user's config
 // subscriptions, each with its number of subscriptions.
 func (db *DB) ConfigFiles(ctx context.Context, userID int64) (map[string]int, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, fmt.Errorf("list config files: %w", err)
+	}
 	rows, err := db.read.QueryContext(ctx,
 		"SELECT config_file, count(*) FROM subscriptions WHERE user_id = ? AND origin = 'config' GROUP BY config_file", userID)
 	if err != nil {
@@ -575,6 +578,9 @@ func (db *DB) SubscriptionByID(ctx context.Context, userID, feedID int64) (store
 // nothing more (they are kept, not counted), so they are always there;
 // counts is part of the interface for backends where they cost.
 func (db *DB) Subscriptions(ctx context.Context, userID int64, counts bool) ([]store.Subscription, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, fmt.Errorf("list feeds: %w", err)
+	}
 	var subs []sub
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
 		var err error
@@ -842,6 +848,9 @@ func (db *DB) ImportFeeds(ctx context.Context, userID int64, subs []store.Subscr
 
 // Tags returns the user's tags with their feed and unread counts, by name.
 func (db *DB) Tags(ctx context.Context, userID int64) ([]store.Tag, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, fmt.Errorf("list tags: %w", err)
+	}
 	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.name, count(*), coalesce(sum(f.item_count - s.read_count), 0)
 		FROM tags t JOIN subscription_tags st ON st.tag_id = t.id
 		JOIN subscriptions s ON s.id = st.subscription_id JOIN feeds f ON f.id = s.feed_id
@@ -878,6 +887,9 @@ const unreadCountsSQL = `SELECT 0, s.feed_id, f.item_count - s.read_count
 // UnreadCounts returns the user's unread counts per feed and per tag, in
 // one query.
 func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return store.Counts{}, fmt.Errorf("count unread items: %w", err)
+	}
 	rows, err := db.read.QueryContext(ctx, unreadCountsSQL, userID)
 	if err != nil {
 		return store.Counts{}, fmt.Errorf("count unread items: %w", err)

@@ -290,6 +290,9 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 // nothing searchable in it matches nothing. An unknown FeedURL matches
 // nothing. A cursor from another kind of query is an error.
 func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, "", fmt.Errorf("list items: %w", err)
+	}
 	limit := 0
 	if q.Limit > 0 {
 		limit = q.Limit + 1 // one more tells whether a next page exists
@@ -339,6 +342,9 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 // ItemIDs returns the IDs of the user's items that q selects, in q's
 // order, at most q.Limit of them.
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, fmt.Errorf("list item ids: %w", err)
+	}
 	q.Cursor = ""
 	query, args, err := itemQuery(userID, q, "i.id", q.Limit)
 	if err != nil {
@@ -385,6 +391,9 @@ func matchSet(q store.Query) (where []string, args []any, ok bool) {
 
 // CountItems counts the user's items that q selects.
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return 0, fmt.Errorf("count items: %w", err)
+	}
 	where, args, ok := matchSet(q)
 	if !ok {
 		return 0, nil
@@ -453,6 +462,9 @@ const visibleIDs = `SELECT i.id FROM items i WHERE i.id IN (SELECT value FROM js
 // setState sets the user's read or starred flag (col) of the items they
 // may read. A state row exists only while one of the flags is set.
 func (db *DB) setState(ctx context.Context, userID int64, col string, ids []int64, on bool) (int, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return 0, err
+	}
 	if len(ids) == 0 {
 		return 0, nil
 	}
@@ -492,6 +504,9 @@ func (db *DB) setState(ctx context.Context, userID int64, col string, ids []int6
 // MarkAllRead marks every unread item of the user matching q read (Limit,
 // Cursor and order ignored; Search applies) and returns how many changed.
 func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return 0, fmt.Errorf("mark all read: %w", err)
+	}
 	q.Unread = true
 	where, args, ok := matchSet(q)
 	if !ok {

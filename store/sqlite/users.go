@@ -190,6 +190,9 @@ func (db *DB) AddToken(ctx context.Context, t store.Token) (store.Token, error) 
 
 // Tokens returns the user's tokens, oldest first.
 func (db *DB) Tokens(ctx context.Context, userID int64) ([]store.Token, error) {
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
 	rows, err := db.read.QueryContext(ctx, "SELECT "+tokenColumns+" FROM tokens WHERE user_id = ? ORDER BY id", userID)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
