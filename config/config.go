@@ -39,6 +39,7 @@ const (
 	DefaultMaxBody        = 16 << 20
 	DefaultMaxServerDelay = 4 * time.Hour
 	DefaultReadAfter      = 90 * 24 * time.Hour
+	DefaultQueryTimeout   = 5 * time.Second
 )
 
 // Config is a loaded, validated configuration. Every field holds a usable
@@ -62,6 +63,7 @@ type Config struct {
 	ShutdownGrace time.Duration
 	Fetch         Fetch
 	Retention     Retention
+	Store         Store
 	// Feeds are the [[feed]] blocks, in file order, with distinct URLs.
 	Feeds []Feed
 }
@@ -90,6 +92,12 @@ type Retention struct {
 	// ReadAfter is the age after which read, unstarred items are deleted;
 	// 0 disables pruning.
 	ReadAfter time.Duration
+}
+
+// Store is the [store] table: limits of the database's work for users.
+type Store struct {
+	// QueryTimeout bounds every listing, count and search (> 0).
+	QueryTimeout time.Duration
 }
 
 // Feed is one [[feed]] block.
@@ -134,6 +142,7 @@ func Default() *Config {
 			MaxServerDelay: DefaultMaxServerDelay,
 		},
 		Retention: Retention{ReadAfter: DefaultReadAfter},
+		Store:     Store{QueryTimeout: DefaultQueryTimeout},
 	}
 }
 

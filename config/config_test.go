@@ -149,6 +149,11 @@ url = "http://127.0.0.1:8080/atom"
 			want: func(c *Config) { c.Retention.ReadAfter = 0 },
 		},
 		{
+			name: "query_timeout",
+			body: "[store]\nquery_timeout = \"2s\"\n",
+			want: func(c *Config) { c.Store.QueryTimeout = 2 * time.Second },
+		},
+		{
 			name: "max_body as plain bytes",
 			body: "[fetch]\nmax_body = 1048576\n",
 			want: func(c *Config) { c.Fetch.MaxBody = 1 << 20 },
@@ -229,6 +234,8 @@ func TestLoadInvalid(t *testing.T) {
 		{"concurrency zero", "[fetch]\nconcurrency = 0\n", []string{"2 fetch.concurrency"}},
 		{"per_host negative", "[fetch]\nper_host = -1\n", []string{"2 fetch.per_host"}},
 		{"timeout zero", "[fetch]\ntimeout = \"0s\"\n", []string{"2 fetch.timeout"}},
+		{"query_timeout zero", "[store]\nquery_timeout = \"0s\"\n", []string{"2 store.query_timeout"}},
+		{"query_timeout not a duration", "[store]\nquery_timeout = \"soon\"\n", []string{"2 store.query_timeout"}},
 		{"bad duration", "shutdown_grace = \"soon\"\n", []string{"1 shutdown_grace"}},
 		{"negative duration", "[fetch]\nmax_server_delay = \"-1h\"\n", []string{"2 fetch.max_server_delay"}},
 		{"bad size", "[fetch]\nmax_body = \"16 parsecs\"\n", []string{"2 fetch.max_body"}},

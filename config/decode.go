@@ -25,9 +25,10 @@ import (
 // schema lists the keys of each table, in the order the starter documents
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
-	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "fetch", "retention", "feed"},
+	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "fetch", "retention", "store", "feed"},
 	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_server_delay"},
 	"retention": {"read_after"},
+	"store":     {"query_timeout"},
 	"feed":      {"url", "title", "tags", "schedule"},
 }
 
@@ -279,6 +280,10 @@ func (d *decoder) root(c *Config, raw map[string]any, dir string) {
 			if t, ok := d.table(path, v, "[retention]"); ok {
 				d.retention(&c.Retention, t, path)
 			}
+		case "store":
+			if t, ok := d.table(path, v, "[store]"); ok {
+				d.store(&c.Store, t, path)
+			}
 		case "feed":
 			c.Feeds = d.feeds(path, v)
 		default:
@@ -339,6 +344,24 @@ func (d *decoder) retention(r *Retention, t map[string]any, base []string) {
 			}
 		default:
 			d.unknown("retention", path)
+		}
+	}
+}
+
+func (d *decoder) store(st *Store, t map[string]any, base []string) {
+	for _, k := range sortedKeys(t) {
+		v, path := t[k], join(base, k)
+		switch k {
+		case "query_timeout":
+			if dur, ok := d.duration(path, v, false); ok {
+				if dur == 0 {
+					d.errorf(path, "must be longer than 0, e.g. \"5s\"")
+				} else {
+					st.QueryTimeout = dur
+				}
+			}
+		default:
+			d.unknown("store", path)
 		}
 	}
 }

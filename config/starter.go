@@ -66,6 +66,11 @@ const starter = `# tidings configuration file.
 # Starred and unread items are never deleted.
 #read_after = "90d"
 
+[store]
+# Longest a listing, count or search may run before it is stopped with an
+# error that says so.
+#query_timeout = "5s"
+
 # Feeds declared here are added to tidings on every start (and on SIGHUP for
 # "tidings run"), updated when their block changes, and removed when their
 # block goes. Feeds added with "tidings add" or an OPML import are kept apart

@@ -33,7 +33,24 @@ var (
 	// transaction was saved; what was saved before is intact. Every write
 	// fails the same way until space is freed.
 	ErrDiskFull = errors.New("the database's disk is full")
+	// ErrQueryTimeout means a query of a user's items, counts or
+	// subscriptions ran longer than the store's query timeout and was
+	// stopped; nothing was changed.
+	ErrQueryTimeout = errors.New("the query took too long and was stopped")
 )
+
+// DefaultQueryTimeout is how long a listing, count or search may run
+// before the store stops it, unless set otherwise (config
+// store.query_timeout).
+const DefaultQueryTimeout = 5 * time.Second
+
+// QueryTimeouter is a store whose query timeout can be set; both backends
+// are.
+type QueryTimeouter interface {
+	// SetQueryTimeout sets how long a listing, count or search may run
+	// (DefaultQueryTimeout until set); zero or less means no limit.
+	SetQueryTimeout(d time.Duration)
+}
 
 // DeclaredError tells which config file and line declares a feed that the
 // caller tried to change. errors.Is(err, ErrDeclared) is true for it.
