@@ -9,17 +9,18 @@ import (
 )
 
 // testBatch checks SaveFetches: one transaction, each fetch all or nothing.
-func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
+func testBatch(t *testing.T, open opener) {
 	// batchOf makes the same three fetches for a store: two good ones
 	// around one of an unknown feed.
-	batchOf := func(t *testing.T, s store.Store) (a, b store.Feed, batch []store.FeedFetch) {
-		a = addFeed(t, s, "https://a.test/feed")
-		b = addFeed(t, s, "https://b.test/feed")
+	batchOf := func(t *testing.T, s store.Store) (u int64, a, b store.Subscription, batch []store.FeedFetch) {
+		u = newUser(t, s, "alice")
+		a = subscribe(t, s, u, "https://a.test/feed")
+		b = subscribe(t, s, u, "https://b.test/feed")
 		ra := fetch(item("a", 1), item("a", 2))
 		ra.Title = "Feed A"
 		rb := fetch(item("b", 1))
 		rb.State.ETag = `"b1"`
-		return a, b, []store.FeedFetch{
+		return u, a, b, []store.FeedFetch{
 			{FeedID: a.ID, Result: ra},
 			{FeedID: b.ID + 1000, Result: fetch(item("x", 1), item("x", 2))},
 			{FeedID: b.ID, Result: rb},
@@ -29,7 +30,7 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("MiddleFails", func(t *testing.T) {
 		s := open(t)
 		ctx := t.Context()
-		a, b, batch := batchOf(t, s)
+		u, a, b, batch := batchOf(t, s)
 		results, errs, err := s.SaveFetches(ctx, batch)
 		if err != nil {
 			t.Fatalf("SaveFetches: %v", err)
@@ -46,13 +47,13 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		if results[0].New != 2 || results[1] != (store.SaveResult{}) || results[2].New != 1 {
 			t.Errorf("results = %+v; want 2 new, zero, 1 new", results)
 		}
-		if n := len(all(t, s, store.Query{})); n != 3 {
+		if n := len(all(t, s, u, store.Query{})); n != 3 {
 			t.Errorf("%d items stored; want 3 (none of the failed fetch)", n)
 		}
-		if got := feedByURL(t, s, a.URL); got.Title != "Feed A" {
+		if got := subByURL(t, s, u, a.URL); got.Title != "Feed A" {
 			t.Errorf("feed a title = %q; want the batch's", got.Title)
 		}
-		if got := feedByURL(t, s, b.URL); got.State.ETag != `"b1"` {
+		if got := subByURL(t, s, u, b.URL); got.State.ETag != `"b1"` {
 			t.Errorf("feed b ETag = %q; want the batch's", got.State.ETag)
 		}
 	})
@@ -60,8 +61,8 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 	t.Run("SameAsOneByOne", func(t *testing.T) {
 		batched, single := open(t), open(t)
 		ctx := t.Context()
-		_, _, batch := batchOf(t, batched)
-		_, _, same := batchOf(t, single)
+		ub, _, _, batch := batchOf(t, batched)
+		us, _, _, same := batchOf(t, single)
 		// A second fetch of feed a in the same batch: it sees the first.
 		again := fetch(item("a", 2), item("a", 3))
 		again.State.ETag = `"a2"`
@@ -81,14 +82,7 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 		if results[3].New != 1 {
 			t.Errorf("second fetch of a feed in one batch = %+v; want 1 new (item 3)", results[3])
 		}
-		feedsB, err := batched.Feeds(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		feedsS, err := single.Feeds(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		feedsB, feedsS := feedList(t, batched), feedList(t, single)
 		if len(feedsB) != len(feedsS) {
 			t.Fatalf("%d feeds after the batch, %d one by one", len(feedsB), len(feedsS))
 		}
@@ -99,7 +93,7 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Errorf("feed %d: batch %+v; one by one %+v", i, fb, fs)
 			}
 		}
-		itemsB, itemsS := all(t, batched, store.Query{}), all(t, single, store.Query{})
+		itemsB, itemsS := all(t, batched, ub, store.Query{}), all(t, single, us, store.Query{})
 		if len(itemsB) != len(itemsS) || len(itemsB) != 4 {
 			t.Fatalf("%d items after the batch, %d one by one; want 4", len(itemsB), len(itemsS))
 		}
@@ -114,21 +108,21 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("CanceledSavesNothing", func(t *testing.T) {
 		s := open(t)
-		_, _, batch := batchOf(t, s)
+		u, _, _, batch := batchOf(t, s)
 		ctx, cancel := context.WithCancel(t.Context())
 		cancel()
 		results, errs, err := s.SaveFetches(ctx, batch)
 		if !errors.Is(err, context.Canceled) || results != nil || errs != nil {
 			t.Errorf("SaveFetches after cancel = %v, %v, %v; want nil, nil, context.Canceled", results, errs, err)
 		}
-		if n := len(all(t, s, store.Query{})); n != 0 {
+		if n := len(all(t, s, u, store.Query{})); n != 0 {
 			t.Errorf("%d items stored by a canceled batch; want 0", n)
 		}
 	})
 
 	t.Run("AllFail", func(t *testing.T) {
 		s := open(t)
-		_, b, _ := batchOf(t, s)
+		u, _, b, _ := batchOf(t, s)
 		results, errs, err := s.SaveFetches(t.Context(), []store.FeedFetch{
 			{FeedID: b.ID + 1000, Result: fetch(item("x", 1))},
 			{FeedID: b.ID + 2000, Result: fetch(item("y", 1))},
@@ -141,7 +135,7 @@ func testBatch(t *testing.T, open func(t *testing.T) store.Store) {
 				t.Errorf("error %d = %v; want ErrNotFound", i, e)
 			}
 		}
-		if n := len(all(t, s, store.Query{})); n != 0 {
+		if n := len(all(t, s, u, store.Query{})); n != 0 {
 			t.Errorf("%d items stored; want 0", n)
 		}
 	})

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -32,12 +33,16 @@ func claimedURLs(feeds []store.Feed) []string {
 	return out
 }
 
-func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
+func testClaims(t *testing.T, open opener) {
 	t.Run("ConcurrentClaimsAreDisjoint", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		const n = 200
+		var subs []store.Subscription
 		for i := range n {
-			addFeed(t, s, fmt.Sprintf("https://c%03d.test/feed", i))
+			subs = append(subs, sub(fmt.Sprintf("https://c%03d.test/feed", i)))
+		}
+		if _, err := s.ImportFeeds(t.Context(), u, subs); err != nil {
+			t.Fatal(err)
 		}
 		var (
 			mu  sync.Mutex
@@ -75,8 +80,8 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("LeaseAndRelease", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://lease.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://lease.test/feed")
 		if got := claim(t, s, store.ClaimRequest{Now: base, Lease: time.Minute}); len(got) != 1 || got[0].ID != f.ID {
 			t.Fatalf("claim = %q; want the new feed", claimedURLs(got))
 		}
@@ -101,8 +106,8 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("SaveReleasesAndReschedules", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://due.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://due.test/feed")
 		claim(t, s, store.ClaimRequest{Now: base, Lease: time.Hour})
 		setState(t, s, f.ID, store.FeedState{LastFetch: base, NextDue: base.Add(time.Hour)})
 		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Minute), Lease: time.Hour}); len(got) != 0 {
@@ -118,8 +123,8 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("NotBefore", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://nb.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://nb.test/feed")
 		setState(t, s, f.ID, store.FeedState{NextDue: base, NotBefore: base.Add(time.Hour), WaitReason: store.WaitRetryAfter})
 		for _, r := range []store.ClaimRequest{
 			{Now: base.Add(time.Minute)},
@@ -136,9 +141,9 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("Gone", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://gone.test/feed")
-		other := addFeed(t, s, "https://alive.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://gone.test/feed")
+		other := subscribe(t, s, u, "https://alive.test/feed")
 		setState(t, s, f.ID, store.FeedState{NextDue: base, Gone: true, WaitReason: store.WaitGone})
 		setState(t, s, other.ID, store.FeedState{NextDue: base.Add(24 * time.Hour)})
 		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour)}); len(got) != 0 {
@@ -158,9 +163,11 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("LimitAndOrder", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		for i := range 10 {
-			f := addFeed(t, s, fmt.Sprintf("https://o%d.test/feed", i), "t")
+			in := sub(fmt.Sprintf("https://o%d.test/feed", i))
+			in.Schedule = "@every 5m"
+			f := subscribeTo(t, s, u, in)
 			// Feed 9 is the most overdue.
 			setState(t, s, f.ID, store.FeedState{NextDue: base.Add(time.Duration(10-i) * time.Minute)})
 		}
@@ -169,8 +176,8 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 		if fmt.Sprint(claimedURLs(got)) != fmt.Sprint(want) {
 			t.Errorf("claim Limit 3 = %q; want the 3 most overdue, earliest first: %q", claimedURLs(got), want)
 		}
-		if len(got) > 0 && (len(got[0].Tags) != 1 || got[0].Tags[0] != "t") {
-			t.Errorf("claimed feed tags %q; want [t]", got[0].Tags)
+		if len(got) > 0 && !slices.Equal(got[0].Schedules, []string{"@every 5m"}) {
+			t.Errorf("claimed feed Schedules %q; want [@every 5m], its subscriber's", got[0].Schedules)
 		}
 		if got := claim(t, s, store.ClaimRequest{Now: base.Add(time.Hour)}); len(got) != 7 {
 			t.Errorf("claim without limit = %d feeds; want the other 7", len(got))
@@ -178,17 +185,17 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("NextDue", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		next, err := s.NextDue(t.Context())
 		if err != nil || !next.IsZero() {
 			t.Fatalf("NextDue of an empty store = %v, %v; want zero", next, err)
 		}
-		a := addFeed(t, s, "https://a.test/feed")
+		a := subscribe(t, s, u, "https://a.test/feed")
 		next, err = s.NextDue(t.Context())
 		if err != nil || next.IsZero() || next.After(time.Now()) {
 			t.Errorf("NextDue with a new feed = %v, %v; want a time not after now", next, err)
 		}
-		b := addFeed(t, s, "https://b.test/feed")
+		b := subscribe(t, s, u, "https://b.test/feed")
 		setState(t, s, a.ID, store.FeedState{NextDue: base.Add(3 * time.Hour)})
 		setState(t, s, b.ID, store.FeedState{NextDue: base.Add(2 * time.Hour)})
 		next, err = s.NextDue(t.Context())
@@ -201,11 +208,11 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	// scheduler think work is waiting (it would poll instead of sleeping
 	// until the next feed really due).
 	t.Run("NextDueSkipsLeased", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		// Millisecond precision: what both backends store exactly.
 		now := time.Now().Truncate(time.Millisecond)
-		a := addFeed(t, s, "https://leased.test/feed")
-		b := addFeed(t, s, "https://later.test/feed")
+		a := subscribe(t, s, u, "https://leased.test/feed")
+		b := subscribe(t, s, u, "https://later.test/feed")
 		setState(t, s, a.ID, store.FeedState{NextDue: now.Add(-time.Minute)})
 		setState(t, s, b.ID, store.FeedState{NextDue: now.Add(time.Hour)})
 		if got := claim(t, s, store.ClaimRequest{Now: now, Lease: time.Hour, Limit: 1}); len(got) != 1 || got[0].ID != a.ID {
@@ -217,7 +224,7 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 			t.Errorf("NextDue with the overdue feed leased = %v, %v; want %v (the unleased feed)", next, err, want)
 		}
 		// Leased and never scheduled: CreatedAt must not count either.
-		c := addFeed(t, s, "https://new.test/feed")
+		c := subscribe(t, s, u, "https://new.test/feed")
 		if got := claim(t, s, store.ClaimRequest{Now: now, Lease: time.Hour, URLs: []string{c.URL}}); len(got) != 1 {
 			t.Fatalf("claim by URL = %q; want the new feed", claimedURLs(got))
 		}
@@ -241,7 +248,7 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("FeedStats", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		// now is ahead of the wall clock, so a feed just added (never
 		// scheduled, due since its CreatedAt) is overdue at now.
 		now := time.Now().Add(10 * time.Minute).Truncate(time.Millisecond)
@@ -258,7 +265,7 @@ func testClaims(t *testing.T, open func(t *testing.T) store.Store) {
 			"https://never.test/":   {},
 		}
 		for url, st := range states {
-			f := addFeed(t, s, url)
+			f := subscribe(t, s, u, url)
 			if st != (store.FeedState{}) {
 				setState(t, s, f.ID, st)
 			}

@@ -10,87 +10,90 @@ import (
 	"tidings/store"
 )
 
-func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
-	t.Run("AddAndGet", func(t *testing.T) {
-		s := open(t)
+func testSubscriptions(t *testing.T, open opener) {
+	t.Run("SubscribeAndGet", func(t *testing.T) {
+		s, u := setup(t, open)
 		ctx := t.Context()
-		f, err := s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed", Tags: []string{"go", "News", "go", " ", "GO"},
-			Schedule: "@hourly", UserTitle: "Mine"})
+		f, err := s.Subscribe(ctx, u, store.Subscription{Feed: store.Feed{URL: "https://b.test/feed"},
+			Tags: []string{"go", "News", "go", " ", "GO"}, Schedule: "@hourly", UserTitle: "Mine"})
 		if err != nil {
-			t.Fatalf("AddFeed: %v", err)
+			t.Fatalf("Subscribe: %v", err)
 		}
-		if f.ID == 0 || f.Origin != store.OriginUser || f.Schedule != "@hourly" || f.UserTitle != "Mine" {
-			t.Errorf("AddFeed returned %+v; want an ID, origin user, the schedule and title", f)
+		if f.ID == 0 || f.UserID != u || f.Origin != store.OriginUser || f.Schedule != "@hourly" || f.UserTitle != "Mine" {
+			t.Errorf("Subscribe returned %+v; want a feed ID, the user, origin user, the schedule and title", f)
 		}
 		if !slices.Equal(f.Tags, []string{"go", "news"}) {
 			t.Errorf("tags %q; want [go news] (lowercased, in order, repeats and blanks dropped)", f.Tags)
 		}
-		if f.CreatedAt.IsZero() {
-			t.Error("CreatedAt is zero")
+		if f.CreatedAt.IsZero() || f.SubscribedAt.IsZero() {
+			t.Errorf("CreatedAt %v, SubscribedAt %v; want both set", f.CreatedAt, f.SubscribedAt)
 		}
-		_, err = s.AddFeed(ctx, store.Feed{URL: "https://b.test/feed"})
-		wantErr(t, "AddFeed twice", err, store.ErrExists)
-		addFeed(t, s, "https://a.test/feed")
-
-		got := feedByURL(t, s, "https://b.test/feed")
-		if got.ID != f.ID || !slices.Equal(got.Tags, f.Tags) {
-			t.Errorf("Feed = %+v; want %+v", got, f)
+		if !slices.Equal(f.Schedules, []string{"@hourly"}) {
+			t.Errorf("Schedules %q; want [@hourly], the one subscriber's", f.Schedules)
 		}
-		_, err = s.Feed(ctx, "https://nowhere.test/")
-		wantErr(t, "Feed of unknown URL", err, store.ErrNotFound)
+		_, err = s.Subscribe(ctx, u, sub("https://b.test/feed"))
+		wantErr(t, "Subscribe twice", err, store.ErrExists)
+		subscribe(t, s, u, "https://a.test/feed")
 
-		feeds, err := s.Feeds(ctx)
+		got := subByURL(t, s, u, "https://b.test/feed")
+		if got.ID != f.ID || !slices.Equal(got.Tags, f.Tags) || got.UserTitle != "Mine" || got.Schedule != "@hourly" {
+			t.Errorf("Subscription = %+v; want %+v", got, f)
+		}
+		_, err = s.Subscription(ctx, u, "https://nowhere.test/")
+		wantErr(t, "Subscription of an unknown URL", err, store.ErrNotFound)
+
+		subs, err := s.Subscriptions(ctx, u, false)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var urls []string
-		for _, f := range feeds {
+		for _, f := range subs {
 			urls = append(urls, f.URL)
 		}
 		if !slices.Equal(urls, []string{"https://a.test/feed", "https://b.test/feed"}) {
-			t.Errorf("Feeds = %q; want both, ordered by URL", urls)
+			t.Errorf("Subscriptions = %q; want both, ordered by URL", urls)
 		}
 		save(t, s, f.ID, fetch(items("listed", 2)...))
-		withCounts, err := s.Feeds(ctx)
+		withCounts, err := s.Subscriptions(ctx, u, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		list, err := s.FeedList(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
+		list := feedList(t, s)
 		if len(list) != len(withCounts) {
-			t.Fatalf("FeedList has %d feeds; want %d, as Feeds", len(list), len(withCounts))
+			t.Fatalf("FeedList has %d feeds; want %d, as Subscriptions of their one subscriber", len(list), len(withCounts))
 		}
 		for i := range list {
-			want := withCounts[i]
-			want.Items, want.Unread = 0, 0
-			if !reflect.DeepEqual(list[i], want) {
-				t.Errorf("FeedList[%d] = %+v; want %+v: Feeds without counts", i, list[i], want)
+			if !reflect.DeepEqual(list[i], withCounts[i].Feed) {
+				t.Errorf("FeedList[%d] = %+v; want %+v: the feed of Subscriptions", i, list[i], withCounts[i].Feed)
 			}
 		}
-		if withCounts[1].Items != 2 {
-			t.Errorf("Feeds counts %d items of b.test; want 2", withCounts[1].Items)
+		if withCounts[1].Items != 2 || withCounts[1].Unread != 2 {
+			t.Errorf("Subscriptions counts %d items %d unread of b.test; want 2 and 2", withCounts[1].Items, withCounts[1].Unread)
+		}
+		without, err := s.Subscriptions(ctx, u, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if without[1].Items != 0 || without[1].Unread != 0 {
+			t.Errorf("Subscriptions without counts has %d/%d; want zeros", without[1].Items, without[1].Unread)
 		}
 	})
 
 	t.Run("Counts", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://count.test/feed")
-		addFeed(t, s, "https://empty.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://count.test/feed")
+		subscribe(t, s, u, "https://empty.test/feed")
 		save(t, s, f.ID, fetch(items("c", 5)...))
-		got, _, err := s.Items(t.Context(), store.Query{FeedID: f.ID, Limit: 2})
+		got, _, err := s.Items(t.Context(), u, store.Query{FeedID: f.ID, Limit: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetRead(t.Context(), ids(got), true); err != nil {
-			t.Fatal(err)
-		}
-		f = feedByURL(t, s, f.URL)
+		setRead(t, s, u, ids(got), true)
+		f = subByURL(t, s, u, f.URL)
 		if f.Items != 5 || f.Unread != 3 {
-			t.Errorf("Feed counts %d items %d unread; want 5 and 3", f.Items, f.Unread)
+			t.Errorf("Subscription counts %d items %d unread; want 5 and 3", f.Items, f.Unread)
 		}
-		feeds, err := s.Feeds(t.Context())
+		feeds, err := s.Subscriptions(t.Context(), u, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -100,159 +103,182 @@ func testFeeds(t *testing.T, open func(t *testing.T) store.Store) {
 				want = [2]int{5, 3}
 			}
 			if [2]int{g.Items, g.Unread} != want {
-				t.Errorf("Feeds: %s counts %d/%d; want %d/%d", g.URL, g.Items, g.Unread, want[0], want[1])
+				t.Errorf("Subscriptions: %s counts %d/%d; want %d/%d", g.URL, g.Items, g.Unread, want[0], want[1])
 			}
 		}
 	})
 
 	t.Run("Edit", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		ctx := t.Context()
-		addFeed(t, s, "https://e.test/feed", "a", "b")
+		subscribe(t, s, u, "https://e.test/feed", "a", "b")
 		title, sched := "New title", "*/5 * * * *"
-		f, err := s.EditFeed(ctx, "https://e.test/feed", store.FeedEdit{Title: &title, Schedule: &sched,
+		f, err := s.EditSubscription(ctx, u, "https://e.test/feed", store.FeedEdit{Title: &title, Schedule: &sched,
 			AddTags: []string{"c", "a"}, RemoveTags: []string{"b"}})
 		if err != nil {
-			t.Fatalf("EditFeed: %v", err)
+			t.Fatalf("EditSubscription: %v", err)
 		}
 		if f.UserTitle != title || f.Schedule != sched || !slices.Equal(f.Tags, []string{"a", "c"}) {
-			t.Errorf("EditFeed = title %q schedule %q tags %q; want %q %q [a c]", f.UserTitle, f.Schedule, f.Tags, title, sched)
+			t.Errorf("EditSubscription = title %q schedule %q tags %q; want %q %q [a c]", f.UserTitle, f.Schedule, f.Tags, title, sched)
 		}
-		if got := feedByURL(t, s, f.URL); got.UserTitle != title || !slices.Equal(got.Tags, f.Tags) {
+		if got := subByURL(t, s, u, f.URL); got.UserTitle != title || !slices.Equal(got.Tags, f.Tags) ||
+			!slices.Equal(got.Schedules, []string{sched}) {
 			t.Errorf("edit not stored: %+v", got)
 		}
 		// Nil fields are left alone.
-		f, err = s.EditFeed(ctx, "https://e.test/feed", store.FeedEdit{})
+		f, err = s.EditSubscription(ctx, u, "https://e.test/feed", store.FeedEdit{})
 		if err != nil || f.UserTitle != title || f.Schedule != sched {
-			t.Errorf("empty edit changed the feed: %+v, %v", f, err)
+			t.Errorf("empty edit changed the subscription: %+v, %v", f, err)
 		}
-		_, err = s.EditFeed(ctx, "https://nowhere.test/", store.FeedEdit{Title: &title})
-		wantErr(t, "EditFeed of unknown URL", err, store.ErrNotFound)
+		// A pointer to "" clears.
+		empty := ""
+		f, err = s.EditSubscription(ctx, u, "https://e.test/feed", store.FeedEdit{Title: &empty, Schedule: &empty})
+		if err != nil || f.UserTitle != "" || f.Schedule != "" || f.Name() != f.URL {
+			t.Errorf("edit clearing title and schedule = %+v, %v; want both empty", f, err)
+		}
+		_, err = s.EditSubscription(ctx, u, "https://nowhere.test/", store.FeedEdit{Title: &title})
+		wantErr(t, "EditSubscription of an unknown URL", err, store.ErrNotFound)
 	})
 
 	t.Run("TagsIgnoreCase", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		ctx := t.Context()
-		f := addFeed(t, s, "https://case.test/feed", "Go", "News")
-		addFeed(t, s, "https://other.test/feed", "rust")
+		f := subscribe(t, s, u, "https://case.test/feed", "Go", "News")
+		subscribe(t, s, u, "https://other.test/feed", "rust")
 		if !slices.Equal(f.Tags, []string{"go", "news"}) {
-			t.Errorf("AddFeed tags %q; want [go news]", f.Tags)
+			t.Errorf("Subscribe tags %q; want [go news]", f.Tags)
 		}
 		save(t, s, f.ID, fetch(items("case", 3)...))
 		for _, tag := range []string{"go", "GO", "Go", " gO "} {
-			if got := all(t, s, store.Query{Tag: tag}); len(got) != 3 {
+			if got := all(t, s, u, store.Query{Tag: tag}); len(got) != 3 {
 				t.Errorf("Items(tag %q) = %d items; want the feed's 3", tag, len(got))
 			}
 		}
-		if n, err := s.MarkAllRead(ctx, store.Query{Tag: "NEWS"}); err != nil || n != 3 {
+		if n, err := s.MarkAllRead(ctx, u, store.Query{Tag: "NEWS"}); err != nil || n != 3 {
 			t.Errorf("MarkAllRead(tag NEWS) = %d, %v; want 3", n, err)
 		}
-		f, err := s.EditFeed(ctx, f.URL, store.FeedEdit{AddTags: []string{"NEWS", "Later"}, RemoveTags: []string{"GO"}})
+		f, err := s.EditSubscription(ctx, u, f.URL, store.FeedEdit{AddTags: []string{"NEWS", "Later"}, RemoveTags: []string{"GO"}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !slices.Equal(f.Tags, []string{"news", "later"}) {
-			t.Errorf("EditFeed(add NEWS Later, remove GO) tags %q; want [news later]", f.Tags)
+			t.Errorf("EditSubscription(add NEWS Later, remove GO) tags %q; want [news later]", f.Tags)
 		}
-		if got := all(t, s, store.Query{Tag: "go"}); len(got) != 0 {
+		if got := all(t, s, u, store.Query{Tag: "go"}); len(got) != 0 {
 			t.Errorf("Items(tag go) after untagging GO = %d items; want none", len(got))
 		}
-		if _, err := s.ImportFeeds(ctx, []store.Feed{{URL: "https://imp.test/feed", Tags: []string{"Mixed", "mixed"}}}); err != nil {
+		in := sub("https://imp.test/feed", "Mixed", "mixed")
+		if _, err := s.ImportFeeds(ctx, u, []store.Subscription{in}); err != nil {
 			t.Fatal(err)
 		}
-		if got := feedByURL(t, s, "https://imp.test/feed"); !slices.Equal(got.Tags, []string{"mixed"}) {
+		if got := subByURL(t, s, u, "https://imp.test/feed"); !slices.Equal(got.Tags, []string{"mixed"}) {
 			t.Errorf("imported tags %q; want [mixed]", got.Tags)
 		}
-		decl := []store.Feed{{URL: "https://decl.test/feed", Tags: []string{"Config", "CONFIG"}, ConfigFile: "c.toml", ConfigLine: 1}}
-		if _, err := s.SyncDeclared(ctx, []string{"c.toml"}, decl); err != nil {
+		decl := []store.Subscription{declared("https://decl.test/feed", "c.toml", 1)}
+		decl[0].Tags = []string{"Config", "CONFIG"}
+		if _, err := s.SyncDeclared(ctx, u, []string{"c.toml"}, decl); err != nil {
 			t.Fatal(err)
 		}
-		if got := feedByURL(t, s, "https://decl.test/feed"); !slices.Equal(got.Tags, []string{"config"}) {
+		if got := subByURL(t, s, u, "https://decl.test/feed"); !slices.Equal(got.Tags, []string{"config"}) {
 			t.Errorf("declared tags %q; want [config]", got.Tags)
 		}
 		decl[0].Tags = []string{"config"}
-		if res, err := s.SyncDeclared(ctx, []string{"c.toml"}, decl); err != nil || len(res.Updated) != 0 {
+		if res, err := s.SyncDeclared(ctx, u, []string{"c.toml"}, decl); err != nil || len(res.Updated) != 0 {
 			t.Errorf("sync with the same tags in another case = %+v, %v; want no change", res, err)
 		}
 	})
 
 	t.Run("Declared", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		ctx := t.Context()
-		if _, err := s.SyncDeclared(ctx, []string{"/etc/tidings.toml"}, []store.Feed{{URL: "https://c.test/feed", ConfigFile: "/etc/tidings.toml", ConfigLine: 12}}); err != nil {
+		if _, err := s.SyncDeclared(ctx, u, []string{"/etc/tidings.toml"},
+			[]store.Subscription{declared("https://c.test/feed", "/etc/tidings.toml", 12)}); err != nil {
 			t.Fatal(err)
 		}
 		title := "x"
-		_, err := s.EditFeed(ctx, "https://c.test/feed", store.FeedEdit{Title: &title})
-		checkDeclared(t, "EditFeed", err)
-		checkDeclared(t, "RemoveFeed", s.RemoveFeed(ctx, "https://c.test/feed"))
-		if f := feedByURL(t, s, "https://c.test/feed"); f.UserTitle == title {
-			t.Error("EditFeed changed a config feed")
+		_, err := s.EditSubscription(ctx, u, "https://c.test/feed", store.FeedEdit{Title: &title})
+		checkDeclared(t, "EditSubscription", err)
+		checkDeclared(t, "Unsubscribe", s.Unsubscribe(ctx, u, "https://c.test/feed"))
+		if f := subByURL(t, s, u, "https://c.test/feed"); f.UserTitle == title || f.Origin != store.OriginConfig {
+			t.Errorf("config subscription after refused changes = %+v; want it unchanged", f)
 		}
 	})
 
-	t.Run("Remove", func(t *testing.T) {
-		s := open(t)
+	t.Run("Unsubscribe", func(t *testing.T) {
+		s, u := setup(t, open)
 		ctx := t.Context()
-		f, err := s.AddFeed(ctx, store.Feed{URL: "https://r.test/feed", UserTitle: "Removed feed", Tags: []string{"t"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		other := addFeed(t, s, "https://keep.test/feed")
-		save(t, s, f.ID, fetch(items("r", 4)...))
+		f := subscribeTo(t, s, u, store.Subscription{Feed: store.Feed{URL: "https://r.test/feed"},
+			UserTitle: "Removed feed", Tags: []string{"t"}})
+		other := subscribe(t, s, u, "https://keep.test/feed")
+		r := fetch(items("r", 4)...)
+		r.Title = "Feed's own"
+		save(t, s, f.ID, r)
 		save(t, s, other.ID, fetch(items("k", 2)...))
-		got := all(t, s, store.Query{FeedID: f.ID})
+		got := all(t, s, u, store.Query{FeedID: f.ID})
 		starred, plain := got[0], got[1]
-		if n, err := s.SetStarred(ctx, []int64{starred.ID}, true); err != nil || n != 1 {
+		if n, err := s.SetStarred(ctx, u, []int64{starred.ID}, true); err != nil || n != 1 {
 			t.Fatalf("SetStarred = %d, %v", n, err)
 		}
 
-		err = s.RemoveFeed(ctx, "https://nowhere.test/")
-		wantErr(t, "RemoveFeed of unknown URL", err, store.ErrNotFound)
-		if err := s.RemoveFeed(ctx, f.URL); err != nil {
-			t.Fatalf("RemoveFeed: %v", err)
-		}
-		_, err = s.Feed(ctx, f.URL)
-		wantErr(t, "Feed after RemoveFeed", err, store.ErrNotFound)
-		_, err = s.Item(ctx, plain.ID)
-		wantErr(t, "Item of a removed feed's unstarred item", err, store.ErrNotFound)
+		err := s.Unsubscribe(ctx, u, "https://nowhere.test/")
+		wantErr(t, "Unsubscribe of an unknown URL", err, store.ErrNotFound)
+		unsubscribe(t, s, u, f.URL)
+		_, err = s.Subscription(ctx, u, f.URL)
+		wantErr(t, "Subscription after Unsubscribe", err, store.ErrNotFound)
+		_, err = s.Item(ctx, u, plain.ID)
+		wantErr(t, "Item of an unsubscribed feed's unstarred item", err, store.ErrNotFound)
 
-		kept, err := s.Item(ctx, starred.ID)
+		kept, err := s.Item(ctx, u, starred.ID)
 		if err != nil {
-			t.Fatalf("starred item of a removed feed: %v", err)
+			t.Fatalf("starred item of an unsubscribed feed: %v", err)
 		}
-		if kept.FeedURL != f.URL || kept.FeedTitle != "Removed feed" || !kept.Starred || kept.Title != starred.Title {
-			t.Errorf("kept item = feed %q %q starred %v; want %q %q true", kept.FeedURL, kept.FeedTitle, kept.Starred, f.URL, "Removed feed")
+		if kept.FeedURL != f.URL || (kept.FeedTitle != "Removed feed" && kept.FeedTitle != "Feed's own") ||
+			!kept.Starred || kept.Title != starred.Title {
+			t.Errorf("kept item = feed %q %q starred %v; want %q, the user's or feed's title, starred", kept.FeedURL,
+				kept.FeedTitle, kept.Starred, f.URL)
 		}
-		st := all(t, s, store.Query{Starred: true})
+		st := all(t, s, u, store.Query{Starred: true})
 		if len(st) != 1 || st[0].ID != starred.ID || st[0].FeedURL != f.URL {
-			t.Errorf("Items(starred) after removal = %v; want the one starred item with its feed URL", guids(st))
+			t.Errorf("Items(starred) after Unsubscribe = %v; want the one starred item with its feed URL", guids(st))
 		}
-		if n := len(all(t, s, store.Query{})); n != 3 {
-			t.Errorf("%d items after removal; want 3 (1 starred + the other feed's 2)", n)
+		if n := len(all(t, s, u, store.Query{})); n != 3 {
+			t.Errorf("%d items after Unsubscribe; want 3 (1 starred + the other feed's 2)", n)
+		}
+		// Nobody follows the feed: it is no longer fetched.
+		if urls := listedURLs(t, s); !slices.Equal(urls, []string{other.URL}) {
+			t.Errorf("FeedList after Unsubscribe = %q; want only %s", urls, other.URL)
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: base, URLs: []string{f.URL}}); len(got) != 0 {
+			t.Errorf("claim of a feed nobody follows = %q; want none", claimedURLs(got))
 		}
 		// The URL is free again.
-		addFeed(t, s, f.URL)
+		subscribe(t, s, u, f.URL)
 	})
 }
 
-// testResubscribe removes a feed whose item is starred and adds it again,
-// each way a feed can be added: the kept item belongs to the feed again, so
-// fetching it once more updates that row instead of adding a second.
-func testResubscribe(t *testing.T, open func(t *testing.T) store.Store) {
+// declared is a subscription declared at line of file.
+func declared(url, file string, line int) store.Subscription {
+	return store.Subscription{Feed: store.Feed{URL: url}, ConfigFile: file, ConfigLine: line}
+}
+
+// testResubscribe unsubscribes from a feed whose item is starred and
+// subscribes again, each way a subscription can be made: the kept item
+// belongs to the feed again, so fetching it once more updates that row
+// instead of adding a second.
+func testResubscribe(t *testing.T, open opener) {
 	const u = "https://again.test/feed"
 	ways := []struct {
 		name string
-		add  func(t *testing.T, s store.Store)
+		add  func(t *testing.T, s store.Store, user int64)
 	}{
-		{"AddFeed", func(t *testing.T, s store.Store) { addFeed(t, s, u) }},
-		{"ImportFeeds", func(t *testing.T, s store.Store) {
-			if res, err := s.ImportFeeds(t.Context(), []store.Feed{{URL: u}}); err != nil || len(res.Added) != 1 {
+		{"Subscribe", func(t *testing.T, s store.Store, user int64) { subscribe(t, s, user, u) }},
+		{"ImportFeeds", func(t *testing.T, s store.Store, user int64) {
+			if res, err := s.ImportFeeds(t.Context(), user, []store.Subscription{sub(u)}); err != nil || len(res.Added) != 1 {
 				t.Fatalf("ImportFeeds = %+v, %v", res, err)
 			}
 		}},
-		{"SyncDeclared", func(t *testing.T, s store.Store) {
-			res, err := s.SyncDeclared(t.Context(), []string{"c.toml"}, []store.Feed{{URL: u, ConfigFile: "c.toml", ConfigLine: 1}})
+		{"SyncDeclared", func(t *testing.T, s store.Store, user int64) {
+			res, err := s.SyncDeclared(t.Context(), user, []string{"c.toml"}, []store.Subscription{declared(u, "c.toml", 1)})
 			if err != nil || len(res.Added) != 1 {
 				t.Fatalf("SyncDeclared = %+v, %v", res, err)
 			}
@@ -260,35 +286,30 @@ func testResubscribe(t *testing.T, open func(t *testing.T) store.Store) {
 	}
 	for _, w := range ways {
 		t.Run(w.name, func(t *testing.T) {
-			s := open(t)
-			ctx := t.Context()
-			f := addFeed(t, s, u)
+			s, user := setup(t, open)
+			f := subscribe(t, s, user, u)
 			it := item("again", 1)
 			save(t, s, f.ID, fetch(it))
-			kept := all(t, s, store.Query{FeedID: f.ID})
+			kept := all(t, s, user, store.Query{FeedID: f.ID})
 			if len(kept) != 1 {
 				t.Fatalf("%d items saved; want 1", len(kept))
 			}
-			if _, err := s.SetStarred(ctx, ids(kept), true); err != nil {
-				t.Fatal(err)
-			}
-			if err := s.RemoveFeed(ctx, u); err != nil {
-				t.Fatal(err)
-			}
+			setStarred(t, s, user, ids(kept), true)
+			unsubscribe(t, s, user, u)
 
-			w.add(t, s)
-			g := feedByURL(t, s, u)
+			w.add(t, s, user)
+			g := subByURL(t, s, user, u)
 			if g.Items != 1 {
-				t.Errorf("re-added feed counts %d items; want its kept starred one", g.Items)
+				t.Errorf("subscribed-again feed counts %d items; want its kept starred one", g.Items)
 			}
 			if res := save(t, s, g.ID, fetch(it)); res.New != 0 {
 				t.Errorf("saving the kept item again = %d new; want 0 (one row per feed and key)", res.New)
 			}
-			got := all(t, s, store.Query{FeedID: g.ID})
+			got := all(t, s, user, store.Query{FeedID: g.ID})
 			if len(got) != 1 || got[0].ID != kept[0].ID || !got[0].Starred || got[0].FeedID != g.ID {
-				t.Errorf("items of the re-added feed = %+v; want the one kept row, starred, under feed %d", got, g.ID)
+				t.Errorf("items of the subscribed-again feed = %+v; want the one kept row, starred, under feed %d", got, g.ID)
 			}
-			if n := len(all(t, s, store.Query{})); n != 1 {
+			if n := len(all(t, s, user, store.Query{})); n != 1 {
 				t.Errorf("%d items in all; want 1", n)
 			}
 		})
@@ -297,7 +318,7 @@ func testResubscribe(t *testing.T, open func(t *testing.T) store.Store) {
 
 func checkDeclared(t *testing.T, what string, err error) {
 	t.Helper()
-	wantErr(t, what+" of a config feed", err, store.ErrDeclared)
+	wantErr(t, what+" of a config subscription", err, store.ErrDeclared)
 	var de *store.DeclaredError
 	if !errors.As(err, &de) {
 		t.Fatalf("%s: %v is not a *store.DeclaredError", what, err)
@@ -311,24 +332,23 @@ func checkDeclared(t *testing.T, what string, err error) {
 	}
 }
 
-func testSync(t *testing.T, open func(t *testing.T) store.Store) {
-	s := open(t)
+func testSync(t *testing.T, open opener) {
+	s, u := setup(t, open)
 	ctx := t.Context()
-	user := addFeed(t, s, "https://user.test/feed", "mine")
-	taken, err := s.AddFeed(ctx, store.Feed{URL: "https://taken.test/feed", UserTitle: "My title", Schedule: "@weekly",
-		Tags: []string{"keep", "me"}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	user := subscribe(t, s, u, "https://user.test/feed", "mine")
+	taken := subscribeTo(t, s, u, store.Subscription{Feed: store.Feed{URL: "https://taken.test/feed"},
+		UserTitle: "My title", Schedule: "@weekly", Tags: []string{"keep", "me"}})
 	save(t, s, taken.ID, fetch(items("taken", 3)...))
 
 	owned := []string{"c.toml"}
-	decl := []store.Feed{
-		{URL: "https://one.test/feed", Tags: []string{"x"}, Schedule: "@daily", ConfigFile: "c.toml", ConfigLine: 3},
-		{URL: "https://two.test/feed", UserTitle: "Two", ConfigFile: "c.toml", ConfigLine: 8},
-		{URL: "https://taken.test/feed", Tags: []string{"cfg"}, ConfigFile: "c.toml", ConfigLine: 12},
-	}
-	res, err := s.SyncDeclared(ctx, owned, decl)
+	one := declared("https://one.test/feed", "c.toml", 3)
+	one.Tags, one.Schedule = []string{"x"}, "@daily"
+	two := declared("https://two.test/feed", "c.toml", 8)
+	two.UserTitle = "Two"
+	tk := declared("https://taken.test/feed", "c.toml", 12)
+	tk.Tags = []string{"cfg"}
+	decl := []store.Subscription{one, two, tk}
+	res, err := s.SyncDeclared(ctx, u, owned, decl)
 	if err != nil {
 		t.Fatalf("SyncDeclared: %v", err)
 	}
@@ -336,35 +356,37 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 		!slices.Equal(res.Conflicts, []string{"https://taken.test/feed"}) || len(res.Updated)+len(res.Removed) != 0 {
 		t.Errorf("first sync = %+v", res)
 	}
-	one := feedByURL(t, s, "https://one.test/feed")
-	if one.Origin != store.OriginConfig || one.ConfigFile != "c.toml" || one.ConfigLine != 3 ||
-		one.Schedule != "@daily" || !slices.Equal(one.Tags, []string{"x"}) {
-		t.Errorf("declared feed stored as %+v", one)
+	got := subByURL(t, s, u, "https://one.test/feed")
+	if got.Origin != store.OriginConfig || got.ConfigFile != "c.toml" || got.ConfigLine != 3 ||
+		got.Schedule != "@daily" || !slices.Equal(got.Tags, []string{"x"}) {
+		t.Errorf("declared subscription stored as %+v", got)
 	}
-	if tk := feedByURL(t, s, "https://taken.test/feed"); tk.Origin != store.OriginConfig || tk.Items != 3 || tk.ID != taken.ID ||
-		!slices.Equal(tk.Tags, []string{"cfg"}) || tk.Schedule != "" {
-		t.Errorf("taken-over feed = origin %s, %d items, id %d, tags %q, schedule %q; want config, its 3 items, same id, "+
-			"the declared tags and schedule", tk.Origin, tk.Items, tk.ID, tk.Tags, tk.Schedule)
+	if got := subByURL(t, s, u, "https://two.test/feed"); got.UserTitle != "Two" {
+		t.Errorf("declared title %q; want Two", got.UserTitle)
+	}
+	if got := subByURL(t, s, u, "https://taken.test/feed"); got.Origin != store.OriginConfig || got.Items != 3 || got.ID != taken.ID ||
+		!slices.Equal(got.Tags, []string{"cfg"}) || got.Schedule != "" {
+		t.Errorf("taken-over subscription = origin %s, %d items, id %d, tags %q, schedule %q; want config, its 3 items, same id, "+
+			"the declared tags and schedule", got.Origin, got.Items, got.ID, got.Tags, got.Schedule)
 	}
 
-	files, err := s.ConfigFiles(ctx)
+	files, err := s.ConfigFiles(ctx, u)
 	if err != nil || !maps.Equal(files, map[string]int{"c.toml": 3}) {
-		t.Errorf("ConfigFiles = %v, %v; want c.toml with 3 feeds (user feeds are no file's)", files, err)
+		t.Errorf("ConfigFiles = %v, %v; want c.toml with 3 subscriptions (user ones are no file's)", files, err)
 	}
-	save(t, s, feedByURL(t, s, "https://two.test/feed").ID, fetch(items("two", 2)...))
+	save(t, s, subByURL(t, s, u, "https://two.test/feed").ID, fetch(items("two", 2)...))
 
 	// Same again: nothing to do.
-	res, err = s.SyncDeclared(ctx, owned, decl)
+	res, err = s.SyncDeclared(ctx, u, owned, decl)
 	if err != nil || len(res.Added)+len(res.Updated)+len(res.Removed)+len(res.Conflicts) != 0 {
 		t.Errorf("repeated sync = %+v, %v; want no changes", res, err)
 	}
 
 	// Change one, drop one.
-	decl = []store.Feed{
-		{URL: "https://one.test/feed", Tags: []string{"y"}, Schedule: "@hourly", ConfigFile: "c.toml", ConfigLine: 4},
-		{URL: "https://taken.test/feed", Tags: []string{"cfg"}, ConfigFile: "c.toml", ConfigLine: 12},
-	}
-	res, err = s.SyncDeclared(ctx, owned, decl)
+	one = declared("https://one.test/feed", "c.toml", 4)
+	one.Tags, one.Schedule = []string{"y"}, "@hourly"
+	decl = []store.Subscription{one, tk}
+	res, err = s.SyncDeclared(ctx, u, owned, decl)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,81 +397,87 @@ func testSync(t *testing.T, open func(t *testing.T) store.Store) {
 	if !maps.Equal(res.RemovedItems, map[string]int{"https://two.test/feed": 2}) {
 		t.Errorf("second sync RemovedItems = %v; want two.test's 2 items", res.RemovedItems)
 	}
-	one = feedByURL(t, s, "https://one.test/feed")
-	if one.ConfigLine != 4 || one.Schedule != "@hourly" || !slices.Equal(one.Tags, []string{"y"}) {
-		t.Errorf("updated declared feed = %+v", one)
+	got = subByURL(t, s, u, "https://one.test/feed")
+	if got.ConfigLine != 4 || got.Schedule != "@hourly" || !slices.Equal(got.Tags, []string{"y"}) {
+		t.Errorf("updated declared subscription = %+v", got)
 	}
-	_, err = s.Feed(ctx, "https://two.test/feed")
-	wantErr(t, "Feed of an undeclared config feed", err, store.ErrNotFound)
+	_, err = s.Subscription(ctx, u, "https://two.test/feed")
+	wantErr(t, "Subscription of an undeclared config subscription", err, store.ErrNotFound)
+	if slices.Contains(listedURLs(t, s), "https://two.test/feed") {
+		t.Error("FeedList still has the undeclared feed nobody else follows")
+	}
 
-	// Another file's feeds: a sync that owns only c.toml leaves them alone,
-	// and so does a sync that owns no file at all.
-	if _, err := s.SyncDeclared(ctx, []string{"other.toml"}, []store.Feed{
-		{URL: "https://other.test/feed", ConfigFile: "other.toml", ConfigLine: 1},
+	// Another file's subscriptions: a sync that owns only c.toml leaves
+	// them alone, and so does a sync that owns no file at all.
+	if _, err := s.SyncDeclared(ctx, u, []string{"other.toml"}, []store.Subscription{
+		declared("https://other.test/feed", "other.toml", 1),
 	}); err != nil {
 		t.Fatal(err)
 	}
-	res, err = s.SyncDeclared(ctx, owned, decl)
+	res, err = s.SyncDeclared(ctx, u, owned, decl)
 	if err != nil || len(res.Removed) != 0 {
-		t.Errorf("sync of c.toml = %+v, %v; want other.toml's feed left alone", res, err)
+		t.Errorf("sync of c.toml = %+v, %v; want other.toml's subscription left alone", res, err)
 	}
-	res, err = s.SyncDeclared(ctx, nil, nil)
+	res, err = s.SyncDeclared(ctx, u, nil, nil)
 	if err != nil || len(res.Removed) != 0 {
 		t.Errorf("sync owning no file = %+v, %v; want nothing removed", res, err)
 	}
-	if o := feedByURL(t, s, "https://other.test/feed"); o.Origin != store.OriginConfig || o.ConfigFile != "other.toml" {
-		t.Errorf("other file's feed = %+v; want it kept as declared", o)
+	if o := subByURL(t, s, u, "https://other.test/feed"); o.Origin != store.OriginConfig || o.ConfigFile != "other.toml" {
+		t.Errorf("other file's subscription = %+v; want it kept as declared", o)
 	}
-	files, err = s.ConfigFiles(ctx)
+	files, err = s.ConfigFiles(ctx, u)
 	if err != nil || !maps.Equal(files, map[string]int{"c.toml": 2, "other.toml": 1}) {
-		t.Errorf("ConfigFiles = %v, %v; want c.toml with 2 feeds, other.toml with 1", files, err)
+		t.Errorf("ConfigFiles = %v, %v; want c.toml with 2 subscriptions, other.toml with 1", files, err)
 	}
-	feedByURL(t, s, "https://one.test/feed")
+	subByURL(t, s, u, "https://one.test/feed")
 
-	// Empty config: every config feed of c.toml goes, user feeds and
-	// other.toml's feed stay untouched.
-	res, err = s.SyncDeclared(ctx, owned, nil)
+	// Empty config: every config subscription of c.toml goes, user ones and
+	// other.toml's stay untouched.
+	res, err = s.SyncDeclared(ctx, u, owned, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(res.Removed, []string{"https://one.test/feed"}) || !slices.Equal(res.Released, []string{"https://taken.test/feed"}) {
 		t.Errorf("empty sync removed %q and released %q; want one.test removed, taken.test released", res.Removed, res.Released)
 	}
-	// The feed the user added is the user's again, as it was, items and all.
-	tk := feedByURL(t, s, "https://taken.test/feed")
-	if tk.ID != taken.ID || tk.Origin != store.OriginUser || tk.Items != 3 || tk.UserTitle != "My title" ||
-		tk.Schedule != "@weekly" || !slices.Equal(tk.Tags, []string{"keep", "me"}) || tk.ConfigFile != "" {
-		t.Errorf("released feed = %+v; want the user's feed back with its title, schedule, tags and 3 items", tk)
+	// The subscription the user made is the user's again, as it was,
+	// items and all.
+	back := subByURL(t, s, u, "https://taken.test/feed")
+	if back.ID != taken.ID || back.Origin != store.OriginUser || back.Items != 3 || back.UserTitle != "My title" ||
+		back.Schedule != "@weekly" || !slices.Equal(back.Tags, []string{"keep", "me"}) || back.ConfigFile != "" {
+		t.Errorf("released subscription = %+v; want the user's back with its title, schedule, tags and 3 items", back)
 	}
-	if _, err := s.EditFeed(ctx, tk.URL, store.FeedEdit{AddTags: []string{"again"}}); err != nil {
-		t.Errorf("EditFeed of a released feed: %v", err)
+	if _, err := s.EditSubscription(ctx, u, back.URL, store.FeedEdit{AddTags: []string{"again"}}); err != nil {
+		t.Errorf("EditSubscription of a released subscription: %v", err)
 	}
-	u := feedByURL(t, s, user.URL)
-	if u.Origin != store.OriginUser || !slices.Equal(u.Tags, []string{"mine"}) {
-		t.Errorf("user feed changed by sync: %+v", u)
+	mine := subByURL(t, s, u, user.URL)
+	if mine.Origin != store.OriginUser || !slices.Equal(mine.Tags, []string{"mine"}) {
+		t.Errorf("user subscription changed by sync: %+v", mine)
 	}
 }
 
-func testImport(t *testing.T, open func(t *testing.T) store.Store) {
-	s := open(t)
+func testImport(t *testing.T, open opener) {
+	s, u := setup(t, open)
 	ctx := t.Context()
-	addFeed(t, s, "https://old.test/feed")
+	subscribe(t, s, u, "https://old.test/feed")
 
 	// A broken entry anywhere: nothing is added.
-	_, err := s.ImportFeeds(ctx, []store.Feed{{URL: "https://new1.test/feed"}, {URL: ""}})
+	_, err := s.ImportFeeds(ctx, u, []store.Subscription{sub("https://new1.test/feed"), sub("")})
 	if err == nil {
 		t.Fatal("ImportFeeds with an empty URL succeeded")
 	}
-	if _, err := s.Feed(ctx, "https://new1.test/feed"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("failed import left a feed behind: %v", err)
+	if _, err := s.Subscription(ctx, u, "https://new1.test/feed"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("failed import left a subscription behind: %v", err)
+	}
+	if slices.Contains(listedURLs(t, s), "https://new1.test/feed") {
+		t.Fatal("failed import left a feed behind")
 	}
 
-	res, err := s.ImportFeeds(ctx, []store.Feed{
-		{URL: "https://new1.test/feed", Tags: []string{"a", "b"}, UserTitle: "New one"},
-		{URL: "https://old.test/feed"},
-		{URL: "https://new2.test/feed", Origin: store.OriginConfig},
-		{URL: "https://new1.test/feed"},
-	})
+	first := sub("https://new1.test/feed", "a", "b")
+	first.UserTitle = "New one"
+	cfg := sub("https://new2.test/feed")
+	cfg.Origin = store.OriginConfig
+	res, err := s.ImportFeeds(ctx, u, []store.Subscription{first, sub("https://old.test/feed"), cfg, sub("https://new1.test/feed")})
 	if err != nil {
 		t.Fatalf("ImportFeeds: %v", err)
 	}
@@ -457,11 +485,11 @@ func testImport(t *testing.T, open func(t *testing.T) store.Store) {
 		!equalSet(res.Skipped, []string{"https://old.test/feed", "https://new1.test/feed"}) {
 		t.Errorf("ImportFeeds = %+v", res)
 	}
-	f := feedByURL(t, s, "https://new1.test/feed")
+	f := subByURL(t, s, u, "https://new1.test/feed")
 	if !slices.Equal(f.Tags, []string{"a", "b"}) || f.UserTitle != "New one" || f.Origin != store.OriginUser {
-		t.Errorf("imported feed = %+v", f)
+		t.Errorf("imported subscription = %+v", f)
 	}
-	if f := feedByURL(t, s, "https://new2.test/feed"); f.Origin != store.OriginUser {
-		t.Errorf("imported feed has origin %s; imports are user feeds", f.Origin)
+	if f := subByURL(t, s, u, "https://new2.test/feed"); f.Origin != store.OriginUser {
+		t.Errorf("imported subscription has origin %s; imports are user subscriptions", f.Origin)
 	}
 }

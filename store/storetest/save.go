@@ -10,10 +10,10 @@ import (
 	"tidings/store"
 )
 
-func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
+func testIdentity(t *testing.T, open opener) {
 	t.Run("SameGUIDTwice", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://g.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://g.test/feed")
 		if res := save(t, s, f.ID, fetch(item("g", 1), item("g", 2))); res.New != 2 || res.Identity != store.IdentityGUID {
 			t.Fatalf("first save = %+v; want 2 new under guid", res)
 		}
@@ -22,14 +22,14 @@ func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
 		if res.New != 1 || res.Updated != 0 {
 			t.Errorf("second save = %+v; want 1 new 0 updated", res)
 		}
-		if n := len(all(t, s, store.Query{FeedID: f.ID})); n != 3 {
+		if n := len(all(t, s, u, store.Query{FeedID: f.ID})); n != 3 {
 			t.Errorf("%d items stored; want 3", n)
 		}
 	})
 
 	t.Run("NoGUIDsUseLink", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://l.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://l.test/feed")
 		its := items("l", 3)
 		for i := range its {
 			its[i].GUID = ""
@@ -40,14 +40,14 @@ func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
 		if res := save(t, s, f.ID, fetch(its...)); res.New != 0 || res.Updated != 0 {
 			t.Errorf("refetch = %+v; want nothing new", res)
 		}
-		if got := feedByURL(t, s, f.URL); got.State.Identity != store.IdentityLink || got.Items != 3 {
+		if got := subByURL(t, s, u, f.URL); got.State.Identity != store.IdentityLink || got.Items != 3 {
 			t.Errorf("feed identity %v, %d items; want link, 3", got.State.Identity, got.Items)
 		}
 	})
 
 	t.Run("RepeatedGUIDFallsBackAndStays", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://rep.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://rep.test/feed")
 		// First fetch is fine: stored under guid.
 		save(t, s, f.ID, fetch(item("r", 1), item("r", 2)))
 		// Now the feed repeats one GUID on different items.
@@ -65,17 +65,17 @@ func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
 		if res.Identity != store.IdentityLink || res.New != 0 {
 			t.Errorf("later save = %+v; want link kept and nothing new", res)
 		}
-		if n := len(all(t, s, store.Query{FeedID: f.ID})); n != 4 {
+		if n := len(all(t, s, u, store.Query{FeedID: f.ID})); n != 4 {
 			t.Errorf("%d items; want 4", n)
 		}
-		if got := feedByURL(t, s, f.URL); got.State.Identity != store.IdentityLink {
+		if got := subByURL(t, s, u, f.URL); got.State.Identity != store.IdentityLink {
 			t.Errorf("stored identity %v; want link", got.State.Identity)
 		}
 	})
 
 	t.Run("NoGUIDNoLinkUsesHash", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://h.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://h.test/feed")
 		its := items("h", 3)
 		for i := range its {
 			its[i].GUID, its[i].URL = "", ""
@@ -98,8 +98,8 @@ func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("StateIdentityOnlyMovesDown", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://down.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://down.test/feed")
 		its := items("d", 2)
 		its[1].GUID = its[0].GUID
 		save(t, s, f.ID, fetch(its...))
@@ -111,18 +111,18 @@ func testIdentity(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 }
 
-func testSave(t *testing.T, open func(t *testing.T) store.Store) {
+func testSave(t *testing.T, open opener) {
 	t.Run("UpdateKeepsReadAndStarred", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		ctx := t.Context()
-		f := addFeed(t, s, "https://u.test/feed")
+		f := subscribe(t, s, u, "https://u.test/feed")
 		save(t, s, f.ID, fetch(item("u", 1), item("u", 2)))
-		got := all(t, s, store.Query{FeedID: f.ID})
+		got := all(t, s, u, store.Query{FeedID: f.ID})
 		target := got[len(got)-1] // item 1, the older
-		if _, err := s.SetRead(ctx, []int64{target.ID}, true); err != nil {
+		if _, err := s.SetRead(ctx, u, []int64{target.ID}, true); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetStarred(ctx, []int64{target.ID}, true); err != nil {
+		if _, err := s.SetStarred(ctx, u, []int64{target.ID}, true); err != nil {
 			t.Fatal(err)
 		}
 		changed := item("u", 1)
@@ -132,7 +132,7 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		if res := save(t, s, f.ID, fetch(changed, item("u", 2))); res.New != 0 || res.Updated != 1 {
 			t.Errorf("save with one changed item = %+v; want 0 new 1 updated", res)
 		}
-		it, err := s.Item(ctx, target.ID)
+		it, err := s.Item(ctx, u, target.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -145,21 +145,21 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		if res := save(t, s, f.ID, fetch(changed, item("u", 2))); res.New != 0 || res.Updated != 0 {
 			t.Errorf("unchanged refetch = %+v; want 0/0", res)
 		}
-		if n := len(all(t, s, store.Query{FeedID: f.ID})); n != 2 {
+		if n := len(all(t, s, u, store.Query{FeedID: f.ID})); n != 2 {
 			t.Errorf("%d items; want 2", n)
 		}
 	})
 
 	t.Run("MissingPublished", func(t *testing.T) {
-		s := open(t)
+		s, u := setup(t, open)
 		ctx := t.Context()
-		f := addFeed(t, s, "https://p.test/feed")
+		f := subscribe(t, s, u, "https://p.test/feed")
 		it := item("p", 1)
 		it.Published = time.Time{}
 		r := fetch(it)
 		r.Now = base.Add(5 * time.Minute)
 		save(t, s, f.ID, r)
-		got := all(t, s, store.Query{FeedID: f.ID})
+		got := all(t, s, u, store.Query{FeedID: f.ID})
 		if len(got) != 1 || !got[0].Published.Equal(r.Now) || !got[0].FirstSeen.Equal(r.Now) {
 			t.Fatalf("item without a date = %+v; want published and first seen = the fetch time %v", got, r.Now)
 		}
@@ -171,7 +171,7 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		if res := save(t, s, f.ID, r2); res.Updated != 1 {
 			t.Errorf("save = %+v; want 1 updated", res)
 		}
-		got2, err := s.Item(ctx, got[0].ID)
+		got2, err := s.Item(ctx, u, got[0].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,12 +181,12 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("FuturePublished", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://future.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://future.test/feed")
 		it := item("fu", 1)
 		it.Published = fetchTime.Add(48 * time.Hour)
 		save(t, s, f.ID, fetch(it))
-		got := all(t, s, store.Query{FeedID: f.ID})
+		got := all(t, s, u, store.Query{FeedID: f.ID})
 		if len(got) != 1 || !got[0].Published.Equal(fetchTime) {
 			t.Fatalf("item dated in the future = %v; want published clamped to the fetch time %v", got[0].Published, fetchTime)
 		}
@@ -204,8 +204,8 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("StateRoundTrip", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://st.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://st.test/feed")
 		paris, _ := time.LoadLocation("Europe/Paris")
 		if paris == nil {
 			paris = time.FixedZone("CET", 3600)
@@ -219,7 +219,7 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		res := save(t, s, f.ID, store.FetchResult{Now: base, State: st, Title: "Feed title",
 			SiteURL: "https://st.test/", IconURL: "https://st.test/icon.png"})
-		got := feedByURL(t, s, f.URL)
+		got := subByURL(t, s, u, f.URL)
 		st.Identity = res.Identity
 		checkState(t, got.State, st)
 		if got.Title != "Feed title" || got.SiteURL != "https://st.test/" || got.IconURL != "https://st.test/icon.png" {
@@ -227,26 +227,26 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 		// Empty metadata keeps what is there.
 		save(t, s, f.ID, store.FetchResult{Now: base, State: st})
-		if got := feedByURL(t, s, f.URL); got.Title != "Feed title" || got.SiteURL != "https://st.test/" {
+		if got := subByURL(t, s, u, f.URL); got.Title != "Feed title" || got.SiteURL != "https://st.test/" {
 			t.Errorf("empty metadata replaced the stored one: %q %q", got.Title, got.SiteURL)
 		}
 		// Gone round-trips too.
 		st.Gone, st.WaitReason = true, store.WaitGone
 		save(t, s, f.ID, store.FetchResult{Now: base, State: st})
-		if got := feedByURL(t, s, f.URL); !got.State.Gone {
+		if got := subByURL(t, s, u, f.URL); !got.State.Gone {
 			t.Error("Gone not stored")
 		}
 	})
 
 	t.Run("TimesInUTC", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://tz.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://tz.test/feed")
 		zone := time.FixedZone("UTC-7", -7*3600)
 		it := item("tz", 1)
 		it.Published = time.Date(2025, 12, 31, 20, 30, 15, 123_000_000, zone)
 		it.Updated = it.Published.Add(time.Minute)
 		save(t, s, f.ID, fetch(it))
-		got := all(t, s, store.Query{FeedID: f.ID})[0]
+		got := all(t, s, u, store.Query{FeedID: f.ID})[0]
 		if !got.Published.Equal(it.Published) || got.Published.Location() != time.UTC {
 			t.Errorf("published %v; want %v in UTC", got.Published, it.Published.UTC())
 		}
@@ -259,37 +259,37 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 	})
 
 	t.Run("FieldsRoundTrip", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://rt.test/feed", "tagged")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://rt.test/feed", "tagged")
 		it := item("rt", 1)
 		it.Author = "Ada"
 		it.Categories = []string{"one", "two"}
 		it.Enclosures = []store.Enclosure{{URL: "https://rt.test/a.mp3", Type: "audio/mpeg", Length: 1234}}
 		save(t, s, f.ID, fetch(it))
-		got := all(t, s, store.Query{})[0]
+		got := all(t, s, u, store.Query{})[0]
 		if got.GUID != it.GUID || got.URL != it.URL || got.Title != it.Title || got.Author != "Ada" ||
 			got.Content != it.Content || !slices.Equal(got.Categories, it.Categories) ||
 			!slices.Equal(got.Enclosures, it.Enclosures) || got.FeedID != f.ID || got.FeedURL != f.URL ||
 			!slices.Equal(got.Tags, []string{"tagged"}) || got.Read || got.Starred {
 			t.Errorf("item round trip:\n got %+v\nwant %+v", got, it)
 		}
-		byID, err := s.Item(t.Context(), got.ID)
+		byID, err := s.Item(t.Context(), u, got.ID)
 		if err != nil || byID.Title != got.Title || !slices.Equal(byID.Tags, got.Tags) {
 			t.Errorf("Item(%d) = %+v, %v", got.ID, byID, err)
 		}
-		_, err = s.Item(t.Context(), got.ID+1000)
+		_, err = s.Item(t.Context(), u, got.ID+1000)
 		wantErr(t, "Item of an unknown ID", err, store.ErrNotFound)
 	})
 
 	t.Run("FailedSaveLeavesNothing", func(t *testing.T) {
-		s := open(t)
-		f := addFeed(t, s, "https://fail.test/feed")
+		s, u := setup(t, open)
+		f := subscribe(t, s, u, "https://fail.test/feed")
 
 		// A feed that does not exist: the save fails, and no item of it
 		// is stored anywhere.
 		_, err := s.SaveFetch(t.Context(), f.ID+1000, fetch(items("ghost", 5)...))
 		wantErr(t, "SaveFetch of an unknown feed", err, store.ErrNotFound)
-		if n := len(all(t, s, store.Query{})); n != 0 {
+		if n := len(all(t, s, u, store.Query{})); n != 0 {
 			t.Errorf("failed save stored %d items", n)
 		}
 
@@ -299,14 +299,14 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 		if _, err := s.SaveFetch(cancelled(t), f.ID, r); err == nil {
 			t.Error("SaveFetch with a cancelled context succeeded")
 		}
-		if got := feedByURL(t, s, f.URL); got.Items != 0 || got.State.LastError != "" || !got.State.LastFetch.IsZero() {
+		if got := subByURL(t, s, u, f.URL); got.Items != 0 || got.State.LastError != "" || !got.State.LastFetch.IsZero() {
 			t.Errorf("cancelled save left %d items, state %+v", got.Items, got.State)
 		}
 
 		// Cancelled while it runs: whatever the moment, all or nothing.
 		big := fetch(items("big", 5000)...)
 		for i, delay := range []time.Duration{0, time.Millisecond, 5 * time.Millisecond, 20 * time.Millisecond} {
-			g := addFeed(t, s, fmt.Sprintf("https://fail.test/big%d", i))
+			g := subscribe(t, s, u, fmt.Sprintf("https://fail.test/big%d", i))
 			ctx, cancel := context.WithCancel(t.Context())
 			go func() {
 				time.Sleep(delay)
@@ -314,7 +314,7 @@ func testSave(t *testing.T, open func(t *testing.T) store.Store) {
 			}()
 			_, err := s.SaveFetch(ctx, g.ID, big)
 			cancel()
-			got := feedByURL(t, s, g.URL)
+			got := subByURL(t, s, u, g.URL)
 			switch {
 			case err != nil && (got.Items != 0 || !got.State.LastFetch.IsZero()):
 				t.Errorf("failed save (%v) left %d items and state %v", err, got.Items, got.State.LastFetch)
