@@ -477,8 +477,14 @@ func testMove(t *testing.T, open opener) {
 		if got.ID != f.ID || got.URL != "https://new.test/feed" || got.Items != 1 {
 			t.Errorf("moved feed = %+v; want same ID, the new URL and its item", got)
 		}
-		if _, err := s.Subscription(t.Context(), u, "https://old.test/feed"); err == nil {
-			t.Error("old URL still finds the feed")
+		// The old URL still finds it, so `tidings fetch OLD` works after a move.
+		if old := subByURL(t, s, u, "https://old.test/feed"); old.ID != f.ID || old.URL != "https://new.test/feed" ||
+			old.MovedFrom != "https://old.test/feed" {
+			t.Errorf("Subscription(old URL) = ID %d URL %q MovedFrom %q; want the moved feed, its new URL, moved from the old",
+				old.ID, old.URL, old.MovedFrom)
+		}
+		if got := claim(t, s, store.ClaimRequest{Now: fetchTime.Add(2 * time.Hour), URLs: []string{"https://old.test/feed"}}); len(got) != 1 || got[0].ID != f.ID {
+			t.Errorf("claim by the old URL = %q; want the moved feed", claimedURLs(got))
 		}
 		if its := all(t, s, u, store.Query{FeedURL: "https://new.test/feed"}); len(its) != 1 || its[0].FeedURL != "https://new.test/feed" {
 			t.Errorf("items of the moved feed = %+v", its)

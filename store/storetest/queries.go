@@ -68,7 +68,7 @@ func testIDRanges(open opener) func(t *testing.T) {
 		if len(asc) != 10 {
 			t.Fatalf("%d ids; want 10", len(asc))
 		}
-		bIDs := ids(all(t, s, u, store.Query{FeedID: b.ID}))
+		bIDs := sortedIDs(ids(all(t, s, u, store.Query{FeedID: b.ID})))
 		var bAfter []int64
 		for _, id := range bIDs {
 			if id > asc[4] {
