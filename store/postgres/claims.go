@@ -28,7 +28,8 @@ const dueOrder = "coalesce(f.next_due, '-infinity'::timestamptz)"
 // Without URLs, IDs or All it claims due feeds: NextDue and NotBefore
 // passed, not gone, not leased, earliest due first. All claims every feed
 // that is not gone and not leased (with UserID, of those the user
-// subscribes to); URLs claims the named feeds (by URL or FetchURL), and
+// subscribes to); URLs claims the named feeds (by URL, FetchURL or
+// MovedFrom), and
 // IDs the feeds with these IDs, gone ones included, unless leased. No mode claims a feed
 // before its NotBefore. A zero Lease means DefaultLease; a zero Now, the
 // current time. The feeds come back earliest due first, with their
@@ -55,7 +56,7 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 			urls[i] = text(u)
 		}
 		list := p.add(urls)
-		where = "(f.url = ANY(" + list + ") OR (f.fetch_url <> '' AND f.fetch_url = ANY(" + list + ")))"
+		where = "(f.url = ANY(" + list + ") OR (f.fetch_url <> '' AND f.fetch_url = ANY(" + list + ")) OR (f.moved_from <> '' AND f.moved_from = ANY(" + list + ")))"
 	case len(r.IDs) > 0:
 		where = "f.id = ANY(" + p.add(r.IDs) + ")"
 	case r.All && r.UserID != 0:

@@ -19,7 +19,7 @@ const schedulesExpr = `ARRAY(SELECT DISTINCT s.schedule COLLATE "C" FROM subscri
 	WHERE s.feed_id = f.id ORDER BY 1)`
 
 // feedColumns are the feeds columns (table alias f) scanFeed reads, in order.
-const feedColumns = `f.id, f.url, f.fetch_url, f.title, f.site_url, f.icon_url, ` + schedulesExpr + `,
+const feedColumns = `f.id, f.url, f.fetch_url, f.moved_from, f.title, f.site_url, f.icon_url, ` + schedulesExpr + `,
 	f.etag, f.last_modified, f.last_fetch, f.last_success, f.last_error, f.error_count, f.next_due,
 	f.not_before, f.wait_reason, f.gone, f.redirect_url, f.redirect_count, f.identity, f.body_hash,
 	f.feed_delay, f.created_at`
@@ -32,7 +32,7 @@ func feedDest(f *store.Feed) ([]any, func()) {
 		identity                                              int16
 		feedDelay                                             int64
 	)
-	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.Title, &f.SiteURL, &f.IconURL, &f.Schedules,
+	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.MovedFrom, &f.Title, &f.SiteURL, &f.IconURL, &f.Schedules,
 		&f.State.ETag, &f.State.LastModified, &lastFetch, &lastSuccess, &f.State.LastError, &f.State.ErrorCount,
 		&nextDue, &notBefore, &f.State.WaitReason, &f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount,
 		&identity, &f.State.BodyHash, &feedDelay, &createdAt}
@@ -82,6 +82,14 @@ func cleanTags(tags []string) []string {
 // URL it is fetched from, given as $1.
 const byURL = "(f.url = $1 OR (f.fetch_url = $1 AND f.fetch_url <> ''))"
 
+// byURLOrMoved is byURL, or else (when no feed has $1 as its URL) the URL
+// the feed had before it moved; byURLFirst orders the matches so.
+const (
+	byURLOrMoved = "(" + byURL + ` OR (f.moved_from = $1 AND f.moved_from <> ''
+		AND NOT EXISTS (SELECT 1 FROM feeds o WHERE o.url = $1)))`
+	byURLFirst = " ORDER BY f.url = $1 DESC, f.fetch_url = $1 DESC"
+)
+
 func checkURL(u string) error {
 	if strings.TrimSpace(u) == "" {
 		return errors.New("empty URL; give the feed's http or https URL")
@@ -124,7 +132,9 @@ func feedFor(ctx context.Context, tx pgx.Tx, f store.Feed, now time.Time) (int64
 	u := text(f.URL)
 	for range 2 {
 		var id int64
-		err := tx.QueryRow(ctx, "SELECT f.id FROM feeds f WHERE "+byURL+" ORDER BY f.url = $1 DESC LIMIT 1 FOR KEY SHARE", u).Scan(&id)
+		// A feed that moved away from u: subscribing to u again is
+		// subscribing to it.
+		err := tx.QueryRow(ctx, "SELECT f.id FROM feeds f WHERE "+byURLOrMoved+byURLFirst+" LIMIT 1 FOR KEY SHARE", u).Scan(&id)
 		if err == nil {
 			return id, nil
 		}

@@ -24,22 +24,30 @@ const itemColumns = `i.id, i.feed_id, coalesce(f.url, i.feed_url),
 	i.guid, i.url, i.title, i.author, i.content, i.categories, i.enclosures,
 	i.published, i.updated, i.first_seen, coalesce(st.read, false), coalesce(st.starred, false), ` + tagsExpr
 
-// itemFrom joins an item to the user's ($1) subscription to its feed and
-// their state of it; withFeed joins the feed too, for itemColumns.
-func itemFrom(withFeed bool) string {
-	from := ` FROM items i
+// itemFrom joins an item to the user's ($1) subscription to its feed,
+// their state of it and the feed, for itemColumns; idFrom is the item
+// alone. The conditions (visible, selectItems) never use the joined rows:
+// as EXISTS subqueries the planner estimates them well and walks the
+// items' date index for a page, while conditions on the outer joins' NULLs
+// are estimated to match almost nothing and make it sort every item.
+const (
+	itemFrom = ` FROM items i
 	LEFT JOIN subscriptions s ON s.user_id = $1 AND s.feed_id = i.feed_id
-	LEFT JOIN item_states st ON st.user_id = $1 AND st.item_id = i.id`
-	if withFeed {
-		from += `
+	LEFT JOIN item_states st ON st.user_id = $1 AND st.item_id = i.id
 	LEFT JOIN feeds f ON f.id = i.feed_id`
-	}
-	return from
-}
+	idFrom = ` FROM items i`
+)
 
-// visible is the condition on itemFrom for the items the user may read:
-// those of the feeds they subscribe to, and those they starred.
-const visible = "(s.id IS NOT NULL OR st.starred)"
+// visible is the condition on an item (alias i) that the user ($1) may
+// read it: its feed is one of theirs, or they starred it.
+const visible = `(i.feed_id IN (SELECT sv.feed_id FROM subscriptions sv WHERE sv.user_id = $1)
+	OR ` + isStarred + `)`
+
+// The user's ($1) state of an item (alias i).
+const (
+	isRead    = "EXISTS (SELECT 1 FROM item_states r WHERE r.user_id = $1 AND r.item_id = i.id AND r.read)"
+	isStarred = "EXISTS (SELECT 1 FROM item_states v WHERE v.user_id = $1 AND v.item_id = i.id AND v.starred)"
+)
 
 func scanItem(row pgx.Row, extra ...any) (store.Item, error) {
 	var (
@@ -68,7 +76,7 @@ func scanItem(row pgx.Row, extra ...any) (store.Item, error) {
 	return it, nil
 }
 
-// selection is a Query made SQL: the conditions on itemFrom (the
+// selection is a Query made SQL: the conditions on an item, alias i (the
 // user's ID is always $1) and their arguments. none is set when the query
 // can match nothing (an empty IDs list, a search with no words).
 type selection struct {
@@ -108,13 +116,13 @@ func selectItems(userID int64, q store.Query) *selection {
 			WHERE s2.user_id = $1 AND t.user_id = $1 AND t.name = `+p.add(text(store.NormalizeTag(q.Tag)))+`)`)
 	}
 	if q.Unread {
-		where = append(where, "st.read IS NOT TRUE")
+		where = append(where, "NOT "+isRead)
 	}
 	if q.Read {
-		where = append(where, "st.read")
+		where = append(where, isRead)
 	}
 	if q.Starred {
-		where = append(where, "st.starred")
+		where = append(where, isStarred)
 	}
 	if !q.Since.IsZero() {
 		where = append(where, "i.published >= "+p.add(ts(q.Since)))
@@ -285,7 +293,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if o == byRelevace {
 		rank = rankExpr(sel.match)
 	}
-	query := "SELECT " + itemColumns + ", " + rank + itemFrom(true) + whereClause(sel.where) + sel.orderBy(o)
+	query := "SELECT " + itemColumns + ", " + rank + itemFrom + whereClause(sel.where) + sel.orderBy(o)
 	if q.Limit > 0 {
 		// One more tells whether a next page exists.
 		query += " LIMIT " + sel.p.add(q.Limit+1)
@@ -339,7 +347,7 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	if sel.none {
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
 	}
-	query := "SELECT i.id" + itemFrom(false) + whereClause(sel.where) + sel.orderBy(o)
+	query := "SELECT i.id" + idFrom + whereClause(sel.where) + sel.orderBy(o)
 	if q.Limit > 0 {
 		query += " LIMIT " + sel.p.add(q.Limit)
 	}
@@ -365,7 +373,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 		return 0, db.userOr(ctx, userID, "count items")
 	}
 	var n int
-	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+itemFrom(false)+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
+	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+idFrom+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count items: %w", err)
 	}
 	if n == 0 {
@@ -377,7 +385,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 // Item returns one of the user's items by ID, or an error wrapping
 // store.ErrNotFound if the user may not read it.
 func (db *DB) Item(ctx context.Context, userID, id int64) (store.Item, error) {
-	it, err := scanItem(db.pool.QueryRow(ctx, "SELECT "+itemColumns+itemFrom(true)+" WHERE i.id = $2 AND "+visible, userID, id))
+	it, err := scanItem(db.pool.QueryRow(ctx, "SELECT "+itemColumns+itemFrom+" WHERE i.id = $2 AND "+visible, userID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		if err := db.userOr(ctx, userID, "item "+strconv.FormatInt(id, 10)); err != nil {
 			return store.Item{}, err
@@ -484,7 +492,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 	var n int64
 	err := retry(func() error {
 		tag, err := db.pool.Exec(ctx, `INSERT INTO item_states (user_id, item_id, read)
-			SELECT $1, i.id, true`+itemFrom(false)+whereClause(sel.where)+`
+			SELECT $1, i.id, true`+idFrom+whereClause(sel.where)+`
 			ON CONFLICT (user_id, item_id) DO UPDATE SET read = true WHERE NOT item_states.read`, sel.p...)
 		n = tag.RowsAffected()
 		return err

@@ -175,6 +175,7 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 	st := r.State
 	st.Identity = identity
 	newURL, newFetchURL := feedURL, fetchURL
+	movedFrom := pgtype.Text{} // NULL: unchanged
 	if r.MoveTo != "" && r.MoveTo != feedURL {
 		moveTo := text(r.MoveTo)
 		// A URL some config declares stays the feed's URL: the config
@@ -198,6 +199,7 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 				st.RedirectURL = moveTo
 			} else {
 				newURL, newFetchURL = moveTo, ""
+				movedFrom = pgtype.Text{String: feedURL, Valid: true}
 				st.RedirectURL, st.RedirectCount = "", 0
 			}
 		}
@@ -210,12 +212,13 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 		icon_url = CASE WHEN $6 <> '' THEN $6 ELSE icon_url END,
 		etag = $7, last_modified = $8, last_fetch = $9, last_success = $10, last_error = $11, error_count = $12,
 		next_due = $13, not_before = $14, wait_reason = $15, gone = $16, redirect_url = $17, redirect_count = $18,
-		identity = $19, body_hash = $20, feed_delay = $21, claimed_until = NULL, item_count = item_count + $22
+		identity = $19, body_hash = $20, feed_delay = $21, claimed_until = NULL, item_count = item_count + $22,
+		moved_from = coalesce($23, moved_from)
 		WHERE id = $1`,
 		feedID, newURL, newFetchURL, text(r.Title), text(r.SiteURL), text(r.IconURL),
 		text(st.ETag), text(st.LastModified), ts(st.LastFetch), ts(st.LastSuccess), text(st.LastError), st.ErrorCount,
 		ts(st.NextDue), ts(st.NotBefore), text(st.WaitReason), st.Gone, text(st.RedirectURL), st.RedirectCount,
-		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds(), res.New)
+		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds(), res.New, movedFrom)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 	}

@@ -66,10 +66,10 @@ func querySubs(ctx context.Context, q querier, query string, args ...any) ([]sub
 }
 
 // findSub returns the user's subscription to the feed whose URL or
-// FetchURL is u; lock takes the subscription's row lock. It wraps
+// FetchURL (or else MovedFrom) is u; lock takes the subscription's row lock. It wraps
 // store.ErrNotFound when there is none (or no such user).
 func findSub(ctx context.Context, q querier, userID int64, u string, lock bool) (sub, error) {
-	query := "SELECT " + subColumns + subFrom + " WHERE s.user_id = $2 AND " + byURL + " ORDER BY f.url = $1 DESC LIMIT 1"
+	query := "SELECT " + subColumns + subFrom + " WHERE s.user_id = $2 AND " + byURLOrMoved + byURLFirst + " LIMIT 1"
 	if lock {
 		query += " FOR UPDATE OF s"
 	}

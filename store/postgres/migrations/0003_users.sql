@@ -90,6 +90,10 @@ CREATE INDEX item_states_item ON item_states (item_id, starred);
 CREATE INDEX item_states_starred ON item_states (user_id, starred_at) WHERE starred;
 
 ALTER TABLE feeds ADD COLUMN item_count integer NOT NULL DEFAULT 0;
+-- The URL a feed had before a permanent redirect moved it: a lookup by
+-- the old URL still finds it.
+ALTER TABLE feeds ADD COLUMN moved_from text NOT NULL DEFAULT '';
+CREATE INDEX feeds_moved_from ON feeds (moved_from) WHERE moved_from <> '';
 
 -- The existing database, as the one user's: the first row of users gets
 -- id 1.
