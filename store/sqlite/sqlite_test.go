@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,11 +16,59 @@ import (
 	"tidings/store/storetest"
 )
 
+// template is a new database, migrated once per test binary: migrating
+// costs most of a small test under -race, and the suite opens many stores.
+var template struct {
+	once sync.Once
+	dir  string
+	data []byte
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if template.dir != "" {
+		os.RemoveAll(template.dir)
+	}
+	os.Exit(code)
+}
+
+// templateFile returns the bytes of a new, migrated database.
+func templateFile() ([]byte, error) {
+	template.once.Do(func() {
+		if template.dir, template.err = os.MkdirTemp("", "tidings-template-"); template.err != nil {
+			return
+		}
+		path := filepath.Join(template.dir, "tidings.db")
+		db, err := Open(context.Background(), path)
+		if err != nil {
+			template.err = err
+			return
+		}
+		if template.err = db.Close(); template.err != nil {
+			return
+		}
+		template.data, template.err = os.ReadFile(path)
+	})
+	return template.data, template.err
+}
+
 // openTemp opens a fresh database file in a temporary directory, closed
-// when the test ends.
+// when the test ends: a copy of the template, which Open finds migrated.
 func openTemp(t testing.TB) *DB {
 	t.Helper()
-	db, err := Open(t.Context(), filepath.Join(t.TempDir(), "sub", "tidings.db"))
+	data, err := templateFile()
+	if err != nil {
+		t.Fatalf("template database: %v", err)
+	}
+	path := filepath.Join(t.TempDir(), "sub", "tidings.db")
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err := Open(t.Context(), path)
 	if err != nil {
 		t.Fatalf("Open: %v", err)
 	}
@@ -32,7 +81,16 @@ func openTemp(t testing.TB) *DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
+	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) }, storetest.Options{
+		Reopen: func(t *testing.T, s store.Store) store.Store {
+			db, err := Open(t.Context(), s.(*DB).Path())
+			if err != nil {
+				t.Fatalf("Open again: %v", err)
+			}
+			t.Cleanup(func() { db.Close() })
+			return db
+		},
+	})
 }
 
 // TestClaimsAcrossHandles claims from two *DB on one file at once, as two
