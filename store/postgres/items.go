@@ -276,12 +276,14 @@ func whereClause(where []string) string {
 // matches nothing, as does an unknown FeedURL. A cursor from another
 // order of query is an error.
 func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
+	ctx, cancel := db.queryCtx(ctx)
+	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
 	if q.Cursor != "" {
 		c, err := parseCursor(q.Cursor, o)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", err)
+			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
 		}
 		sel.after(c)
 	}
@@ -300,7 +302,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", err)
+		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
 	}
 	defer rows.Close()
 	var (
@@ -315,13 +317,13 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 		var r float32
 		it, err := scanItem(rows, &r)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", err)
+			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
 		}
 		items = append(items, it)
 		last = cursor{order: o, published: it.Published.UnixMicro(), rank: r, id: it.ID}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list items: %w", err)
+		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
 	}
 	rows.Close()
 	if len(items) == 0 && q.Cursor == "" {
@@ -342,6 +344,8 @@ func (db *DB) userOr(ctx context.Context, userID int64, what string) error {
 // ItemIDs returns the IDs of the user's items that q selects, in q's
 // order, at most q.Limit of them (Cursor ignored).
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
+	ctx, cancel := db.queryCtx(ctx)
+	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
 	if sel.none {
@@ -353,11 +357,11 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", err)
+		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", err)
+		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
 	}
 	if len(ids) == 0 {
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
@@ -368,13 +372,15 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // CountItems counts the user's items that q selects (Limit, Cursor and
 // order ignored).
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
+	ctx, cancel := db.queryCtx(ctx)
+	defer cancel()
 	sel := selectItems(userID, q)
 	if sel.none {
 		return 0, db.userOr(ctx, userID, "count items")
 	}
 	var n int
 	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+idFrom+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count items: %w", err)
+		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "count items")
@@ -484,6 +490,8 @@ func (db *DB) setState(ctx context.Context, query string, userID int64, ids []in
 // (Limit, Cursor and order ignored; Search applies) and returns how many
 // changed.
 func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
+	ctx, cancel := db.queryCtx(ctx)
+	defer cancel()
 	q.Unread = true
 	sel := selectItems(userID, q)
 	if sel.none {
@@ -498,7 +506,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("mark all read: %w", err)
+		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "mark all read")

@@ -24,6 +24,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -61,6 +62,37 @@ type DB struct {
 	pool *pgxpool.Pool
 	// name describes the database in errors: no password.
 	name string
+	// queryTimeout bounds the user's listings, counts and searches.
+	queryTimeout atomic.Int64
+}
+
+// SetQueryTimeout sets how long a listing, count or search may run; zero
+// or less means no limit.
+func (db *DB) SetQueryTimeout(d time.Duration) { db.queryTimeout.Store(int64(d)) }
+
+// queryCtx bounds a user's query by the query timeout; queryErr then says
+// what a deadline it set means. pgx cancels the statement on the server
+// when the context ends.
+func (db *DB) queryCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := time.Duration(db.queryTimeout.Load())
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, d, errQueryDeadline)
+}
+
+// errQueryDeadline is the cause of a query's context ending at the query
+// timeout, told apart from the caller's own deadline.
+var errQueryDeadline = errors.New("query timeout")
+
+// queryErr returns err, or, when the query timeout (not the caller) ended
+// ctx, an error wrapping store.ErrQueryTimeout that says what to do.
+func (db *DB) queryErr(ctx context.Context, err error) error {
+	if err == nil || !errors.Is(context.Cause(ctx), errQueryDeadline) {
+		return err
+	}
+	return fmt.Errorf("%w after %v; narrow it down: fewer or longer words, one feed or one tag", store.ErrQueryTimeout,
+		time.Duration(db.queryTimeout.Load()))
 }
 
 var _ store.Store = (*DB)(nil)
@@ -100,7 +132,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", name, err)
 	}
-	return &DB{pool: pool, name: name}, nil
+	db := &DB{pool: pool, name: name}
+	db.queryTimeout.Store(int64(store.DefaultQueryTimeout))
+	return db, nil
 }
 
 // Name returns the database as messages show it: a postgres:// URL with
@@ -266,12 +300,6 @@ func diskFull(err error) error {
 	}
 	return fmt.Errorf("%w: free some space on the PostgreSQL server's disk; "+
 		"what was saved before is intact, and feeds not saved are fetched again: %w", store.ErrDiskFull, err)
-}
-
-// readTx runs fn in a read-only REPEATABLE READ transaction, so that what
-// fn reads in several queries is one snapshot.
-func (db *DB) readTx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginTxFunc(ctx, db.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
 // retryable reports a deadlock or serialization failure.
