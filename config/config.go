@@ -58,6 +58,9 @@ type Config struct {
 	Listen string
 	// LogLevel is "debug", "info", "warn" or "error".
 	LogLevel string
+	// User is the tidings user whose subscriptions the [[feed]] blocks
+	// are; "" means the only user.
+	User string
 	// ShutdownGrace is how long `tidings run` lets in-flight fetches finish
 	// after SIGINT/SIGTERM.
 	ShutdownGrace time.Duration

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/BurntSushi/toml"
 )
@@ -25,7 +26,7 @@ import (
 // schema lists the keys of each table, in the order the starter documents
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
-	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "fetch", "retention", "store", "feed"},
+	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "feed"},
 	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_server_delay"},
 	"retention": {"read_after"},
 	"store":     {"query_timeout"},
@@ -271,6 +272,14 @@ func (d *decoder) root(c *Config, raw map[string]any, dir string) {
 		case "shutdown_grace":
 			if dur, ok := d.duration(path, v, false); ok {
 				c.ShutdownGrace = dur
+			}
+		case "user":
+			if s, ok := d.str(path, v); ok {
+				if u := strings.TrimSpace(s); strings.ContainsFunc(u, unicode.IsSpace) {
+					d.errorf(path, "%q: want the name of a tidings user, without spaces", s)
+				} else {
+					c.User = u
+				}
 			}
 		case "fetch":
 			if t, ok := d.table(path, v, "[fetch]"); ok {

@@ -38,6 +38,10 @@ const starter = `# tidings configuration file.
 # SIGTERM before it exits.
 #shutdown_grace = "30s"
 
+# The tidings user whose subscriptions the [[feed]] blocks below are.
+# Empty (the default) means the database's only user, the usual case.
+#user = ""
+
 [fetch]
 # Fetches in flight at once, in all (1 to 10000).
 #concurrency = 32
