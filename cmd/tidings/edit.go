@@ -5,15 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"slices"
-	"strings"
 
+	"tidings/reader"
 	"tidings/store"
 )
 
-const editHelp = `Changes a feed added with add, import, the web page or a reader app. A feed
-declared in the config file is changed there instead. --title "" goes back to
-the feed's own title; --schedule "" to the default schedule.`
+const editHelp = `Changes a feed added with add or import. A feed declared in the config file
+is changed there instead. --title "" goes back to the feed's own title;
+--schedule "" to the default schedule. A new schedule plans the feed's next
+fetch again at once, for a running 'tidings run' too.`
 
 func setupEdit(fs *flag.FlagSet) runFunc {
 	var tags, untags stringsFlag
@@ -29,56 +29,32 @@ func setupEdit(fs *flag.FlagSet) runFunc {
 		if len(tags) == 0 && len(untags) == 0 && !title.set && !schedule.set {
 			return usagef("nothing to change: give --tag, --untag, --title or --schedule")
 		}
-		add, err := checkTags(tags)
-		if err != nil {
-			return err
-		}
-		edit := store.FeedEdit{AddTags: add}
+		ed := reader.Edit{AddTags: tags, RemoveTags: untags}
 		if title.set {
-			t := strings.TrimSpace(title.value)
-			edit.Title = &t
+			ed.Title = &title.value
 		}
 		if schedule.set {
-			s, err := checkSchedule(schedule.value)
-			if err != nil {
-				return err
-			}
-			edit.Schedule = &s
+			ed.Schedule = &schedule.value
 		}
 		e, err := c.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer e.Close()
-		old, err := lookupFeed(ctx, e.store, args[0])
+		u, err := e.actingUser(ctx)
 		if err != nil {
 			return err
 		}
-		for _, t := range untags {
-			// Tags are stored lowercased; an older store may hold other
-			// cases, so the one removed is the stored spelling.
-			i := slices.IndexFunc(old.Tags, func(have string) bool { return strings.EqualFold(have, strings.TrimSpace(t)) })
-			if i < 0 {
-				return usagef("feed has no tag %q; its tags: %s", t, tagList(old.Tags))
-			}
-			edit.RemoveTags = append(edit.RemoveTags, old.Tags[i])
-		}
-		f, err := e.store.EditFeed(ctx, old.URL, edit)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", old.URL)
-		}
-		if err != nil {
+		s, err := e.rd.Edit(ctx, u.ID, args[0], ed)
+		switch {
+		case errors.Is(err, reader.ErrInvalid):
+			return usagef("%v", err)
+		case errors.Is(err, store.ErrNotFound):
+			return fmt.Errorf("%w; see 'tidings feeds'", err)
+		case err != nil:
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Changed %s.\n", describeFeed(f))
+		fmt.Fprintf(c.stdout, "Changed %s.\n", describeFeed(s))
 		return nil
 	}
-}
-
-// tagList shows tags for a message: "go, news", or "none".
-func tagList(tags []string) string {
-	if len(tags) == 0 {
-		return "none"
-	}
-	return strings.Join(tags, ", ")
 }

@@ -15,6 +15,7 @@ import (
 
 	"tidings/config"
 	"tidings/fetch"
+	"tidings/reader"
 	"tidings/store"
 	"tidings/store/postgres"
 	"tidings/store/sqlite"
@@ -26,6 +27,29 @@ type env struct {
 	cfg   *config.Config
 	store store.Store
 	log   *slog.Logger
+	// rd runs the use cases; userName is --user or TIDINGS_USER.
+	rd       *reader.Reader
+	userName string
+}
+
+// actingUser returns the user the command acts for (reader.ActingUser).
+// Several users and none named is a usage error: exit 2.
+func (e *env) actingUser(ctx context.Context) (store.User, error) {
+	u, err := e.rd.ActingUser(ctx, e.userName)
+	var choose *reader.ChooseUserError
+	if errors.As(err, &choose) {
+		return u, usagef("%d users share this database (%s): say which one acts with --user NAME or TIDINGS_USER",
+			len(choose.Names), strings.Join(choose.Names, ", "))
+	}
+	return u, err
+}
+
+// userFlag is the user named by --user, else by TIDINGS_USER.
+func (c *cli) userFlag() string {
+	if c.userName != "" {
+		return c.userName
+	}
+	return os.Getenv("TIDINGS_USER")
 }
 
 // Close closes the store.
@@ -62,11 +86,21 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 			return syncConfigFeeds(ctx, st, cfg, log, slog.LevelDebug, c.stderr)
 		}
 	}
-	if err := sync(ctx, st, cfg, log); err != nil {
-		st.Close()
-		return nil, err
+	e := &env{cfg: cfg, store: st, log: log, userName: c.userFlag()}
+	e.rd = reader.New(reader.Options{
+		Store:           st,
+		Fetcher:         newFetcher(cfg, log, c.now, nil),
+		DefaultSchedule: cfg.Schedule,
+		Now:             c.now,
+		Logger:          log,
+	})
+	if c.command != "user" && c.command != "token" {
+		if err := sync(ctx, st, cfg, log); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
-	return &env{cfg: cfg, store: st, log: log}, nil
+	return e, nil
 }
 
 // newLogger returns a text logger on w at level ("debug", "info", "warn",
@@ -129,9 +163,13 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 		log.Debug("no config file: declared feeds left as they are")
 		return nil
 	}
+	user, ok, err := configUser(ctx, st, cfg)
+	if err != nil || !ok {
+		return err
+	}
 	// The files, not the feeds: listing every feed with its counts at
 	// every command would cost a pass over all items.
-	files, err := st.ConfigFiles(ctx)
+	files, err := st.ConfigFiles(ctx, user.ID)
 	if err != nil {
 		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}
@@ -152,10 +190,10 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 		log.Warn("feeds declared by another config file left alone; load that file to change them, or delete it to remove them",
 			slog.String("config", file), slog.Int("feeds", others[file]))
 	}
-	declared := make([]store.Feed, 0, len(cfg.Feeds))
+	declared := make([]store.Subscription, 0, len(cfg.Feeds))
 	for _, f := range cfg.Feeds {
-		declared = append(declared, store.Feed{
-			URL:        f.URL,
+		declared = append(declared, store.Subscription{
+			Feed:       store.Feed{URL: f.URL},
 			UserTitle:  f.Title,
 			Tags:       f.Tags,
 			Schedule:   f.Schedule,
@@ -164,7 +202,7 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 			ConfigLine: f.Line,
 		})
 	}
-	res, err := st.SyncDeclared(ctx, owned, declared)
+	res, err := st.SyncDeclared(ctx, user.ID, owned, declared)
 	if err != nil {
 		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}
@@ -186,6 +224,28 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 		log.Info("config feed removed: no longer declared", slog.String("feed_url", u), slog.Int("items", res.RemovedItems[u]))
 	}
 	return nil
+}
+
+// configUser returns the user whose subscriptions the config's [[feed]]
+// blocks are: its user key, else the only user (made now in a fresh
+// database, as on any first use). ok is false when there is nothing to
+// sync: no user key, several users, and no [[feed]] block.
+func configUser(ctx context.Context, st store.Store, cfg *config.Config) (store.User, bool, error) {
+	rd := reader.New(reader.Options{Store: st})
+	u, err := rd.ActingUser(ctx, cfg.User)
+	var choose *reader.ChooseUserError
+	switch {
+	case errors.As(err, &choose) && len(cfg.Feeds) == 0:
+		return u, false, nil
+	case errors.As(err, &choose):
+		return u, false, &configError{err: fmt.Errorf("%s: the [[feed]] blocks belong to one user, and %d users share the database (%s): set user = \"NAME\" at the top of the file",
+			cfg.File, len(choose.Names), strings.Join(choose.Names, ", "))}
+	case errors.Is(err, store.ErrNotFound):
+		return u, false, &configError{err: fmt.Errorf("%s: user = %q: no such user; add them with 'tidings user add %s'", cfg.File, cfg.User, cfg.User)}
+	case err != nil:
+		return u, false, fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
+	}
+	return u, true, nil
 }
 
 // writeConfigError prints a config error, one problem per line.

@@ -34,9 +34,13 @@ func setupFeeds(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		feeds, err := e.store.Feeds(ctx)
+		u, err := e.actingUser(ctx)
 		if err != nil {
-			return fmt.Errorf("list feeds: %w", err)
+			return err
+		}
+		feeds, err := e.rd.Subscriptions(ctx, u.ID)
+		if err != nil {
+			return err
 		}
 		if *jsonOut {
 			for _, f := range feeds {
@@ -51,7 +55,7 @@ func setupFeeds(fs *flag.FlagSet) runFunc {
 }
 
 // writeFeeds prints the feeds as a table for people.
-func (c *cli) writeFeeds(feeds []store.Feed) error {
+func (c *cli) writeFeeds(feeds []store.Subscription) error {
 	if len(feeds) == 0 {
 		fmt.Fprintln(c.stdout, "No feeds yet. Subscribe with 'tidings add URL' or 'tidings import FILE.opml'.")
 		return nil
@@ -80,7 +84,7 @@ func (c *cli) writeFeeds(feeds []store.Feed) error {
 
 // feedOrigin says where a feed comes from: "user", or the file and line of
 // its [[feed]] block.
-func feedOrigin(f store.Feed) string {
+func feedOrigin(f store.Subscription) string {
 	if f.Origin == store.OriginConfig {
 		return fmt.Sprintf("%s:%d", filepath.Base(f.ConfigFile), f.ConfigLine)
 	}
@@ -88,7 +92,7 @@ func feedOrigin(f store.Feed) string {
 }
 
 // feedStatus says in a few words how the feed is doing.
-func feedStatus(f store.Feed) string {
+func feedStatus(f store.Subscription) string {
 	st := f.State
 	var parts []string
 	switch {
@@ -104,6 +108,12 @@ func feedStatus(f store.Feed) string {
 		parts = append(parts, "not fetched yet")
 	default:
 		parts = append(parts, "ok")
+	}
+	if f.MovedFrom != "" && f.Origin != store.OriginConfig {
+		parts = append(parts, "moved here from "+f.MovedFrom+" (permanent redirect)")
+	}
+	if f.State.RedirectURL != "" && f.State.RedirectURL != f.Target() {
+		parts = append(parts, "moving to "+f.State.RedirectURL+" (permanent redirect seen)")
 	}
 	if f.FetchURL != "" && f.Origin == store.OriginConfig {
 		parts = append(parts, fmt.Sprintf("moved to %s: update line %d of %s", f.FetchURL, f.ConfigLine, f.ConfigFile))

@@ -77,13 +77,13 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			mode = fetchNamed
 			seen := make(map[int64]bool, len(args))
 			for _, u := range args {
-				f, err := lookupFeed(ctx, e.store, u)
+				f, err := lookupFeed(ctx, e, u)
 				if err != nil {
 					return err
 				}
 				if !seen[f.ID] {
 					seen[f.ID] = true
-					feeds = append(feeds, f)
+					feeds = append(feeds, f.Feed)
 				}
 			}
 		default:
@@ -166,8 +166,8 @@ func claimLease(timeout time.Duration) time.Duration {
 
 // unclaimedReason says why a feed named on the command line was not
 // claimed: a Retry-After not yet over, or another process fetching it.
-func (c *cli) unclaimedReason(ctx context.Context, st store.Store, u string) (string, error) {
-	f, err := st.Feed(ctx, u)
+func (c *cli) unclaimedReason(ctx context.Context, e *env, u string) (string, error) {
+	f, err := lookupFeed(ctx, e, u)
 	if err != nil {
 		return "", fmt.Errorf("look up %s: %w", u, err)
 	}
@@ -496,7 +496,7 @@ feed:
 				// Leased by another process, or a Retry-After came since
 				// the feeds were listed.
 				if mode == fetchNamed {
-					note, err := c.unclaimedReason(run, e.store, f.URL)
+					note, err := c.unclaimedReason(run, e, f.URL)
 					if err != nil {
 						feedErr = err
 						break feed

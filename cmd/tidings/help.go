@@ -59,8 +59,8 @@ Run 'tidings help COMMAND' for a command's flags.
 // writeCommandHelp writes a command's usage, its description and each of its
 // flags.
 func writeCommandHelp(w io.Writer, cmd command) {
-	var configPath string
-	fs := newFlagSet(cmd, &configPath)
+	var configPath, userName string
+	fs := newFlagSet(cmd, &configPath, &userName)
 	cmd.setup(fs)
 	synopsis := "tidings " + cmd.name
 	if cmd.args != "" {

@@ -5,9 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"slices"
 
-	"tidings/store"
+	"tidings/reader"
 )
 
 const importHelp = `Subscribes to every feed of an OPML file (as other feed readers export),
@@ -23,9 +22,8 @@ func setupImport(fs *flag.FlagSet) runFunc {
 		if len(args) != 1 {
 			return usagef("import takes one OPML file")
 		}
-		tags, err := checkTags(tags)
-		if err != nil {
-			return err
+		if _, err := reader.Tags(tags); err != nil {
+			return usagef("%v", err)
 		}
 		path := args[0]
 		file, err := os.Open(path)
@@ -33,29 +31,20 @@ func setupImport(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("open the OPML file: %w", err)
 		}
 		defer file.Close()
-		doc, err := readOPML(file)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
-		}
-		for i := range doc.Feeds {
-			for _, t := range tags {
-				if !slices.Contains(doc.Feeds[i].Tags, t) {
-					doc.Feeds[i].Tags = append(doc.Feeds[i].Tags, t)
-				}
-			}
-		}
 		e, err := c.open(ctx)
 		if err != nil {
 			return err
 		}
 		defer e.Close()
-		res := store.ImportResult{}
-		if len(doc.Feeds) > 0 {
-			res, err = e.store.ImportFeeds(ctx, doc.Feeds)
-			if err != nil {
-				return fmt.Errorf("import %s: nothing was added: %w", path, err)
-			}
+		u, err := e.actingUser(ctx)
+		if err != nil {
+			return err
 		}
+		doc, err := e.rd.Import(ctx, u.ID, file, tags)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		res := doc
 		fmt.Fprintf(c.stdout, "Added %s from %s.\n", plural(len(res.Added), "feed"), path)
 		if len(res.Skipped) > 0 {
 			fmt.Fprintf(c.stdout, "Skipped %s already subscribed or repeated in the file:\n", plural(len(res.Skipped), "feed"))

@@ -55,7 +55,7 @@ func (f *itemFilters) declare(fs *flag.FlagSet, withSince bool) {
 
 // query turns the filters into a store query (without a limit).
 func (f *itemFilters) query(ctx context.Context, c *cli, e *env) (store.Query, error) {
-	q := store.Query{Unread: f.unread, Starred: f.starred, Tag: strings.ToLower(strings.TrimSpace(f.tag))}
+	q := store.Query{Unread: f.unread, Starred: f.starred, Tag: f.tag, FeedURL: strings.TrimSpace(f.feed)}
 	if f.since != "" {
 		d, err := config.ParseDuration(f.since)
 		if err != nil || d <= 0 {
@@ -63,33 +63,7 @@ func (f *itemFilters) query(ctx context.Context, c *cli, e *env) (store.Query, e
 		}
 		q.Since = c.now().Add(-d)
 	}
-	if f.feed != "" {
-		feed, err := lookupFeed(ctx, e.store, f.feed)
-		if err != nil {
-			return q, err
-		}
-		q.FeedURL = feed.URL
-	}
 	return q, nil
-}
-
-// lookupFeed returns the feed that the URL u on the command line names: the
-// one stored under u's canonical form (config.CanonicalURL), else, for a
-// feed stored before URLs were made canonical, under u as given. Its error
-// says so when there is none.
-func lookupFeed(ctx context.Context, st store.Store, u string) (store.Feed, error) {
-	u = strings.TrimSpace(u)
-	if canon, err := config.CanonicalURL(u); err == nil && canon != u {
-		f, err := st.Feed(ctx, canon)
-		if !errors.Is(err, store.ErrNotFound) {
-			return f, err
-		}
-	}
-	f, err := st.Feed(ctx, u)
-	if errors.Is(err, store.ErrNotFound) {
-		return store.Feed{}, fmt.Errorf("not subscribed to %s; see 'tidings feeds'", u)
-	}
-	return f, err
 }
 
 func setupItems(fs *flag.FlagSet) runFunc {
@@ -112,13 +86,17 @@ func setupItems(fs *flag.FlagSet) runFunc {
 		if !f.unread && !f.starred && f.feed == "" && f.tag == "" && f.since == "" {
 			none = "No items yet. Subscribe with 'tidings add URL', then 'tidings fetch' (or keep 'tidings run' running)."
 		}
-		return c.listItems(ctx, e.store, q, &f, none)
+		return c.listItems(ctx, e, q, &f, none)
 	}
 }
 
 // listItems prints the items q selects, up to the limit of the filters, as
 // JSON lines or a table.
-func (c *cli) listItems(ctx context.Context, st store.Store, q store.Query, f *itemFilters, none string) error {
+func (c *cli) listItems(ctx context.Context, e *env, q store.Query, f *itemFilters, none string) error {
+	u, err := e.actingUser(ctx)
+	if err != nil {
+		return err
+	}
 	limit := f.limit.effective(f.jsonOut, defaultLimit)
 	var (
 		items []store.Item
@@ -129,9 +107,12 @@ func (c *cli) listItems(ctx context.Context, st store.Store, q store.Query, f *i
 		if limit > 0 {
 			q.Limit = min(pageSize, limit-len(items))
 		}
-		page, next, err := st.Items(ctx, q)
+		page, next, err := e.rd.Items(ctx, u.ID, q)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w; see 'tidings feeds'", err)
+		}
 		if err != nil {
-			return fmt.Errorf("list items: %w", err)
+			return err
 		}
 		if f.jsonOut {
 			// Streamed page by page: a script asking for everything should

@@ -55,6 +55,8 @@ type cli struct {
 	isTerminal func(v any) bool
 	// configPath is --config; empty means TIDINGS_CONFIG or the default file.
 	configPath string
+	// userName is --user; empty means TIDINGS_USER, else the only user.
+	userName string
 	// command is the name of the command running, set by runCommand.
 	command string
 }
@@ -95,6 +97,9 @@ func commands() []command {
 		{name: "search", args: "QUERY", summary: "full-text search over titles and content", help: searchHelp, setup: setupSearch},
 		{name: "prune", args: "", summary: "delete old read items per [retention]", help: pruneHelp, setup: setupPrune},
 		{name: "run", args: "", summary: "run the daemon: fetch feeds on schedule, /healthz and /metrics", help: runHelp, setup: setupRun},
+		{name: "user", args: "add|list|passwd|remove [NAME]", summary: "manage the people who use this database", help: userHelp, setup: setupUser},
+		{name: "token", args: "add|list|revoke NAME [ID]", summary: "manage a user's app passwords for scripts and apps", help: tokenHelp, setup: setupToken},
+		{name: "version", args: "", summary: "print the version of tidings", help: versionHelp, setup: setupVersion},
 		{name: "help", args: "[COMMAND]", summary: "explain a command and its flags", help: helpHelp, setup: setupHelp},
 	}
 }
@@ -131,6 +136,8 @@ func (c *cli) main(ctx context.Context, args []string) int {
 	global.SetOutput(io.Discard)
 	global.Usage = func() {}
 	global.StringVar(&c.configPath, "config", "", "")
+	global.StringVar(&c.userName, "user", "", "")
+	showVersion := global.Bool("version", false, "")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			writeOverview(c.stdout)
@@ -140,6 +147,10 @@ func (c *cli) main(ctx context.Context, args []string) int {
 		return exitUsage
 	}
 	args = global.Args()
+	if *showVersion {
+		writeVersion(c.stdout)
+		return exitOK
+	}
 	if len(args) == 0 {
 		writeOverview(c.stderr)
 		return exitUsage
@@ -156,7 +167,7 @@ func (c *cli) main(ctx context.Context, args []string) int {
 // turns its error into a message and an exit status.
 func (c *cli) runCommand(ctx context.Context, cmd command, args []string) int {
 	c.command = cmd.name
-	fs := newFlagSet(cmd, &c.configPath)
+	fs := newFlagSet(cmd, &c.configPath, &c.userName)
 	run := cmd.setup(fs)
 	if err := fs.Parse(reorderArgs(fs, args)); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -186,7 +197,7 @@ func (c *cli) runCommand(ctx context.Context, cmd command, args []string) int {
 
 // newFlagSet returns the flag set of cmd with --config declared, writing
 // nothing itself: runCommand reports errors and help.
-func newFlagSet(cmd command, configPath *string) *flag.FlagSet {
+func newFlagSet(cmd command, configPath, userName *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("tidings "+cmd.name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
@@ -195,6 +206,7 @@ func newFlagSet(cmd command, configPath *string) *flag.FlagSet {
 		usage = "where to write the config file (`PATH`; default: $TIDINGS_CONFIG, else $XDG_CONFIG_HOME/tidings/config.toml)"
 	}
 	fs.StringVar(configPath, "config", *configPath, usage)
+	fs.StringVar(userName, "user", *userName, "act for the user `NAME` (default: $TIDINGS_USER, else the only user)")
 	return fs
 }
 

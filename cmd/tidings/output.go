@@ -15,36 +15,42 @@ import (
 
 // jsonItem is one line of `items --json` and `search --json`.
 type jsonItem struct {
-	ID        int64    `json:"id"`
-	FeedURL   *string  `json:"feed_url"`
-	FeedTitle *string  `json:"feed_title"`
-	GUID      *string  `json:"guid"`
-	URL       *string  `json:"url"`
-	Title     *string  `json:"title"`
-	Author    *string  `json:"author"`
-	Published *string  `json:"published"`
-	Updated   *string  `json:"updated"`
-	Content   *string  `json:"content"`
-	Read      bool     `json:"read"`
-	Starred   bool     `json:"starred"`
-	Tags      []string `json:"tags"`
+	ID         int64             `json:"id"`
+	FeedURL    *string           `json:"feed_url"`
+	FeedTitle  *string           `json:"feed_title"`
+	GUID       *string           `json:"guid"`
+	URL        *string           `json:"url"`
+	Title      *string           `json:"title"`
+	Author     *string           `json:"author"`
+	Published  *string           `json:"published"`
+	Updated    *string           `json:"updated"`
+	Content    *string           `json:"content"`
+	Read       bool              `json:"read"`
+	Starred    bool              `json:"starred"`
+	Tags       []string          `json:"tags"`
+	Enclosures []store.Enclosure `json:"enclosures"`
 }
 
 func newJSONItem(it store.Item) jsonItem {
+	enc := it.Enclosures
+	if enc == nil {
+		enc = []store.Enclosure{}
+	}
 	return jsonItem{
-		ID:        it.ID,
-		FeedURL:   nullString(it.FeedURL),
-		FeedTitle: nullString(it.FeedTitle),
-		GUID:      nullString(it.GUID),
-		URL:       nullString(it.URL),
-		Title:     nullString(it.Title),
-		Author:    nullString(it.Author),
-		Published: nullTime(it.Published),
-		Updated:   nullTime(it.Updated),
-		Content:   nullString(it.Content),
-		Read:      it.Read,
-		Starred:   it.Starred,
-		Tags:      nonNil(it.Tags),
+		ID:         it.ID,
+		FeedURL:    nullString(it.FeedURL),
+		FeedTitle:  nullString(it.FeedTitle),
+		GUID:       nullString(it.GUID),
+		URL:        nullString(it.URL),
+		Title:      nullString(it.Title),
+		Author:     nullString(it.Author),
+		Published:  nullTime(it.Published),
+		Updated:    nullTime(it.Updated),
+		Content:    nullString(it.Content),
+		Read:       it.Read,
+		Starred:    it.Starred,
+		Tags:       nonNil(it.Tags),
+		Enclosures: enc,
 	}
 }
 
@@ -65,7 +71,7 @@ type jsonFeed struct {
 }
 
 // newJSONFeed returns the JSON of f, its wait described as of now.
-func newJSONFeed(f store.Feed, now time.Time) jsonFeed {
+func newJSONFeed(f store.Subscription, now time.Time) jsonFeed {
 	title := f.UserTitle
 	if title == "" {
 		title = f.Title

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"tidings/reader"
 	"tidings/store"
 )
 
@@ -29,9 +30,7 @@ func setupRead(fs *flag.FlagSet) runFunc {
 			if *feed != "" || *tag != "" {
 				return usagef("--feed and --tag go with --all")
 			}
-			return markItems(ctx, c, args, "read", func(st store.Store, ids []int64) (int, error) {
-				return st.SetRead(ctx, ids, true)
-			})
+			return markItems(ctx, c, args, reader.MarkRead)
 		}
 		if len(args) > 0 {
 			return usagef("give item IDs or --all, not both")
@@ -41,17 +40,16 @@ func setupRead(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		q := store.Query{Tag: strings.ToLower(strings.TrimSpace(*tag)), Unread: true}
-		if *feed != "" {
-			f, err := lookupFeed(ctx, e.store, *feed)
-			if err != nil {
-				return err
-			}
-			q.FeedURL = f.URL
-		}
-		n, err := e.store.MarkAllRead(ctx, q)
+		u, err := e.actingUser(ctx)
 		if err != nil {
-			return fmt.Errorf("mark items read: %w", err)
+			return err
+		}
+		n, err := e.rd.MarkAllRead(ctx, u.ID, store.Query{Tag: *tag, FeedURL: strings.TrimSpace(*feed)})
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w; see 'tidings feeds'", err)
+		}
+		if err != nil {
+			return err
 		}
 		fmt.Fprintf(c.stdout, "Marked %s read.\n", plural(n, "item"))
 		return nil
@@ -60,15 +58,13 @@ func setupRead(fs *flag.FlagSet) runFunc {
 
 func setupUnread(_ *flag.FlagSet) runFunc {
 	return func(ctx context.Context, c *cli, args []string) error {
-		return markItems(ctx, c, args, "unread", func(st store.Store, ids []int64) (int, error) {
-			return st.SetRead(ctx, ids, false)
-		})
+		return markItems(ctx, c, args, reader.MarkUnread)
 	}
 }
 
-// markItems applies mark to the items whose IDs are args, and reports the
-// IDs that do not exist as an error.
-func markItems(ctx context.Context, c *cli, args []string, state string, mark func(store.Store, []int64) (int, error)) error {
+// markItems applies m to the items whose IDs are args, and reports the IDs
+// that are not the user's items as an error.
+func markItems(ctx context.Context, c *cli, args []string, m reader.Mark) error {
 	ids, err := parseIDs(args)
 	if err != nil {
 		return err
@@ -78,21 +74,22 @@ func markItems(ctx context.Context, c *cli, args []string, state string, mark fu
 		return err
 	}
 	defer e.Close()
-	n, err := mark(e.store, ids)
+	u, err := e.actingUser(ctx)
 	if err != nil {
-		return fmt.Errorf("mark items %s: %w", state, err)
+		return err
 	}
-	if n < len(ids) {
-		missing, err := missingItems(ctx, e.store, ids)
-		if err != nil {
-			return err
-		}
+	n, err := e.rd.Mark(ctx, u.ID, ids, m)
+	var missing *reader.NoItemError
+	if errors.As(err, &missing) {
 		if n > 0 {
-			fmt.Fprintf(c.stdout, "Marked %s %s.\n", plural(n, "item"), state)
+			fmt.Fprintf(c.stdout, "Marked %s %s.\n", plural(n, "item"), m)
 		}
-		return fmt.Errorf("no item with ID %s; see 'tidings items'", joinIDs(missing))
+		return fmt.Errorf("%w; see 'tidings items'", err)
 	}
-	fmt.Fprintf(c.stdout, "Marked %s %s.\n", plural(n, "item"), state)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.stdout, "Marked %s %s.\n", plural(n, "item"), m)
 	return nil
 }
 
@@ -112,22 +109,6 @@ func parseIDs(args []string) ([]int64, error) {
 		}
 	}
 	return ids, nil
-}
-
-// missingItems returns the IDs of ids that name no item.
-func missingItems(ctx context.Context, st store.Store, ids []int64) ([]int64, error) {
-	var missing []int64
-	for _, id := range ids {
-		_, err := st.Item(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			missing = append(missing, id)
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("look up item %d: %w", id, err)
-		}
-	}
-	return missing, nil
 }
 
 func joinIDs(ids []int64) string {

@@ -9,8 +9,8 @@ import (
 	"tidings/store"
 )
 
-const removeHelp = `Unsubscribes from the feed at URL and deletes its items, except starred
-ones, which stay readable. A feed declared in the config file is removed by
+const removeHelp = `Unsubscribes from the feed at URL. Its items go, except starred ones,
+which stay readable. A feed declared in the config file is removed by
 deleting its [[feed]] block there; the error says which file and line.`
 
 func setupRemove(_ *flag.FlagSet) runFunc {
@@ -23,18 +23,18 @@ func setupRemove(_ *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		f, err := lookupFeed(ctx, e.store, args[0])
+		u, err := e.actingUser(ctx)
 		if err != nil {
 			return err
 		}
-		err = e.store.RemoveFeed(ctx, f.URL)
+		s, err := e.rd.Unsubscribe(ctx, u.ID, args[0])
 		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("not subscribed to %s; see 'tidings feeds'", f.URL)
+			return fmt.Errorf("%w; see 'tidings feeds'", err)
 		}
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(c.stdout, "Removed %s.\n", f.URL)
+		fmt.Fprintf(c.stdout, "Removed %s.\n", s.URL)
 		return nil
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -331,7 +332,7 @@ func (d *daemon) rescheduled(ctx context.Context, a, b *config.Config) []string 
 		return urls
 	}
 	for _, f := range feeds {
-		if f.Schedule == "" && !seen[f.URL] {
+		if (len(f.Schedules) == 0 || slices.Contains(f.Schedules, "")) && !seen[f.URL] {
 			urls = append(urls, f.URL)
 		}
 	}

@@ -29,6 +29,6 @@ func setupSearch(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		q.Search = text
-		return c.listItems(ctx, e.store, q, &f, "Nothing matches "+text+".")
+		return c.listItems(ctx, e, q, &f, "Nothing matches "+text+".")
 	}
 }

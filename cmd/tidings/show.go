@@ -20,6 +20,7 @@ leaves it unread.`
 
 func setupShow(fs *flag.FlagSet) runFunc {
 	keepUnread := fs.Bool("keep-unread", false, "do not mark the item read")
+	jsonOut := fs.Bool("json", false, "print the item as one JSON object, as 'tidings items --json' does")
 	return func(ctx context.Context, c *cli, args []string) error {
 		if len(args) != 1 {
 			return usagef("show takes one item ID")
@@ -33,22 +34,23 @@ func setupShow(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer e.Close()
-		it, err := e.store.Item(ctx, id)
-		if errors.Is(err, store.ErrNotFound) {
-			return fmt.Errorf("no item with ID %d; see 'tidings items'", id)
-		}
+		u, err := e.actingUser(ctx)
 		if err != nil {
-			return fmt.Errorf("read item %d: %w", id, err)
-		}
-		if _, err := fmt.Fprint(c.stdout, c.renderItem(it, terminalWidth())); err != nil {
 			return err
 		}
-		if !*keepUnread && !it.Read {
-			if _, err := e.store.SetRead(ctx, []int64{id}, true); err != nil {
-				return fmt.Errorf("mark item %d read: %w", id, err)
-			}
+		// Marked first, so what is printed is the state it is left in.
+		it, err := e.rd.Open(ctx, u.ID, id, !*keepUnread)
+		if errors.Is(err, store.ErrNotFound) {
+			return fmt.Errorf("%w; see 'tidings items'", err)
 		}
-		return nil
+		if err != nil {
+			return err
+		}
+		if *jsonOut {
+			return writeJSONLine(c.stdout, newJSONItem(it))
+		}
+		_, err = fmt.Fprint(c.stdout, c.renderItem(it, terminalWidth()))
+		return err
 	}
 }
 
@@ -94,7 +96,9 @@ func (c *cli) renderItem(it store.Item, width int) string {
 	if it.Starred {
 		flags = append(flags, "starred")
 	}
-	if !it.Read {
+	if it.Read {
+		flags = append(flags, "read")
+	} else {
 		flags = append(flags, "unread")
 	}
 	field("State", strings.Join(flags, ", "))

@@ -4,7 +4,7 @@ import (
 	"context"
 	"flag"
 
-	"tidings/store"
+	"tidings/reader"
 )
 
 const starHelp = `Stars the items with these IDs. Starred items are never pruned, and stay
@@ -16,16 +16,12 @@ error, and the others are unstarred all the same.`
 
 func setupStar(_ *flag.FlagSet) runFunc {
 	return func(ctx context.Context, c *cli, args []string) error {
-		return markItems(ctx, c, args, "starred", func(st store.Store, ids []int64) (int, error) {
-			return st.SetStarred(ctx, ids, true)
-		})
+		return markItems(ctx, c, args, reader.MarkStarred)
 	}
 }
 
 func setupUnstar(_ *flag.FlagSet) runFunc {
 	return func(ctx context.Context, c *cli, args []string) error {
-		return markItems(ctx, c, args, "unstarred", func(st store.Store, ids []int64) (int, error) {
-			return st.SetStarred(ctx, ids, false)
-		})
+		return markItems(ctx, c, args, reader.MarkUnstarred)
 	}
 }
