@@ -246,9 +246,12 @@ func (h *handler) list(c *call, v *view, f filter) ([]store.Item, int, error) {
 	if f.all {
 		return h.listAll(c, v, f)
 	}
-	total, err := h.r.CountItems(c.ctx, uid, f.q)
-	if err != nil {
-		return nil, 0, err
+	total, ok := v.unreadTotal(f.q)
+	if !ok {
+		var err error
+		if total, err = h.r.CountItems(c.ctx, uid, f.q); err != nil {
+			return nil, 0, err
+		}
 	}
 	if f.offset >= total {
 		return nil, total, nil
@@ -265,6 +268,25 @@ func (h *handler) list(c *call, v *view, f filter) ([]store.Item, int, error) {
 	q.Limit = f.limit
 	items, _, err := h.r.Items(c.ctx, uid, q)
 	return items, total, err
+}
+
+// unreadTotal answers the total of a listing of unread items by feed or
+// tag alone from the subscriptions' unread counters, which the view has
+// already, instead of counting the items again; ok is false for any other
+// listing. Starred items kept from a feed the user left belong to no
+// subscription and are not in it.
+func (v *view) unreadTotal(q store.Query) (int, bool) {
+	if !q.Unread || q.Read || q.Starred || q.Search != "" || !q.Since.IsZero() || !q.Until.IsZero() ||
+		q.AfterID != 0 || q.BeforeID != 0 || q.IDs != nil || q.FeedURL != "" {
+		return 0, false
+	}
+	n := 0
+	for _, s := range v.subs {
+		if (q.FeedID == 0 || s.ID == q.FeedID) && (q.Tag == "" || slices.Contains(s.Tags, q.Tag)) {
+			n += s.Unread
+		}
+	}
+	return n, true
 }
 
 // listAll lists the category All: the feeds without tags, each queried,
