@@ -43,7 +43,7 @@ func TestConfigSyncNeverWipesByAccident(t *testing.T) {
 	}
 	// Items that must survive the syncs below.
 	st := h.openStore()
-	fa, err := st.Feed(ctx, a)
+	fa, err := feedOf(t, st, a)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +77,7 @@ func TestConfigSyncNeverWipesByAccident(t *testing.T) {
 	if !strings.Contains(r.stdout, "kept") || strings.Contains(r.stderr, "removed") {
 		t.Errorf("after renaming the config: stdout\n%s\nstderr\n%s", r.stdout, r.stderr)
 	}
-	f, err := h.openStore().Feed(ctx, a)
+	f, err := feedOf(t, h.openStore(), a)
 	if err != nil || f.ConfigFile != renamed {
 		t.Errorf("feed of the renamed file: %+v, %v; want it declared by %s", f, err, renamed)
 	}

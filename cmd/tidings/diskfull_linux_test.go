@@ -57,11 +57,11 @@ func TestFetchDiskFull(t *testing.T) {
 	}
 	ctx := context.Background()
 	st := h.openStore()
-	var list []store.Feed
+	var list []store.Subscription
 	for _, u := range srv.URLs() {
-		list = append(list, store.Feed{URL: u})
+		list = append(list, store.Subscription{Feed: store.Feed{URL: u}})
 	}
-	if _, err := st.ImportFeeds(ctx, list); err != nil {
+	if _, err := st.ImportFeeds(ctx, meID(t, st), list); err != nil {
 		t.Fatal(err)
 	}
 
@@ -134,7 +134,7 @@ func TestFetchDiskFull(t *testing.T) {
 // its state with them), and returns how many have them.
 func checkWholeFeeds(t *testing.T, st store.Store, items int) int {
 	t.Helper()
-	all, err := st.Feeds(context.Background())
+	all, err := feedsOf(t, st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func TestMarkCommands(t *testing.T) {
 	ctx := context.Background()
 	st := h.openStore()
 	state := func(id int64) (read, starred bool) {
-		it, err := st.Item(ctx, id)
+		it, err := st.Item(ctx, meID(t, st), id)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -79,7 +79,7 @@ func TestReadAll(t *testing.T) {
 
 func TestAddEditRemove(t *testing.T) {
 	h := newHarness(t, "")
-	ctx := context.Background()
+	_ = context.Background()
 	u := "https://blog.example/feed.xml"
 	r := h.mustRun(exitOK, "add", "--no-fetch", u, "--tag", "blogs", "--tag", "friends", "--schedule", "@hourly", "--title", "Friend's blog")
 	if !strings.Contains(r.stdout, `Added "Friend's blog" (`+u+`).`) {
@@ -89,7 +89,7 @@ func TestAddEditRemove(t *testing.T) {
 		t.Errorf("second add: exit %d %q", r.code, r.stderr)
 	}
 	h.mustRun(exitOK, "edit", u, "--untag", "friends", "--tag", "daily", "--schedule", "", "--title", "")
-	f, err := h.openStore().Feed(ctx, u)
+	f, err := feedOf(t, h.openStore(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +100,7 @@ func TestAddEditRemove(t *testing.T) {
 		t.Errorf("edit unknown: exit %d %q", r.code, r.stderr)
 	}
 	h.mustRun(exitOK, "remove", u)
-	if _, err := h.openStore().Feed(ctx, u); err == nil {
+	if _, err := feedOf(t, h.openStore(), u); err == nil {
 		t.Error("feed still there after remove")
 	}
 	if r := h.run("remove", u); r.code != exitFailure || !strings.Contains(r.stderr, "not subscribed") {
@@ -182,14 +182,14 @@ func TestPrune(t *testing.T) {
 	st := h.openStore()
 	// Item 3 (40 days old) is read and old: pruned. Item 1 (3 days) is read
 	// but young. Item 4 is starred.
-	if _, err := st.SetRead(ctx, []int64{3, 4}, true); err != nil {
+	if _, err := st.SetRead(ctx, meID(t, st), []int64{3, 4}, true); err != nil {
 		t.Fatal(err)
 	}
 	r := h.mustRun(exitOK, "prune", "--dry-run")
 	if !strings.Contains(r.stdout, "Would delete 1 read item published before 2026-10-29 12:00 UTC.") {
 		t.Errorf("dry run: %q", r.stdout)
 	}
-	if _, err := st.Item(ctx, 3); err != nil {
+	if _, err := st.Item(ctx, meID(t, st), 3); err != nil {
 		t.Fatal("dry run deleted the item")
 	}
 	r = h.mustRun(exitOK, "prune")
@@ -197,7 +197,7 @@ func TestPrune(t *testing.T) {
 		t.Errorf("prune: %q", r.stdout)
 	}
 	var ids []int64
-	items, _, _ := st.Items(ctx, store.Query{})
+	items, _, _ := st.Items(ctx, meID(t, st), store.Query{})
 	for _, it := range items {
 		ids = append(ids, it.ID)
 	}

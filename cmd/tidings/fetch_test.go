@@ -33,7 +33,7 @@ func (h *harness) runCtx(ctx context.Context, terminal bool, stdin string, args 
 // feedURLs returns the URLs of the feeds in the store.
 func (h *harness) feedURLs() []string {
 	h.t.Helper()
-	feeds, err := h.openStore().Feeds(context.Background())
+	feeds, err := feedsOf(h.t, h.openStore())
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func TestFetchInterrupted(t *testing.T) {
 		t.Errorf("the unfinished feed is still leased after the interrupted run; claimable: %q", urls)
 	}
 	// Whatever finished before the interruption is stored.
-	items, _, err := st.Items(context.Background(), store.Query{})
+	items, _, err := st.Items(context.Background(), meID(t, st), store.Query{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestAddProbes(t *testing.T) {
 		if n := strings.Count(h.mustRun(exitOK, "items", "--json").stdout, "\n"); n != 2 {
 			t.Errorf("%d items stored by add, want 2", n)
 		}
-		feeds, err := h.openStore().Feeds(context.Background())
+		feeds, err := feedsOf(t, h.openStore())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -96,7 +96,7 @@ func TestItemsJSON(t *testing.T) {
 		t.Errorf("content is escaped for HTML:\n%s", r.stdout)
 	}
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	want := []string{"id", "feed_url", "feed_title", "guid", "url", "title", "author", "published", "updated", "content", "read", "starred", "tags"}
+	want := []string{"id", "feed_url", "feed_title", "guid", "url", "title", "author", "published", "updated", "content", "read", "starred", "tags", "enclosures"}
 	byID := map[float64]map[string]any{}
 	var order []float64
 	for _, line := range lines {

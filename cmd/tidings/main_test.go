@@ -6,11 +6,13 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
+	"tidings/reader"
 	"tidings/store"
 	"tidings/store/sqlite"
 )
@@ -105,16 +107,16 @@ func (h *harness) seed() {
 	h.t.Helper()
 	ctx := context.Background()
 	st := h.openStore()
-	goFeed, err := st.AddFeed(ctx, store.Feed{URL: "https://go.example/blog/feed.atom", Tags: []string{"go", "programming"}})
+	goFeed, err := addFeed(h.t, st, store.Subscription{Feed: store.Feed{URL: "https://go.example/blog/feed.atom"}, Tags: []string{"go", "programming"}})
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	newsFeed, err := st.AddFeed(ctx, store.Feed{URL: "https://news.example/rss", UserTitle: "Morning news"})
+	newsFeed, err := addFeed(h.t, st, store.Subscription{Feed: store.Feed{URL: "https://news.example/rss"}, UserTitle: "Morning news"})
 	if err != nil {
 		h.t.Fatal(err)
 	}
 	fetched := testNow.Add(-2 * time.Hour)
-	save := func(f store.Feed, title, site string, items ...store.Item) {
+	save := func(f store.Subscription, title, site string, items ...store.Item) {
 		_, err := st.SaveFetch(ctx, f.ID, store.FetchResult{
 			// Now is when the items were seen; items published after it
 			// would be clamped to it.
@@ -143,8 +145,8 @@ func (h *harness) seed() {
 		store.Item{GUID: "n-3", URL: "https://news.example/c", Title: "Breaking: gophers everywhere", Published: testNow.Add(-30 * time.Minute)},
 	)
 	// Deterministic IDs: the stores hands them out in insertion order.
-	st.SetRead(ctx, []int64{1}, true)
-	st.SetStarred(ctx, []int64{4}, true)
+	st.SetRead(ctx, meID(h.t, st), []int64{1}, true)
+	st.SetStarred(ctx, meID(h.t, st), []int64{4}, true)
 }
 
 // golden compares got with testdata/name, or rewrites it with -update.
@@ -241,7 +243,7 @@ func TestHelpExplainsEveryFlag(t *testing.T) {
 	h := newHarness(t, "")
 	for _, cmd := range commands() {
 		r := h.mustRun(exitOK, "help", cmd.name)
-		fs := newFlagSet(cmd, new(string))
+		fs := newFlagSet(cmd, new(string), new(string))
 		cmd.setup(fs)
 		fs.VisitAll(func(f *flag.Flag) {
 			if !strings.Contains(r.stdout, "--"+f.Name) {
@@ -344,4 +346,39 @@ func TestNotATidingsDatabase(t *testing.T) {
 	if got, _ := os.ReadFile(h.dbPath); !bytes.Equal(got, junk) {
 		t.Error("the file was changed")
 	}
+}
+
+// meID returns the ID of the database's only user, made if need be.
+func meID(t testing.TB, st store.Store) int64 {
+	t.Helper()
+	u, err := reader.New(reader.Options{Store: st}).ActingUser(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u.ID
+}
+
+// feedOf returns the only user's subscription to url.
+func feedOf(t testing.TB, st store.Store, url string) (store.Subscription, error) {
+	t.Helper()
+	return reader.New(reader.Options{Store: st}).Lookup(context.Background(), meID(t, st), url)
+}
+
+// feedsOf returns the only user's subscriptions, with counts.
+func feedsOf(t testing.TB, st store.Store) ([]store.Subscription, error) {
+	t.Helper()
+	return st.Subscriptions(context.Background(), meID(t, st), true)
+}
+
+// addFeed subscribes the only user to s.
+func addFeed(t testing.TB, st store.Store, s store.Subscription) (store.Subscription, error) {
+	t.Helper()
+	return st.Subscribe(context.Background(), meID(t, st), s)
+}
+
+func sameSet(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

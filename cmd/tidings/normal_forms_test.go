@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"strings"
 	"testing"
 
@@ -16,10 +15,10 @@ func TestTagsLowercased(t *testing.T) {
 url = "https://declared.example/atom.xml"
 tags = ["Config", "NEWS"]
 `)
-	ctx := context.Background()
+
 	u := "https://blog.example/feed.xml"
 	h.mustRun(exitOK, "add", "--no-fetch", u, "--tag", "Go", "--tag", "go", "--tag", "Friends")
-	f, err := h.openStore().Feed(ctx, u)
+	f, err := feedOf(t, h.openStore(), u)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,14 +26,14 @@ tags = ["Config", "NEWS"]
 		t.Errorf("after add: tags %q, want [go friends]", f.Tags)
 	}
 	h.mustRun(exitOK, "edit", u, "--tag", "Daily", "--untag", "FRIENDS")
-	if f, _ = h.openStore().Feed(ctx, u); !sameSet(f.Tags, []string{"go", "daily"}) {
+	if f, _ = feedOf(t, h.openStore(), u); !sameSet(f.Tags, []string{"go", "daily"}) {
 		t.Errorf("after edit: tags %q, want [go daily]", f.Tags)
 	}
 	r := h.mustRun(exitUsage, "edit", u, "--untag", "nope")
 	if !strings.Contains(r.stderr, `feed has no tag "nope"`) {
 		t.Errorf("untag of a missing tag: %q", r.stderr)
 	}
-	d, err := h.openStore().Feed(ctx, "https://declared.example/atom.xml")
+	d, err := feedOf(t, h.openStore(), "https://declared.example/atom.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +55,7 @@ tags = ["Config", "NEWS"]
 // spelling of it.
 func TestURLsCanonical(t *testing.T) {
 	h := newHarness(t, "")
-	ctx := context.Background()
+
 	h.mustRun(exitOK, "add", "--no-fetch", "http://host.example/feed")
 	r := h.mustRun(exitFailure, "add", "--no-fetch", "HTTP://Host.Example:80/feed")
 	if !strings.Contains(r.stderr, "already subscribed to http://host.example/feed") {
@@ -64,11 +63,11 @@ func TestURLsCanonical(t *testing.T) {
 	}
 	h.mustRun(exitOK, "add", "--no-fetch", "HTTPS://Other.Example:443/Path?Q=1")
 	const other = "https://other.example/Path?Q=1"
-	if _, err := h.openStore().Feed(ctx, other); err != nil {
+	if _, err := feedOf(t, h.openStore(), other); err != nil {
 		t.Fatalf("feed not stored under its canonical URL %s: %v", other, err)
 	}
 	h.mustRun(exitOK, "edit", "https://OTHER.example/Path?Q=1", "--tag", "x")
-	if f, _ := h.openStore().Feed(ctx, other); !sameSet(f.Tags, []string{"x"}) {
+	if f, _ := feedOf(t, h.openStore(), other); !sameSet(f.Tags, []string{"x"}) {
 		t.Errorf("edit by another spelling: tags %q", f.Tags)
 	}
 	h.mustRun(exitOK, "items", "--feed", "https://Other.Example/Path?Q=1")
@@ -76,7 +75,7 @@ func TestURLsCanonical(t *testing.T) {
 	if !strings.Contains(r.stdout, "Removed "+other) {
 		t.Errorf("remove: %q", r.stdout)
 	}
-	if _, err := h.openStore().Feed(ctx, other); err == nil {
+	if _, err := feedOf(t, h.openStore(), other); err == nil {
 		t.Error("feed still there after remove by another spelling")
 	}
 	// The path's case matters: that is another feed.
@@ -107,7 +106,7 @@ func TestSchedules(t *testing.T) {
 	h := newHarness(t, "")
 	u := "https://blog.example/feed.xml"
 	h.mustRun(exitOK, "add", "--no-fetch", u, "--schedule", "@every 90d")
-	f, err := h.openStore().Feed(context.Background(), u)
+	f, err := feedOf(t, h.openStore(), u)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -354,7 +354,7 @@ func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
 		t.Errorf("slow feed: %d requests, want 1 (it was still answering)", n)
 	}
 	db := openDB(t, dir)
-	slow, err := db.Feed(context.Background(), slowURL)
+	slow, err := feedOf(t, db, slowURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestRunSIGTERMFinishesInFlight(t *testing.T) {
 		t.Fatalf("exit status %d, want 0", code)
 	}
 	d.waitLog(`msg=stopped`)
-	feeds, err := openDB(t, dir).Feeds(context.Background())
+	feeds, err := feedsOf(t, openDB(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,7 +451,7 @@ func TestRunReloadsOnSIGHUP(t *testing.T) {
 	if code := d.wait(); code != 0 {
 		t.Fatalf("exit status %d after SIGINT, want 0", code)
 	}
-	feeds, err := openDB(t, dir).Feeds(context.Background())
+	feeds, err := feedsOf(t, openDB(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -479,7 +479,7 @@ func TestRunCrashLosesNothing(t *testing.T) {
 	db := openDB(t, dir)
 
 	allStored := func(want func(i int) int) bool {
-		feeds, err := db.Feeds(ctx)
+		feeds, err := feedsOf(t, db)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -565,7 +565,7 @@ func TestRunCrashLosesNothing(t *testing.T) {
 	}
 
 	for i, u := range srv.URLs() {
-		items, _, err := db.Items(ctx, store.Query{FeedURL: u})
+		items, _, err := db.Items(ctx, meID(t, db), store.Query{FeedURL: u})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -707,7 +707,7 @@ func TestHousekeeping(t *testing.T) {
 	d.cfg.Store(&config.Config{Retention: config.Retention{ReadAfter: 90 * 24 * time.Hour}})
 
 	t.Run("prune deletes old read items only", func(t *testing.T) {
-		f, err := db.AddFeed(ctx, store.Feed{URL: "https://example.com/feed.xml"})
+		f, err := addFeed(t, db, store.Subscription{Feed: store.Feed{URL: "https://example.com/feed.xml"}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -721,7 +721,7 @@ func TestHousekeeping(t *testing.T) {
 		if _, err := db.SaveFetch(ctx, f.ID, store.FetchResult{Now: now, Items: items}); err != nil {
 			t.Fatal(err)
 		}
-		stored, _, err := db.Items(ctx, store.Query{})
+		stored, _, err := db.Items(ctx, meID(t, db), store.Query{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -731,11 +731,11 @@ func TestHousekeeping(t *testing.T) {
 				read = append(read, it.ID)
 			}
 		}
-		if _, err := db.SetRead(ctx, read, true); err != nil {
+		if _, err := db.SetRead(ctx, meID(t, db), read, true); err != nil {
 			t.Fatal(err)
 		}
 		d.prune(ctx)
-		left, _, err := db.Items(ctx, store.Query{})
+		left, _, err := db.Items(ctx, meID(t, db), store.Query{})
 		if err != nil {
 			t.Fatal(err)
 		}

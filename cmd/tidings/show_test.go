@@ -26,11 +26,11 @@ func TestShowMarksRead(t *testing.T) {
 	st := h.openStore()
 	ctx := context.Background()
 	h.mustRun(exitOK, "show", "2", "--keep-unread")
-	if it, _ := st.Item(ctx, 2); it.Read {
+	if it, _ := st.Item(ctx, meID(t, st), 2); it.Read {
 		t.Fatal("show --keep-unread marked the item read")
 	}
 	h.mustRun(exitOK, "show", "2")
-	if it, _ := st.Item(ctx, 2); !it.Read {
+	if it, _ := st.Item(ctx, meID(t, st), 2); !it.Read {
 		t.Fatal("show did not mark the item read")
 	}
 	r := h.run("show", "99")
@@ -125,7 +125,7 @@ func TestShowEnclosures(t *testing.T) {
 	h := newHarness(t, "")
 	st := h.openStore()
 	ctx := context.Background()
-	f, err := st.AddFeed(ctx, store.Feed{URL: "https://pod.example/feed"})
+	f, err := addFeed(t, st, store.Subscription{Feed: store.Feed{URL: "https://pod.example/feed"}})
 	if err != nil {
 		t.Fatal(err)
 	}
