@@ -10,7 +10,8 @@ import (
 )
 
 // BenchmarkEntriesLimit100 measures GET /v1/entries?limit=100 (with its
-// total) for a user with 20 feeds of 1,000 items each on SQLite.
+// total) for a user with 20 feeds of 1,000 items each on SQLite: unread
+// newest first, everything, and a page far in.
 func BenchmarkEntriesLimit100(b *testing.B) {
 	const feeds, items = 20, 1000
 	e := newEnv(b, feeds, items)
@@ -21,9 +22,14 @@ func BenchmarkEntriesLimit100(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	req, _ := http.NewRequest("GET", e.srv.URL+"/v1/entries?limit=100&status=unread&order=published_at&direction=desc", nil)
+	for _, q := range []string{"limit=100&status=unread&direction=desc", "limit=100", "limit=100&offset=5000&order=id"} {
+		b.Run(q, func(b *testing.B) { benchGet(b, e.srv.URL+"/v1/entries?"+q, tok) })
+	}
+}
+
+func benchGet(b *testing.B, url, tok string) {
+	req, _ := http.NewRequest("GET", url, nil)
 	req.Header.Set("X-Auth-Token", tok)
-	b.ResetTimer()
 	for b.Loop() {
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
