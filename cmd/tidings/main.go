@@ -1,6 +1,6 @@
 // Command tidings is a self-hosted feed aggregator: it fetches the RSS, Atom
 // and JSON Feed sources you subscribe to and keeps every item for reading
-// from the command line, the web page and reader apps.
+// from the command line.
 //
 // Run `tidings help` for the list of commands.
 package main

@@ -110,11 +110,3 @@ func parseIDs(args []string) ([]int64, error) {
 	}
 	return ids, nil
 }
-
-func joinIDs(ids []int64) string {
-	s := make([]string, len(ids))
-	for i, id := range ids {
-		s[i] = strconv.FormatInt(id, 10)
-	}
-	return strings.Join(s, ", ")
-}
