@@ -91,9 +91,10 @@ func parseBase(raw string) *url.URL {
 	return u
 }
 
-// plainText reduces s to plain text: entities decoded, markup reduced to its
-// text (nothing from script or style), control characters dropped and
-// whitespace collapsed to single spaces.
+// plainText reduces s to plain text: entities decoded, markup reduced to
+// the text a browser shows of it (nothing from script or style; the
+// fallback of noscript), control characters dropped and whitespace
+// collapsed to single spaces.
 func plainText(s string) string {
 	if s == "" {
 		return ""
@@ -101,23 +102,38 @@ func plainText(s string) string {
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		return collapseSpace(s)
 	}
-	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(len(s))
+	writePlainText(&b, s, 0)
+	return collapseSpace(b.String())
+}
+
+// writePlainText writes the text of markup s to b; depth counts the
+// noscript contents being read as markup.
+func writePlainText(b *strings.Builder, s string, depth int) {
+	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0
+	noscript := false
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return collapseSpace(b.String())
+			return
 		case html.TextToken:
-			if skip == 0 {
+			switch {
+			case noscript && depth < maxRewriteDepth:
+				// Raw text to the tokenizer, markup to a reader that
+				// runs no script.
+				writePlainText(b, string(z.Text()), depth+1)
+			case skip == 0:
 				b.Write(z.Text())
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
 			switch atom.Lookup(name) {
-			case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Noscript, atom.Iframe:
+			case atom.Noscript:
+				noscript = tt == html.StartTagToken
+			case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noframes, atom.Xmp:
 				// The tokenizer reads their contents as raw text.
 				if tt == html.StartTagToken {
 					skip++
@@ -125,7 +141,7 @@ func plainText(s string) string {
 					skip--
 				}
 			case atom.Br, atom.P, atom.Div, atom.Li, atom.Td, atom.Th, atom.Tr, atom.H1, atom.H2,
-				atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Hr:
+				atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Hr, atom.Center, atom.Marquee:
 				b.WriteByte(' ')
 			}
 		}
