@@ -340,20 +340,41 @@ func resolveContentURL(raw string, base *lazyBase, kind urlAttr) (string, bool) 
 
 // resolveSrcset resolves each candidate of a srcset ("a.jpg 1x, b.jpg 2x"),
 // dropping candidates that do not resolve to http(s). It reports false when
-// none is left.
+// none is left. Candidates are split as the HTML standard says: a URL runs
+// to the next space (so a data: URL's comma is part of it), and its
+// descriptors to the next comma.
 func resolveSrcset(v string, base *lazyBase) (string, bool) {
 	var parts []string
-	for _, cand := range strings.Split(v, ",") {
-		f := strings.Fields(cand)
-		if len(f) == 0 {
+	for i := 0; i < len(v); {
+		for i < len(v) && (isHTMLSpace(v[i]) || v[i] == ',') {
+			i++
+		}
+		start := i
+		for i < len(v) && !isHTMLSpace(v[i]) {
+			i++
+		}
+		u := v[start:i]
+		desc := ""
+		if strings.HasSuffix(u, ",") {
+			u = strings.TrimRight(u, ",")
+		} else {
+			d := i
+			for i < len(v) && v[i] != ',' {
+				i++
+			}
+			desc = strings.Join(strings.Fields(v[d:i]), " ")
+		}
+		if u == "" {
 			continue
 		}
-		abs, ok := base.resolve(f[0])
+		abs, ok := base.resolve(u)
 		if !ok {
 			continue
 		}
-		f[0] = abs
-		parts = append(parts, strings.Join(f, " "))
+		if desc != "" {
+			abs += " " + desc
+		}
+		parts = append(parts, abs)
 	}
 	if len(parts) == 0 {
 		return "", false

@@ -173,11 +173,13 @@ func TestNoControlCharacters(t *testing.T) {
 			`<description>&lt;p&gt;x`+attack+`y&lt;/p&gt;</description>`), "a]0;pwnedb", "<p>x]0;pwnedy</p>"},
 		{"RSS entities in plain text", rssWith("", `<title>t</title><link>http://example.test/i</link>`+
 			`<description>x`+attack+`y</description>`), "t", "x]0;pwnedy"},
+		// An HTML reference to 0x80-0x9F means the windows-1252
+		// character, as browsers read it (&#x9b; is ›).
 		{"RSS hex entities and C1", rssWith("", `<title>t</title><link>http://example.test/i</link>`+
-			`<description>&lt;b&gt;x&amp;#x1B;[5m&amp;#x9b;y&#x9b;z&lt;/b&gt;</description>`), "t", "<b>x[5myz</b>"},
+			`<description>&lt;b&gt;x&amp;#x1B;[5m&amp;#x9b;y&#x9b;z&lt;/b&gt;</description>`), "t", "<b>x[5m›y›z</b>"},
 		{"RSS attribute", rssWith("", `<title>t</title><link>http://example.test/i</link>`+
-			`<description>&lt;img src="http://example.test/a.png" alt="x&amp;#27;y"&gt;</description>`), "t",
-			`<img src="http://example.test/a.png" alt="xy">`},
+			`<description>&lt;img src="http://example.test/a.png" alt="x&amp;#27;y" title="&amp;#x85;"&gt;</description>`), "t",
+			`<img src="http://example.test/a.png">`},
 		{"JSON Feed html", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1",` +
 			`"title":"a\u001b[5mb\u009b","content_html":"<p>x\u001b[5my\u0007\u009bz</p>"}]}`, "a[5mb", "<p>x[5myz</p>"},
 		{"JSON Feed text", `{"version":"https://jsonfeed.org/version/1.1","title":"T","items":[{"id":"1",` +
