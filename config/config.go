@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -62,6 +63,7 @@ type Config struct {
 	ShutdownGrace time.Duration
 	Fetch         Fetch
 	Retention     Retention
+	Content       Content
 	// Feeds are the [[feed]] blocks, in file order, with distinct URLs.
 	Feeds []Feed
 }
@@ -90,6 +92,18 @@ type Retention struct {
 	// ReadAfter is the age after which read, unstarred items are deleted;
 	// 0 disables pruning.
 	ReadAfter time.Duration
+}
+
+// DefaultIframeHosts is the default of content.iframe_hosts; the same as
+// fetch.DefaultIframeHosts (a test in fetch checks it).
+var DefaultIframeHosts = []string{"youtube.com", "youtube-nocookie.com", "vimeo.com", "dailymotion.com"}
+
+// Content is the [content] table: what item HTML may keep.
+type Content struct {
+	// IframeHosts are the video hosts whose players items may embed
+	// (a host allows its subdomains), lowercased, without repeats; never
+	// nil. An empty list allows none.
+	IframeHosts []string
 }
 
 // Feed is one [[feed]] block.
@@ -134,6 +148,7 @@ func Default() *Config {
 			MaxServerDelay: DefaultMaxServerDelay,
 		},
 		Retention: Retention{ReadAfter: DefaultReadAfter},
+		Content:   Content{IframeHosts: slices.Clone(DefaultIframeHosts)},
 	}
 }
 
