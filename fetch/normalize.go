@@ -216,6 +216,9 @@ func itemDate(parsed *time.Time, raw string, now time.Time) time.Time {
 		return time.Time{}
 	}
 	t = t.UTC()
+	if t.Before(minItemDate) || t.Year() > maxItemYear {
+		return time.Time{}
+	}
 	if !now.IsZero() && t.After(now) {
 		return now.UTC()
 	}

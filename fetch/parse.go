@@ -26,6 +26,10 @@ type Parsed struct {
 	// ServerDelay is the feed's own hint of how often to poll it (RSS ttl,
 	// sy:updatePeriod/sy:updateFrequency); zero if none.
 	ServerDelay time.Duration
+	// UnreadableDates counts the items that gave a date tidings could
+	// not read (or did not believe: before 1970-01-02, after year 9999);
+	// they keep the time first seen.
+	UnreadableDates int
 	// Items in feed order, normalised: absolute URLs, sanitised content,
 	// plain-text titles, UTC dates (zero Published when the feed gave none,
 	// future dates clamped to now).
@@ -342,6 +346,9 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time, san *sanitizer) *P
 			ji = jsonItems[i]
 		}
 		si := normalizeItem(it, ri, ji, feedBase, now, san)
+		if si.Published.IsZero() && si.Updated.IsZero() && hasDateText(it) {
+			p.UnreadableDates++
+		}
 		if si.Author == "" {
 			si.Author = feedAuthor
 		}
@@ -361,6 +368,11 @@ func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url
 		Published:  itemDate(it.PublishedParsed, it.Published, now),
 		Updated:    itemDate(it.UpdatedParsed, it.Updated, now),
 	}
+	if si.Published.IsZero() && si.Updated.IsZero() {
+		// Dublin Core terms, which gofeed leaves in the extensions.
+		si.Published = itemDate(nil, extensionDate(it, "dcterms", "issued", "created", "date", "available"), now)
+		si.Updated = itemDate(nil, extensionDate(it, "dcterms", "modified"), now)
+	}
 	si.URL = itemLink(it, ri, ji, feedBase)
 
 	// Relative URLs in the item resolve against its own page when it has
@@ -369,6 +381,27 @@ func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url
 	si.Enclosures = enclosures(it.Enclosures, base)
 	si.Content = san.sanitize(itemHTML(it, ji), base)
 	return si
+}
+
+// extensionDate is the text of the first of the named elements of
+// extension prefix in it.
+func extensionDate(it *gofeed.Item, prefix string, names ...string) string {
+	exts := it.Extensions[prefix]
+	if exts == nil {
+		return ""
+	}
+	for _, n := range names {
+		if v := extValue(exts[n]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// hasDateText reports whether it carries a date, read or not.
+func hasDateText(it *gofeed.Item) bool {
+	return strings.TrimSpace(it.Published) != "" || strings.TrimSpace(it.Updated) != "" ||
+		extensionDate(it, "dcterms", "issued", "created", "date", "available", "modified") != ""
 }
 
 // itemLink picks the item's web page: its link, its other links, an RSS
