@@ -12,7 +12,7 @@ import (
 // reading of it (so nesting is the browser's), without what is never
 // rendered (script, style, template, head matter, frame fallbacks,
 // noembed), with the fallback content of noscript, object and iframe-less
-// embeds, and the alt text of images. Blocks and line breaks separate
+// embeds; no alt text, since images load. Blocks and line breaks separate
 // words.
 func browserText(fragment string) string {
 	ctx := &html.Node{Type: html.ElementNode, Data: "body", DataAtom: atom.Body}
@@ -42,11 +42,7 @@ func writeBrowserText(b *strings.Builder, n *html.Node) {
 			// control its own box; svg and math are pictures).
 			return
 		case atom.Img:
-			for _, a := range n.Attr {
-				if a.Key == "alt" {
-					b.WriteString(" " + a.Val + " ")
-				}
-			}
+			// A loaded image shows no text.
 			return
 		}
 		if n.Namespace != "" {
