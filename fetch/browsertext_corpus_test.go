@@ -53,7 +53,7 @@ func TestBrowserTextCorpus(t *testing.T) {
 		}
 	}
 	fmt.Fprintf(&b, "\nall: %d of %d items match in %d snapshots; %d snapshots match in every item\n", same, total, len(names), feedsSame)
-	golden := filepath.Join("testdata", "realworld", "browsertext.golden.txt")
+	golden := filepath.Join("testdata", "browsertext.golden.txt")
 	if *updateGolden {
 		if err := os.WriteFile(golden, []byte(b.String()), 0o644); err != nil {
 			t.Fatal(err)

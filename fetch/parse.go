@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
 	gojson "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 
@@ -452,9 +454,13 @@ func itemLink(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, base *url.URL) str
 	return ""
 }
 
-// itemHTML returns the item's body as HTML: its content, else its summary,
-// else a plain-text body (JSON Feed content_text, a media description)
-// escaped.
+// itemHTML returns the item's body as HTML: the richest of the elements
+// feeds put it in (content:encoded or Atom content, description or
+// summary, xhtml:body, body, fullitem, media:description, the iTunes
+// summary; JSON Feed content_html, content_text, summary), plain-text
+// ones escaped. Richest means the most text; one later in that order
+// wins only with a fifth more. A media:group's thumbnail (a YouTube channel feed) is shown
+// above a body that has no image of its own.
 func itemHTML(it *gofeed.Item, ji *gojson.Item) string {
 	if ji != nil {
 		switch {
@@ -465,22 +471,82 @@ func itemHTML(it *gofeed.Item, ji *gojson.Item) string {
 		}
 		return textToHTML(ji.Summary)
 	}
-	if strings.TrimSpace(it.Content) != "" {
+	// The common case, one body or a full one beside a shorter summary,
+	// costs no text measure.
+	if len(it.Content) > 0 && len(it.Content) >= len(it.Description) && len(it.Extensions) == 0 && it.ITunesExt == nil {
 		return it.Content
 	}
-	if strings.TrimSpace(it.Description) != "" {
-		return it.Description
+	best, bestLen := "", 0
+	consider := func(h string) {
+		if strings.TrimSpace(h) == "" {
+			return
+		}
+		n := len(h)
+		if strings.IndexByte(h, '<') >= 0 {
+			n = len(plainText(h))
+		}
+		// A later element must have clearly more text: a summary of the
+		// same length is the body without its markup.
+		if n > bestLen+bestLen/5 || best == "" {
+			best, bestLen = h, n
+		}
 	}
-	// YouTube and other media feeds put the text in media:group.
+	consider(it.Content)
+	consider(it.Description)
+	for _, prefix := range []string{"xhtml", "body"} {
+		if exts := it.Extensions[prefix]; exts != nil {
+			consider(extHTML(exts["body"]))
+		}
+	}
+	for _, exts := range it.Extensions {
+		if v := extValue(exts["fullitem"]); v != "" {
+			consider(v)
+		}
+	}
+	var thumb string
 	if media := it.Extensions["media"]; media != nil {
 		for _, g := range media["group"] {
 			if d := extValue(g.Children["description"]); d != "" {
-				return textToHTML(d)
+				consider(textToHTML(d))
+			}
+			if th := g.Children["thumbnail"]; len(th) > 0 && thumb == "" {
+				thumb = th[0].Attrs["url"]
 			}
 		}
 		if d := extValue(media["description"]); d != "" {
-			return textToHTML(d)
+			consider(textToHTML(d))
+		}
+		if th := media["thumbnail"]; len(th) > 0 && thumb == "" {
+			thumb = th[0].Attrs["url"]
 		}
 	}
-	return ""
+	if it.ITunesExt != nil {
+		consider(textToHTML(it.ITunesExt.Summary))
+	}
+	if thumb != "" && !strings.Contains(strings.ToLower(best), "<img") {
+		best = `<p><img src="` + html.EscapeString(thumb) + `"></p>` + best
+	}
+	return best
+}
+
+// extHTML renders an extension element's children back to markup (an
+// inline xhtml:body), or its text when it has none.
+func extHTML(exts []ext.Extension) string {
+	if len(exts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	var write func(e ext.Extension)
+	write = func(e ext.Extension) {
+		b.WriteString(html.EscapeString(e.Value))
+		for name, kids := range e.Children {
+			for _, k := range kids {
+				b.WriteString("<" + name + ">")
+				write(k)
+				b.WriteString("</" + name + ">")
+			}
+		}
+	}
+	write(exts[0])
+	return b.String()
 }
