@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	ext "github.com/mmcdole/gofeed/extensions"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
 
 	"tidings/store"
 )
@@ -75,7 +77,52 @@ func resolveWith(raw string, base func() *url.URL) (string, bool) {
 	if (abs.Scheme != "http" && abs.Scheme != "https") || abs.Host == "" {
 		return "", false
 	}
+	if !isASCII(abs.Host) || !isASCII(abs.RawQuery) {
+		if !browserASCII(abs) {
+			return "", false
+		}
+	}
 	return abs.String(), true
+}
+
+// browserASCII writes u's host and query the way a browser sends them:
+// an internationalised host name in its ASCII (punycode) form, and the
+// query's non-ASCII characters percent-encoded as UTF-8 (the path and
+// fragment url.URL.String already encodes). It reports false for a host
+// that is no valid name.
+func browserASCII(u *url.URL) bool {
+	if !isASCII(u.Host) {
+		host, port := u.Hostname(), u.Port()
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return false
+		}
+		u.Host = a
+		if port != "" {
+			u.Host += ":" + port
+		}
+	}
+	if !isASCII(u.RawQuery) {
+		var b strings.Builder
+		for i := 0; i < len(u.RawQuery); i++ {
+			if c := u.RawQuery[i]; c >= utf8.RuneSelf {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		u.RawQuery = b.String()
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // parseBase parses raw as an absolute http(s) URL to resolve others against;
