@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -67,6 +68,7 @@ type Config struct {
 	Fetch         Fetch
 	Retention     Retention
 	Store         Store
+	Content       Content
 	// Feeds are the [[feed]] blocks, in file order, with distinct URLs.
 	Feeds []Feed
 }
@@ -101,6 +103,18 @@ type Retention struct {
 type Store struct {
 	// QueryTimeout bounds every listing, count and search (> 0).
 	QueryTimeout time.Duration
+}
+
+// DefaultIframeHosts is the default of content.iframe_hosts; the same as
+// fetch.DefaultIframeHosts (a test in fetch checks it).
+var DefaultIframeHosts = []string{"youtube.com", "youtube-nocookie.com", "vimeo.com", "dailymotion.com"}
+
+// Content is the [content] table: what item HTML may keep.
+type Content struct {
+	// IframeHosts are the video hosts whose players items may embed
+	// (a host allows its subdomains), lowercased, without repeats; never
+	// nil. An empty list allows none.
+	IframeHosts []string
 }
 
 // Feed is one [[feed]] block.
@@ -146,6 +160,7 @@ func Default() *Config {
 		},
 		Retention: Retention{ReadAfter: DefaultReadAfter},
 		Store:     Store{QueryTimeout: DefaultQueryTimeout},
+		Content:   Content{IframeHosts: slices.Clone(DefaultIframeHosts)},
 	}
 }
 

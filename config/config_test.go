@@ -60,6 +60,16 @@ func TestLoadValid(t *testing.T) {
 			want: func(c *Config) {},
 		},
 		{
+			name: "iframe hosts: PeerTube added, case and repeats folded",
+			body: "[content]\niframe_hosts = [\"youtube.com\", \"Videos.Example.org.\", \"videos.example.org\"]\n",
+			want: func(c *Config) { c.Content.IframeHosts = []string{"youtube.com", "videos.example.org"} },
+		},
+		{
+			name: "iframe hosts: none",
+			body: "[content]\niframe_hosts = []\n",
+			want: func(c *Config) { c.Content.IframeHosts = []string{} },
+		},
+		{
 			name: "comments and empty tables",
 			body: "# nothing\n[fetch]\n[retention]\n",
 			want: func(c *Config) {},

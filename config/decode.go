@@ -26,10 +26,11 @@ import (
 // schema lists the keys of each table, in the order the starter documents
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
-	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "feed"},
+	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "content", "feed"},
 	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_server_delay"},
 	"retention": {"read_after"},
 	"store":     {"query_timeout"},
+	"content":   {"iframe_hosts"},
 	"feed":      {"url", "title", "tags", "schedule"},
 }
 
@@ -186,7 +187,7 @@ func suggest(table, key string) string {
 	if table != "" && slices.Contains(schema[""], key) {
 		return fmt.Sprintf("%s belongs at the top of the file, before any [table]", key)
 	}
-	for _, t := range []string{"fetch", "retention", "feed"} {
+	for _, t := range []string{"fetch", "retention", "content", "feed"} {
 		if t != table && slices.Contains(schema[t], key) {
 			if t == "feed" {
 				return fmt.Sprintf("%s belongs in a [[feed]] block", key)
@@ -293,6 +294,10 @@ func (d *decoder) root(c *Config, raw map[string]any, dir string) {
 			if t, ok := d.table(path, v, "[store]"); ok {
 				d.store(&c.Store, t, path)
 			}
+		case "content":
+			if t, ok := d.table(path, v, "[content]"); ok {
+				d.content(&c.Content, t, path)
+			}
 		case "feed":
 			c.Feeds = d.feeds(path, v)
 		default:
@@ -339,6 +344,63 @@ func (d *decoder) fetch(f *Fetch, t map[string]any, base []string) {
 			d.unknown("fetch", path)
 		}
 	}
+}
+
+func (d *decoder) content(c *Content, t map[string]any, base []string) {
+	for _, k := range sortedKeys(t) {
+		v, path := t[k], join(base, k)
+		switch k {
+		case "iframe_hosts":
+			c.IframeHosts = d.hosts(path, v)
+		default:
+			d.unknown("content", path)
+		}
+	}
+}
+
+// hosts checks a list of host names (iframe_hosts): never nil, so that
+// an empty list in the file means none.
+func (d *decoder) hosts(path []string, v any) []string {
+	arr, ok := v.([]any)
+	if !ok {
+		d.errorf(path, "want an array of host names, e.g. [\"youtube.com\", \"videos.example.org\"], got %s", typeName(v))
+		return []string{}
+	}
+	hosts := []string{}
+	for i, e := range arr {
+		ep := join(path, indexSeg(i))
+		s, ok := e.(string)
+		s = strings.TrimSuffix(strings.ToLower(strings.TrimSpace(s)), ".")
+		switch {
+		case !ok:
+			d.errorf(ep, "want a host name in quotes, got %s", typeName(e))
+		case !validHostName(s):
+			d.errorf(ep, "%q: not a host name; give the host alone, e.g. \"videos.example.org\" for https://videos.example.org/videos/embed/...", s)
+		case !slices.Contains(hosts, s):
+			hosts = append(hosts, s)
+		}
+	}
+	return hosts
+}
+
+// validHostName reports whether s is a DNS name: dot-separated labels of
+// 1 to 63 letters, digits and inner hyphens, 253 characters at most.
+func validHostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	for label := range strings.SplitSeq(s, ".") {
+		if label == "" || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (d *decoder) retention(r *Retention, t map[string]any, base []string) {

@@ -75,6 +75,13 @@ const starter = `# tidings configuration file.
 # error that says so.
 #query_timeout = "5s"
 
+[content]
+# Video hosts whose players items may embed, sandboxed (a host allows its
+# subdomains; YouTube players are moved to youtube-nocookie.com). Any other
+# iframe becomes a link to what it showed. Add PeerTube instances here.
+# [] allows none.
+#iframe_hosts = ["youtube.com", "youtube-nocookie.com", "vimeo.com", "dailymotion.com"]
+
 # Feeds declared here are added to tidings on every start (and on SIGHUP for
 # "tidings run"), updated when their block changes, and removed when their
 # block goes. Feeds added with "tidings add" or an OPML import are kept apart

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/wlynxg/chardet"
 	"golang.org/x/net/html/charset"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
@@ -60,7 +61,11 @@ func decodeBody(body []byte, contentType string) ([]byte, string) {
 	}
 
 	if declared != "" {
-		if enc, name := lookupEncoding(declared, body); enc != nil || name == "utf-8" {
+		enc, name := lookupEncoding(declared, body)
+		// Declared UTF-8 but sent in a legacy encoding (not one valid
+		// multi-byte sequence among the high bytes): detected below.
+		misdeclared := name == "utf-8" && !utf8.Valid(body) && (!hasValidMultibyte(body) || detectedLegacy(body))
+		if (enc != nil || name == "utf-8") && !misdeclared {
 			return finish(enc, name, body)
 		}
 	}
@@ -68,8 +73,13 @@ func decodeBody(body []byte, contentType string) ([]byte, string) {
 	// No usable declaration. XML says that means UTF-8, and most such feeds
 	// are; but a body with high bytes and not one valid multi-byte sequence
 	// is almost certainly in the web's default single-byte encoding.
-	if !utf8.Valid(body) && !hasValidMultibyte(body) {
-		return finish(charmap.Windows1252, "windows-1252", body)
+	if !utf8.Valid(body) {
+		if enc, name := detectLegacy(body); enc != nil {
+			return finish(enc, name, body)
+		}
+		if !hasValidMultibyte(body) {
+			return finish(charmap.Windows1252, "windows-1252", body)
+		}
 	}
 	return finish(nil, "utf-8", body)
 }
@@ -294,3 +304,45 @@ func firstBytes(b []byte, n int) []byte {
 	}
 	return b
 }
+
+// detectLegacy guesses the legacy encoding of b, which declares none and
+// is not UTF-8 (see decodeBody), with a statistical detector (a Go port
+// of Mozilla's universal charset detector, by way of Python's chardet).
+// It returns nil when the detector is unsure or names an encoding
+// x/net/html/charset does not know.
+func detectLegacy(b []byte) (encoding.Encoding, string) {
+	r := chardet.Detect(firstBytes(b, detectLimit))
+	if r.Confidence < minDetectConfidence {
+		return nil, ""
+	}
+	for _, label := range []string{r.Encoding, r.Charset} {
+		if label == "" || strings.EqualFold(label, "ascii") || strings.HasPrefix(strings.ToLower(label), "utf") {
+			continue
+		}
+		if enc, name := charset.Lookup(label); enc != nil && name != "utf-8" {
+			return enc, name
+		}
+	}
+	return nil, ""
+}
+
+// detectedLegacy reports whether the detector is sure that b, which is
+// not valid UTF-8, is in a legacy encoding: multi-byte encodings (GBK,
+// Shift_JIS...) form some valid UTF-8 sequences by chance.
+// A single-byte guess is not enough there: UTF-8 with a few broken bytes
+// looks like one too.
+func detectedLegacy(b []byte) bool {
+	switch _, name := detectLegacy(b); name {
+	case "big5", "gbk", "gb18030", "euc-jp", "shift_jis", "euc-kr", "iso-2022-jp":
+		return true
+	}
+	return false
+}
+
+// detectLimit bounds the bytes the detector reads: its answer settles
+// within a few KiB, and it costs time in proportion.
+const detectLimit = 64 << 10
+
+// minDetectConfidence is the detector's confidence below which its guess
+// is not taken.
+const minDetectConfidence = 0.5

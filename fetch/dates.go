@@ -31,6 +31,43 @@ var zoneOffsets = map[string]int{
 	"AEST": 10 * 3600, "AEDT": 11 * 3600,
 	"NZST": 12 * 3600, "NZDT": 13 * 3600,
 	"BRT": -3 * 3600, "ART": -3 * 3600,
+	// North American zones written without their standard or daylight
+	// letter: read as standard time.
+	"ET": -5 * 3600, "CT": -6 * 3600, "MT": -7 * 3600, "PT": -8 * 3600, "AT": -4 * 3600,
+	"AKT": -9 * 3600, "HT": -10 * 3600, "HAST": -10 * 3600, "HADT": -9 * 3600,
+	"MET": 3600, "MEST": 2 * 3600, "WAT": 3600, "CAT": 2 * 3600, "EAT": 3 * 3600,
+	"SAST": 2 * 3600, "IDT": 3 * 3600, "TRT": 3 * 3600, "GST": 4 * 3600, "NPT": 5*3600 + 2700,
+	"CCT": 8 * 3600, "AWDT": 9 * 3600, "ACWST": 8*3600 + 2700, "CHAST": 12*3600 + 2700,
+	"CLT": -4 * 3600, "CLST": -3 * 3600, "COT": -5 * 3600, "PET": -5 * 3600, "VET": -4 * 3600,
+	"BRST": -2 * 3600, "UYT": -3 * 3600, "EGT": -3600, "EGST": 0, "AZOT": -3600, "AZOST": 0,
+	"IRST": 3*3600 + 1800, "IRDT": 4*3600 + 1800, "AFT": 4*3600 + 1800, "SST": -11 * 3600,
+	"CHST": 10 * 3600, "ChST": 10 * 3600, "NZT": 12 * 3600,
+}
+
+// upperOnlyZones are zones that are also words ("at", "et"): read as
+// zones only when written in capitals.
+var upperOnlyZones = map[string]bool{"ET": true, "CT": true, "MT": true, "PT": true, "AT": true, "HT": true, "EAT": true, "CAT": true, "SST": true}
+
+// militaryZone reads the single-letter military zones (RFC 822 5.1, with
+// the signs the military use, which RFC 1123 notes RFC 822 got backwards
+// in its text): A-I and K-M are +1 to +12 hours, N-Y -1 to -12, Z is UTC.
+// J (local time) is none.
+func militaryZone(f string) (int, bool) {
+	if len(f) != 1 {
+		return 0, false
+	}
+	c := f[0] | 0x20
+	switch {
+	case c == 'z':
+		return 0, true
+	case 'a' <= c && c <= 'i':
+		return int(c-'a'+1) * 3600, true
+	case 'k' <= c && c <= 'm':
+		return int(c-'k'+10) * 3600, true
+	case 'n' <= c && c <= 'y':
+		return -int(c-'n'+1) * 3600, true
+	}
+	return 0, false
 }
 
 // gofeedZones are the zone abbreviations gofeed itself resolves (with the
@@ -53,6 +90,12 @@ func hasZoneGofeedMisreads(s string) bool {
 	last := s[strings.LastIndexAny(s, " \t")+1:]
 	if _, glued := gluedZone(strings.ToUpper(last)); glued {
 		return true // "GMT+1": gofeed may match a layout that drops the offset
+	}
+	if strings.Contains(last, "/") {
+		return true // an IANA zone name ("Etc/GMT+5", "Europe/Paris")
+	}
+	if _, ok := militaryZone(last); ok && len(s) > 12 {
+		return true
 	}
 	if len(last) < 2 || len(last) > 5 || !isAlpha(last) {
 		return false
@@ -91,6 +134,21 @@ var dateLayouts = []string{
 	"2006-01-02 15:04:05.999999999",
 	"2006-01-02 15:04",
 	"2006-01-02",
+	"2006-1-2 15:04:05 -0700",
+	"2006-1-2 15:04 -0700",
+	"2006-1-2 15:04:05",
+	"2006-1-2 15:04",
+	"2006-1-2 3:04:05 PM",
+	"2006-1-2 3:04 PM",
+	"2006-1-2",
+	"2006-01",
+	"2006",
+	"06-01-02",
+	"02.01.2006 15:04:05 -0700",
+	"02.01.2006 15:04 -0700",
+	"02.01.2006 15:04:05",
+	"02.01.2006 15:04",
+	"02.01.2006",
 	"2006/01/02 15:04:05 -0700",
 	"2006/01/02 15:04:05",
 	"2006/01/02",
@@ -114,6 +172,11 @@ var dateLayouts = []string{
 	"January 2 2006",
 	"Jan 2006",
 	"January 2006",
+	"2006 Jan 2 15:04:05 -0700",
+	"2006 Jan 2 15:04 -0700",
+	"2006 Jan 2 15:04:05",
+	"2006 Jan 2 15:04",
+	"2006 Jan 2",
 }
 
 // parseDate is the second chance for a date string that gofeed could not
@@ -126,13 +189,43 @@ func parseDate(s string) (time.Time, bool) {
 	if t, ok := parseEpoch(s); ok {
 		return t, true
 	}
-	n := normalizeDate(s)
+	if t, ok := parseOrdinal(s); ok {
+		return t, true
+	}
+	n, loc := normalizeDate(s)
 	for _, layout := range dateLayouts {
-		if t, err := time.Parse(layout, n); err == nil {
+		if t, err := time.ParseInLocation(layout, n, loc); err == nil {
 			return t.UTC(), true
 		}
 	}
 	return time.Time{}, false
+}
+
+// parseOrdinal reads an ISO 8601 ordinal date, "2006-032" or "2006032"
+// (the 32nd day of 2006), optionally followed by "T" and a time of day
+// read as by parseDate.
+func parseOrdinal(s string) (time.Time, bool) {
+	date, clock, hasClock := strings.Cut(s, "T")
+	date = strings.Replace(date, "-", "", 1)
+	if len(date) != 7 || !allDigits(date) {
+		return time.Time{}, false
+	}
+	year, _ := strconv.Atoi(date[:4])
+	day, _ := strconv.Atoi(date[4:])
+	leap := year%4 == 0 && (year%100 != 0 || year%400 == 0)
+	days := 365
+	if leap {
+		days = 366
+	}
+	if day < 1 || day > days {
+		return time.Time{}, false
+	}
+	t := time.Date(year, 1, day, 0, 0, 0, 0, time.UTC)
+	if !hasClock {
+		return t, true
+	}
+	c, ok := parseDate(t.Format("2006-01-02") + "T" + clock)
+	return c, ok
 }
 
 // parseEpoch reads a bare Unix time in seconds or milliseconds, as some
@@ -152,10 +245,16 @@ func parseEpoch(s string) (time.Time, bool) {
 }
 
 // normalizeDate rewrites a date string into the small vocabulary of
-// dateLayouts: no weekday, no commas or parenthesised comments, no ordinal
-// suffixes, single spaces, "." as the time separator turned into ":", and
-// the zone as a numeric -0700 offset.
-func normalizeDate(s string) string {
+// dateLayouts: no weekday (in any language), no commas or parenthesised
+// comments, no ordinal suffixes or other words, months as English
+// abbreviations (from their localised or misspelt names), Chinese,
+// Japanese and Korean dates in ISO order, single spaces, and the zone as
+// a numeric -0700 offset. An IANA zone name ("Europe/Paris",
+// "Etc/GMT+5") is removed and returned as the location to read the time
+// in; otherwise the location is UTC.
+func normalizeDate(s string) (string, *time.Location) {
+	s = cjkDate(s)
+	loc := time.UTC
 	// Drop comments such as "(UTC)" or "(Coordinated Universal Time)".
 	for {
 		i := strings.IndexByte(s, '(')
@@ -172,21 +271,41 @@ func normalizeDate(s string) string {
 	s = strings.NewReplacer(",", " ", "\u00a0", " ").Replace(s)
 	fields := strings.Fields(s)
 	if len(fields) == 0 {
-		return ""
+		return "", loc
 	}
 	if isWeekday(fields[0]) {
 		fields = fields[1:]
 	}
 	for i, f := range fields {
 		f = stripOrdinal(f)
-		if isAlpha(strings.TrimSuffix(f, ".")) {
-			// "Jan." and "Sept" are months too.
-			f = strings.TrimSuffix(f, ".")
-			if strings.EqualFold(f, "sept") {
-				f = "Sep"
-			}
+		if d := strings.TrimSuffix(f, "."); d != f && d != "" && allDigits(d) {
+			f = d // "2." is the German, Hungarian... way of writing 2nd
 		}
-		if strings.EqualFold(f, "at") {
+		word := strings.TrimRight(f, ".")
+		switch {
+		case strings.Contains(f, "/") && isLetterStart(f):
+			if l, ok := namedZone(f); ok {
+				loc = l
+			}
+			f = ""
+		case isLetters(word):
+			if m, ok := monthName(word); ok {
+				f = m
+				break
+			}
+			upper := strings.ToUpper(word)
+			_, zone := zoneOffsets[upper]
+			if upperOnlyZones[upper] && word != upper {
+				zone = false // "at" is a word, "AT" a zone
+			}
+			_, military := militaryZone(word)
+			_, glued := gluedZone(upper)
+			if zone || glued || (military && i == len(fields)-1 && i > 0) || upper == "AM" || upper == "PM" {
+				f = word
+				break
+			}
+			// A weekday, "at", "de", "um", "Uhr"...: words between the
+			// parts of a date.
 			f = ""
 		}
 		fields[i] = f
@@ -200,7 +319,11 @@ func normalizeDate(s string) string {
 			continue
 		}
 		upper := strings.ToUpper(f)
-		if off, ok := zoneOffsets[upper]; ok {
+		if off, ok := militaryZone(f); ok && i == len(fields)-1 && i > 0 {
+			out = append(out, formatOffset(off))
+			continue
+		}
+		if off, ok := zoneOffsets[upper]; ok && (!upperOnlyZones[upper] || f == upper) {
 			if (upper == "GMT" || upper == "UTC" || upper == "UT") && i+1 < len(fields) && isOffset(fields[i+1]) {
 				continue // the numeric offset that follows says it all
 			}
@@ -224,7 +347,7 @@ func normalizeDate(s string) string {
 		}
 		out = append(out, f)
 	}
-	return strings.Join(out, " ")
+	return strings.Join(out, " "), loc
 }
 
 // normalizeISO turns the zone of an ISO 8601 date-time into -0700 form:

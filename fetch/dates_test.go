@@ -47,7 +47,7 @@ var realWorldDates = []struct {
 	{"1136214245000", time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)},
 	{"Fri, 02 Jan 2006 15:04:05 +0000", time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)}, // wrong weekday
 	{"mon, 02 jan 2006 15:04:05 gmt", time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)},
-	{"Dienstag, 2 Jan 2006 15:04:05 +0100", time.Time{}}, // unknown weekday name: not guessed
+	{"Dienstag, 2 Jan 2006 15:04:05 +0100", time.Date(2006, 1, 2, 14, 4, 5, 0, time.UTC)}, // a German weekday
 	{"not a date", time.Time{}},
 	{"", time.Time{}},
 	{"   ", time.Time{}},

@@ -63,6 +63,11 @@ type Options struct {
 	// results waiting to be saved are bounded by Run itself. Not called for
 	// a fetch abandoned because the run was canceled.
 	Fetched func(store.Feed)
+	// IframeHosts are the video hosts whose players item HTML may embed
+	// (content.iframe_hosts; a host allows its subdomains). nil means
+	// DefaultIframeHosts; an empty list allows none. Any other iframe
+	// becomes a link to its source.
+	IframeHosts []string
 	// Client replaces the HTTP client New builds. It is used as given
 	// (its transport decides about network safety and timeouts), except
 	// that the fetcher's redirect policy is set when it has none.
@@ -72,6 +77,7 @@ type Options struct {
 // Fetcher fetches feeds. It is safe for concurrent use.
 type Fetcher struct {
 	opt     Options
+	san     *sanitizer
 	client  *http.Client
 	planner *Planner
 	log     *slog.Logger
@@ -120,6 +126,7 @@ func newFetcher(o Options, check addrCheck) *Fetcher {
 	}
 	return &Fetcher{
 		opt:     o,
+		san:     newSanitizer(o.IframeHosts),
 		client:  client,
 		planner: &Planner{Default: o.DefaultSchedule, MaxServerDelay: o.MaxServerDelay},
 		log:     o.Logger,
@@ -223,7 +230,7 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 			p := &Parsed{}
 			if !unchanged {
 				var perr error
-				p, perr = parseSafely(resp.Body, resp.Header.Get("Content-Type"), resp.URL, now)
+				p, perr = parseSafelyWith(resp.Body, resp.Header.Get("Content-Type"), documentURL(resp), now, f.san)
 				if perr != nil {
 					fail(notFeed(resp, perr))
 					break
@@ -306,7 +313,7 @@ const movesAfter = 3
 // against a few ms to parse it) and leaves no doubt.
 func bodyHash(resp *response) string {
 	h := sha256.New()
-	for _, s := range []string{parseVersion, BuildVersion(), resp.URL, resp.Header.Get("Content-Type")} {
+	for _, s := range []string{parseVersion, BuildVersion(), documentURL(resp), resp.Header.Get("Content-Type")} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -318,7 +325,7 @@ func bodyHash(resp *response) string {
 // Parse, normalisation or sanitising make of a body: builds that carry no
 // version of their own ("dev", or the same revision with local changes)
 // then still parse every feed once more.
-const parseVersion = "1"
+const parseVersion = "2"
 
 // clampedToNow reports whether Parse clamped a date of items to now, as it
 // does with dates in the future (normalize): parsed later, the same body
@@ -381,6 +388,22 @@ func hostOf(rawURL string) string {
 	return strings.ToLower(u.Hostname())
 }
 
+// sanitizer is the content policy of f's Options.
+func (f *Fetcher) sanitizer() *sanitizer { return f.san }
+
+// documentURL is the URL relative URLs in a 200 answer resolve against
+// when the feed names no base of its own: its Content-Location when that
+// is an http(s) URL (RFC 9110 8.7: the body is that resource's), else the
+// URL finally answered, after redirects.
+func documentURL(resp *response) string {
+	if cl := resp.Header.Get("Content-Location"); cl != "" {
+		if u, ok := resolveHTTP(parseBase(resp.URL), cl); ok {
+			return u
+		}
+	}
+	return resp.URL
+}
+
 // parseSafely is Parse, turning a panic of the parser on a hostile body into
 // an error on that feed instead of a crash of every fetch.
 func parseSafely(body []byte, contentType, feedURL string, now time.Time) (p *Parsed, err error) {
@@ -390,4 +413,14 @@ func parseSafely(body []byte, contentType, feedURL string, now time.Time) (p *Pa
 		}
 	}()
 	return Parse(body, contentType, feedURL, now)
+}
+
+// parseSafelyWith is parseSafely with the sanitizer given.
+func parseSafelyWith(body []byte, contentType, feedURL string, now time.Time, san *sanitizer) (p *Parsed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, fmt.Errorf("the parser failed on this body (%v)", r)
+		}
+	}()
+	return parseWith(body, contentType, feedURL, now, san)
 }

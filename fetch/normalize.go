@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	ext "github.com/mmcdole/gofeed/extensions"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
 
 	"tidings/store"
 )
@@ -75,7 +77,52 @@ func resolveWith(raw string, base func() *url.URL) (string, bool) {
 	if (abs.Scheme != "http" && abs.Scheme != "https") || abs.Host == "" {
 		return "", false
 	}
+	if !isASCII(abs.Host) || !isASCII(abs.RawQuery) {
+		if !browserASCII(abs) {
+			return "", false
+		}
+	}
 	return abs.String(), true
+}
+
+// browserASCII writes u's host and query the way a browser sends them:
+// an internationalised host name in its ASCII (punycode) form, and the
+// query's non-ASCII characters percent-encoded as UTF-8 (the path and
+// fragment url.URL.String already encodes). It reports false for a host
+// that is no valid name.
+func browserASCII(u *url.URL) bool {
+	if !isASCII(u.Host) {
+		host, port := u.Hostname(), u.Port()
+		a, err := idna.Lookup.ToASCII(host)
+		if err != nil {
+			return false
+		}
+		u.Host = a
+		if port != "" {
+			u.Host += ":" + port
+		}
+	}
+	if !isASCII(u.RawQuery) {
+		var b strings.Builder
+		for i := 0; i < len(u.RawQuery); i++ {
+			if c := u.RawQuery[i]; c >= utf8.RuneSelf {
+				fmt.Fprintf(&b, "%%%02X", c)
+			} else {
+				b.WriteByte(c)
+			}
+		}
+		u.RawQuery = b.String()
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // parseBase parses raw as an absolute http(s) URL to resolve others against;
@@ -91,9 +138,10 @@ func parseBase(raw string) *url.URL {
 	return u
 }
 
-// plainText reduces s to plain text: entities decoded, markup reduced to its
-// text (nothing from script or style), control characters dropped and
-// whitespace collapsed to single spaces.
+// plainText reduces s to plain text: entities decoded, markup reduced to
+// the text a browser shows of it (nothing from script or style; the
+// fallback of noscript), control characters dropped and whitespace
+// collapsed to single spaces.
 func plainText(s string) string {
 	if s == "" {
 		return ""
@@ -101,23 +149,38 @@ func plainText(s string) string {
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		return collapseSpace(s)
 	}
-	z := html.NewTokenizer(strings.NewReader(s))
 	var b strings.Builder
 	b.Grow(len(s))
+	writePlainText(&b, s, 0)
+	return collapseSpace(b.String())
+}
+
+// writePlainText writes the text of markup s to b; depth counts the
+// noscript contents being read as markup.
+func writePlainText(b *strings.Builder, s string, depth int) {
+	z := html.NewTokenizer(strings.NewReader(s))
 	skip := 0
+	noscript := false
 	for {
 		tt := z.Next()
 		switch tt {
 		case html.ErrorToken:
-			return collapseSpace(b.String())
+			return
 		case html.TextToken:
-			if skip == 0 {
+			switch {
+			case noscript && depth < maxRewriteDepth:
+				// Raw text to the tokenizer, markup to a reader that
+				// runs no script.
+				writePlainText(b, string(z.Text()), depth+1)
+			case skip == 0:
 				b.Write(z.Text())
 			}
 		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
 			name, _ := z.TagName()
 			switch atom.Lookup(name) {
-			case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Noscript, atom.Iframe:
+			case atom.Noscript:
+				noscript = tt == html.StartTagToken
+			case atom.Script, atom.Style, atom.Title, atom.Textarea, atom.Iframe, atom.Noembed, atom.Noframes, atom.Xmp:
 				// The tokenizer reads their contents as raw text.
 				if tt == html.StartTagToken {
 					skip++
@@ -125,7 +188,7 @@ func plainText(s string) string {
 					skip--
 				}
 			case atom.Br, atom.P, atom.Div, atom.Li, atom.Td, atom.Th, atom.Tr, atom.H1, atom.H2,
-				atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Hr:
+				atom.H3, atom.H4, atom.H5, atom.H6, atom.Blockquote, atom.Hr, atom.Center, atom.Marquee:
 				b.WriteByte(' ')
 			}
 		}
@@ -200,6 +263,9 @@ func itemDate(parsed *time.Time, raw string, now time.Time) time.Time {
 		return time.Time{}
 	}
 	t = t.UTC()
+	if t.Before(minItemDate) || t.Year() > maxItemYear {
+		return time.Time{}
+	}
 	if !now.IsZero() && t.After(now) {
 		return now.UTC()
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"sort"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/mmcdole/gofeed"
 	"github.com/mmcdole/gofeed/atom"
+	ext "github.com/mmcdole/gofeed/extensions"
 	gojson "github.com/mmcdole/gofeed/json"
 	"github.com/mmcdole/gofeed/rss"
 
@@ -26,6 +28,10 @@ type Parsed struct {
 	// ServerDelay is the feed's own hint of how often to poll it (RSS ttl,
 	// sy:updatePeriod/sy:updateFrequency); zero if none.
 	ServerDelay time.Duration
+	// UnreadableDates counts the items that gave a date tidings could
+	// not read (or did not believe: before 1970-01-02, after year 9999);
+	// they keep the time first seen.
+	UnreadableDates int
 	// Items in feed order, normalised: absolute URLs, sanitised content,
 	// plain-text titles, UTC dates (zero Published when the feed gave none,
 	// future dates clamped to now).
@@ -70,6 +76,11 @@ func (e *NotFeedError) Is(target error) bool {
 // a feed that cannot be read gives an error matching ErrMalformed. Both
 // messages are written for the user. Parse is safe for concurrent use.
 func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, error) {
+	return parseWith(body, contentType, feedURL, now, defaultSanitizer())
+}
+
+// parseWith is Parse with the sanitizer given.
+func parseWith(body []byte, contentType, feedURL string, now time.Time, san *sanitizer) (*Parsed, error) {
 	if err := rejectNonText(body); err != nil {
 		return nil, err
 	}
@@ -83,7 +94,7 @@ func Parse(body []byte, contentType, feedURL string, now time.Time) (*Parsed, er
 		return nil, &NotFeedError{Looks: "json",
 			msg: "the server sent JSON that is not a JSON Feed (no jsonfeed.org version); check the feed URL"}
 	}
-	return normalize(f, feedURL, now), nil
+	return normalize(f, feedURL, now, san), nil
 }
 
 // newFeedParser returns a gofeed parser for one parse. It keeps the
@@ -279,7 +290,7 @@ func isJSONFeed(f *gojson.Feed) bool {
 }
 
 // normalize turns gofeed's feed into Parsed.
-func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
+func normalize(f *gofeed.Feed, feedURL string, now time.Time, san *sanitizer) *Parsed {
 	feedBase := parseBase(feedURL)
 	p := &Parsed{Title: plainText(f.Title)}
 	if u, ok := resolveHTTP(feedBase, f.Link); ok {
@@ -336,7 +347,10 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 		if i < len(jsonItems) {
 			ji = jsonItems[i]
 		}
-		si := normalizeItem(it, ri, ji, feedBase, now)
+		si := normalizeItem(it, ri, ji, feedBase, now, san)
+		if si.Published.IsZero() && si.Updated.IsZero() && hasDateText(it) {
+			p.UnreadableDates++
+		}
 		if si.Author == "" {
 			si.Author = feedAuthor
 		}
@@ -347,7 +361,7 @@ func normalize(f *gofeed.Feed, feedURL string, now time.Time) *Parsed {
 
 // normalizeItem turns one gofeed item into a store.Item. ri and ji are the
 // format-specific item when the feed is RSS or JSON Feed.
-func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url.URL, now time.Time) store.Item {
+func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url.URL, now time.Time, san *sanitizer) store.Item {
 	si := store.Item{
 		GUID:       strings.TrimSpace(it.GUID),
 		Title:      plainText(it.Title),
@@ -356,14 +370,40 @@ func normalizeItem(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, feedBase *url
 		Published:  itemDate(it.PublishedParsed, it.Published, now),
 		Updated:    itemDate(it.UpdatedParsed, it.Updated, now),
 	}
+	if si.Published.IsZero() && si.Updated.IsZero() {
+		// Dublin Core terms, which gofeed leaves in the extensions.
+		si.Published = itemDate(nil, extensionDate(it, "dcterms", "issued", "created", "date", "available"), now)
+		si.Updated = itemDate(nil, extensionDate(it, "dcterms", "modified"), now)
+	}
 	si.URL = itemLink(it, ri, ji, feedBase)
 
 	// Relative URLs in the item resolve against its own page when it has
 	// one (gofeed has already applied any xml:base), else the feed's URL.
 	base := &lazyBase{raw: si.URL, fallback: feedBase}
 	si.Enclosures = enclosures(it.Enclosures, base)
-	si.Content = sanitizeHTML(itemHTML(it, ji), base)
+	si.Content = san.sanitize(itemHTML(it, ji), base)
 	return si
+}
+
+// extensionDate is the text of the first of the named elements of
+// extension prefix in it.
+func extensionDate(it *gofeed.Item, prefix string, names ...string) string {
+	exts := it.Extensions[prefix]
+	if exts == nil {
+		return ""
+	}
+	for _, n := range names {
+		if v := extValue(exts[n]); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// hasDateText reports whether it carries a date, read or not.
+func hasDateText(it *gofeed.Item) bool {
+	return strings.TrimSpace(it.Published) != "" || strings.TrimSpace(it.Updated) != "" ||
+		extensionDate(it, "dcterms", "issued", "created", "date", "available", "modified") != ""
 }
 
 // itemLink picks the item's web page: its link, its other links, an RSS
@@ -414,9 +454,13 @@ func itemLink(it *gofeed.Item, ri *rss.Item, ji *gojson.Item, base *url.URL) str
 	return ""
 }
 
-// itemHTML returns the item's body as HTML: its content, else its summary,
-// else a plain-text body (JSON Feed content_text, a media description)
-// escaped.
+// itemHTML returns the item's body as HTML: the richest of the elements
+// feeds put it in (content:encoded or Atom content, description or
+// summary, xhtml:body, body, fullitem, media:description, the iTunes
+// summary; JSON Feed content_html, content_text, summary), plain-text
+// ones escaped. Richest means the most text; one later in that order
+// wins only with a fifth more. A media:group's thumbnail (a YouTube channel feed) is shown
+// above a body that has no image of its own.
 func itemHTML(it *gofeed.Item, ji *gojson.Item) string {
 	if ji != nil {
 		switch {
@@ -427,22 +471,82 @@ func itemHTML(it *gofeed.Item, ji *gojson.Item) string {
 		}
 		return textToHTML(ji.Summary)
 	}
-	if strings.TrimSpace(it.Content) != "" {
+	// The common case, one body or a full one beside a shorter summary,
+	// costs no text measure.
+	if len(it.Content) > 0 && len(it.Content) >= len(it.Description) && len(it.Extensions) == 0 && it.ITunesExt == nil {
 		return it.Content
 	}
-	if strings.TrimSpace(it.Description) != "" {
-		return it.Description
+	best, bestLen := "", 0
+	consider := func(h string) {
+		if strings.TrimSpace(h) == "" {
+			return
+		}
+		n := len(h)
+		if strings.IndexByte(h, '<') >= 0 {
+			n = len(plainText(h))
+		}
+		// A later element must have clearly more text: a summary of the
+		// same length is the body without its markup.
+		if n > bestLen+bestLen/5 || best == "" {
+			best, bestLen = h, n
+		}
 	}
-	// YouTube and other media feeds put the text in media:group.
+	consider(it.Content)
+	consider(it.Description)
+	for _, prefix := range []string{"xhtml", "body"} {
+		if exts := it.Extensions[prefix]; exts != nil {
+			consider(extHTML(exts["body"]))
+		}
+	}
+	for _, exts := range it.Extensions {
+		if v := extValue(exts["fullitem"]); v != "" {
+			consider(v)
+		}
+	}
+	var thumb string
 	if media := it.Extensions["media"]; media != nil {
 		for _, g := range media["group"] {
 			if d := extValue(g.Children["description"]); d != "" {
-				return textToHTML(d)
+				consider(textToHTML(d))
+			}
+			if th := g.Children["thumbnail"]; len(th) > 0 && thumb == "" {
+				thumb = th[0].Attrs["url"]
 			}
 		}
 		if d := extValue(media["description"]); d != "" {
-			return textToHTML(d)
+			consider(textToHTML(d))
+		}
+		if th := media["thumbnail"]; len(th) > 0 && thumb == "" {
+			thumb = th[0].Attrs["url"]
 		}
 	}
-	return ""
+	if it.ITunesExt != nil {
+		consider(textToHTML(it.ITunesExt.Summary))
+	}
+	if thumb != "" && !strings.Contains(strings.ToLower(best), "<img") {
+		best = `<p><img src="` + html.EscapeString(thumb) + `"></p>` + best
+	}
+	return best
+}
+
+// extHTML renders an extension element's children back to markup (an
+// inline xhtml:body), or its text when it has none.
+func extHTML(exts []ext.Extension) string {
+	if len(exts) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	var write func(e ext.Extension)
+	write = func(e ext.Extension) {
+		b.WriteString(html.EscapeString(e.Value))
+		for name, kids := range e.Children {
+			for _, k := range kids {
+				b.WriteString("<" + name + ">")
+				write(k)
+				b.WriteString("</" + name + ">")
+			}
+		}
+	}
+	write(exts[0])
+	return b.String()
 }

@@ -304,7 +304,7 @@ func TestParseSanitisesContent(t *testing.T) {
 	}{
 		{"script", `<p>ok</p><script>alert(1)</script><SCRIPT src="http://evil.test/x.js"></SCRIPT>`,
 			[]string{"<p>ok</p>"}, []string{"script", "alert", "evil"}},
-		{"iframe", `<iframe src="http://evil.test/"></iframe>after`, []string{"after"}, []string{"iframe", "evil"}},
+		{"iframe", `<iframe src="http://evil.test/"></iframe>after`, []string{`<a href="http://evil.test/" rel="nofollow noreferrer noopener" target="_blank">http://evil.test/</a>after`}, []string{"iframe"}},
 		{"event handlers", `<img src="a.png" onerror="alert(1)"><p onclick="x()" onmouseover=y>t</p>`,
 			[]string{`<img src="http://example.test/posts/a.png"`, "<p>t</p>"}, []string{"onerror", "onclick", "onmouseover", "alert"}},
 		{"javascript URLs", `<a href="javascript:alert(1)">a</a><a href=" JaVaScRiPt:alert(2)">b</a>` +
@@ -320,8 +320,9 @@ func TestParseSanitisesContent(t *testing.T) {
 			[]string{"form", "input", "button", "evil"}},
 		{"style", `<style>body{display:none}</style><p style="position:fixed">s</p>`,
 			[]string{"<p>s</p>"}, []string{"style", "display", "fixed"}},
-		{"object and embed", `<object data="http://evil.test/x.swf"></object><embed src="http://evil.test/y.swf">`, nil,
-			[]string{"object", "embed", "evil"}},
+		{"object and embed", `<object data="http://evil.test/x.swf"></object><embed src="http://evil.test/y.swf">`,
+			[]string{`<a href="http://evil.test/y.swf" rel="nofollow noreferrer noopener" target="_blank">http://evil.test/y.swf</a>`},
+			[]string{"object", "embed", "x.swf"}},
 		{"svg script", `<svg><script>alert(1)</script></svg>`, nil, []string{"svg", "script", "alert"}},
 		{"meta refresh and base", `<meta http-equiv="refresh" content="0;url=http://evil.test/"><base href="http://evil.test/">`,
 			nil, []string{"meta", "base", "evil"}},

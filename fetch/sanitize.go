@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"bytes"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -11,24 +12,41 @@ import (
 	"golang.org/x/net/html"
 )
 
-// contentPolicy is the allow-list every item's HTML passes through. A
-// bluemonday policy is safe for concurrent use once built, and building one
-// compiles dozens of regular expressions, so it is built once per process.
-var contentPolicy = sync.OnceValue(newContentPolicy)
+// sanitizer is the allow-list every item's HTML passes through, for one
+// list of iframe hosts. A bluemonday policy is safe for concurrent use once
+// built, and building one compiles dozens of regular expressions, so a
+// sanitizer is built once per Fetcher (and once per process for Parse).
+type sanitizer struct {
+	policy *bluemonday.Policy
+	video  videoHosts
+}
+
+// defaultSanitizer is the sanitizer with DefaultIframeHosts.
+var defaultSanitizer = sync.OnceValue(func() *sanitizer { return newSanitizer(nil) })
+
+// newSanitizer returns the sanitizer allowing iframes from hosts (nil means
+// DefaultIframeHosts; empty allows none).
+func newSanitizer(hosts []string) *sanitizer {
+	v := newVideoHosts(hosts)
+	return &sanitizer{policy: newContentPolicy(v), video: v}
+}
 
 // newContentPolicy starts from bluemonday's policy for user-generated
 // content (no script, style, forms, objects, embeds or event handlers; only
 // http, https and mailto URLs) and adds what feeds need: images with
-// srcset, picture/source, audio and video, figures, tables, code.
+// srcset, picture/source, audio and video, figures, tables, code, and the
+// players of the allowed video hosts, sandboxed.
 //
 // sanitize_fast.go knows what this policy does with common elements and
 // attributes; TestFastTables fails when the two drift apart.
-func newContentPolicy() *bluemonday.Policy {
+func newContentPolicy(video videoHosts) *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
 	// Every URL is made absolute before sanitising; a relative one left
 	// over would resolve against tidings' own pages when displayed.
 	p.AllowRelativeURLs(false)
-	p.AllowDataURIImages()
+	// Inline raster images only: an SVG image may carry script and
+	// links of its own.
+	p.AllowURLSchemeWithCustomPolicy("data", func(u *url.URL) bool { return isRasterDataURL("data:" + u.Opaque) })
 	p.RequireNoFollowOnLinks(true)
 	p.RequireNoReferrerOnLinks(true)
 	// target=_blank on absolute links; bluemonday adds rel=noopener with it.
@@ -43,14 +61,56 @@ func newContentPolicy() *bluemonday.Policy {
 	p.AllowAttrs("src", "controls", "loop", "muted", "preload").OnElements("audio")
 	// Syntax highlighters mark the language on code blocks.
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^[\w\- ]{1,100}$`)).OnElements("code", "pre")
+
+	// Video players: rewriteHTML has turned every iframe not from an
+	// allowed host into a link, and given the others their sandbox and
+	// lazy loading; the policy checks the same again.
+	p.AllowAttrs("src").Matching(video.srcPattern()).OnElements("iframe")
+	p.AllowAttrs("width", "height").Matching(bluemonday.NumberOrPercent).OnElements("iframe")
+	p.AllowAttrs("title").Matching(bluemonday.Paragraph).OnElements("iframe")
+	p.AllowAttrs("allowfullscreen").Matching(regexp.MustCompile(`^(|allowfullscreen)$`)).OnElements("iframe")
+	p.AllowAttrs("loading").Matching(regexp.MustCompile(`^lazy$`)).OnElements("iframe")
+	p.AllowAttrs("sandbox").OnElements("iframe")
+	p.RequireSandboxOnIFrame(bluemonday.SandboxAllowScripts, bluemonday.SandboxAllowSameOrigin, bluemonday.SandboxAllowPopups)
 	return p
 }
 
-// sanitizeHTML makes every URL in s absolute against base (dropping those
-// whose scheme is not allowed after resolving), then passes the result
-// through the content policy. base must resolve to an absolute http(s) URL
-// or nil; with nil, relative URLs are dropped.
-func sanitizeHTML(s string, base *lazyBase) string {
+// isRasterDataURL reports whether u is a base64 data: URL of a GIF, JPEG,
+// PNG, WebP or AVIF image: what AllowDataURIImages allows, less SVG.
+func isRasterDataURL(u string) bool {
+	rest, ok := cutFoldPrefix(u, "data:")
+	if !ok {
+		return false
+	}
+	mt, _, ok := strings.Cut(rest, ";base64,")
+	if !ok {
+		return false
+	}
+	switch strings.ToLower(strings.TrimSpace(mt)) {
+	case "image/gif", "image/jpeg", "image/jpg", "image/png", "image/webp", "image/avif":
+		return true
+	}
+	return false
+}
+
+// cutFoldPrefix is strings.CutPrefix ignoring ASCII case.
+func cutFoldPrefix(s, prefix string) (string, bool) {
+	if !hasSchemePrefix(s, prefix) {
+		return s, false
+	}
+	return s[len(prefix):], true
+}
+
+// sanitizeHTML is the default sanitizer's sanitize.
+func sanitizeHTML(s string, base *lazyBase) string { return defaultSanitizer().sanitize(s, base) }
+
+// sanitize makes every URL in s absolute against base (dropping those
+// whose scheme is not allowed after resolving), keeps what a browser would
+// show of the elements it removes (see rewriteHTML), then passes the result
+// through the content policy, and drops control characters other than tab
+// and newline. base must resolve to an absolute http(s) URL or nil; with
+// nil, relative URLs are dropped.
+func (z *sanitizer) sanitize(s string, base *lazyBase) string {
 	if s == "" {
 		return ""
 	}
@@ -61,33 +121,36 @@ func sanitizeHTML(s string, base *lazyBase) string {
 	}
 	if strings.IndexByte(s, '<') < 0 && strings.IndexByte(s, '&') < 0 {
 		// Plain text: nothing to sanitise, only characters to escape.
-		return strings.TrimSpace(html.EscapeString(s))
+		return dropControls(strings.TrimSpace(html.EscapeString(s)))
 	}
 	// Most items are simple HTML whose result the fast path knows
 	// without running the policy (see sanitize_fast.go); it declines
-	// anything else.
+	// anything else, control characters included.
 	if out, ok := sanitizeFast(s); ok {
 		return out
 	}
-	return sanitizePolicy(s, base)
+	return z.policyPath(s, base)
 }
 
-// sanitizePolicy is sanitizeHTML's general path for valid UTF-8: resolve
-// URLs, then the content policy.
-func sanitizePolicy(s string, base *lazyBase) string {
-	if needsURLRewrite(s) {
-		s = absolutizeHTML(s, base)
+// sanitizePolicy is the default sanitizer's policyPath.
+func sanitizePolicy(s string, base *lazyBase) string { return defaultSanitizer().policyPath(s, base) }
+
+// policyPath is sanitize's general path for valid UTF-8: resolve URLs and
+// rewrite the elements the policy would lose, then the content policy.
+func (z *sanitizer) policyPath(s string, base *lazyBase) string {
+	if needsURLRewrite(s) || hasRewrittenTag(s) {
+		s = z.rewriteHTML(s, base, 0)
 	}
 	// Sized up front: bluemonday's own Sanitize grows its buffer from
 	// nothing, which shows in profiles.
 	var out strings.Builder
 	out.Grow(len(s) + len(s)/4)
-	if err := contentPolicy().SanitizeReaderToWriter(strings.NewReader(s), &out); err != nil {
+	if err := z.policy.SanitizeReaderToWriter(strings.NewReader(s), &out); err != nil {
 		// Only a tokenizer error other than EOF gets here, which reading a
 		// string cannot produce; fail closed all the same.
 		return ""
 	}
-	return strings.TrimSpace(out.String())
+	return dropControls(strings.TrimSpace(out.String()))
 }
 
 // needsURLRewrite reports whether s may hold a URL attribute that
@@ -225,47 +288,6 @@ func urlAttrKind(tag, key string) urlAttr {
 	return notURL
 }
 
-// absolutizeHTML rewrites the URL attributes of every start tag in s:
-// relative and protocol-relative URLs resolved against base, and attributes
-// whose resolved scheme is not allowed removed. Tokens it does not change are
-// copied byte for byte.
-func absolutizeHTML(s string, base *lazyBase) string {
-	z := html.NewTokenizer(strings.NewReader(s))
-	var out bytes.Buffer
-	out.Grow(len(s) + len(s)/8)
-	changed := false
-	for {
-		tt := z.Next()
-		if tt == html.ErrorToken {
-			break
-		}
-		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
-			out.Write(z.Raw())
-			continue
-		}
-		raw := z.Raw()
-		if !tagNeedsURLRewrite(raw) {
-			out.Write(raw)
-			continue
-		}
-		// Token lower-cases names inside the tokenizer's buffer, so the
-		// raw bytes are written first and taken back if the tag changes.
-		mark := out.Len()
-		out.Write(raw)
-		tok := z.Token()
-		if !rewriteURLAttrs(&tok, base) {
-			continue
-		}
-		changed = true
-		out.Truncate(mark)
-		out.WriteString(tok.String())
-	}
-	if !changed {
-		return s
-	}
-	return out.String()
-}
-
 // rewriteURLAttrs resolves and checks tok's URL attributes in place and
 // reports whether it changed any.
 func rewriteURLAttrs(tok *html.Token, base *lazyBase) bool {
@@ -306,9 +328,9 @@ func resolveContentURL(raw string, base *lazyBase, kind urlAttr) (string, bool) 
 		return "", false
 	}
 	if hasSchemePrefix(raw, "data:") {
-		// Inline images only; bluemonday checks the media type and
-		// encoding.
-		return raw, kind == imageURL
+		// Inline raster images only: an SVG image is dropped like any
+		// other SVG.
+		return raw, kind == imageURL && isRasterDataURL(raw)
 	}
 	if kind == linkURL && hasSchemePrefix(raw, "mailto:") {
 		return raw, true
@@ -318,20 +340,41 @@ func resolveContentURL(raw string, base *lazyBase, kind urlAttr) (string, bool) 
 
 // resolveSrcset resolves each candidate of a srcset ("a.jpg 1x, b.jpg 2x"),
 // dropping candidates that do not resolve to http(s). It reports false when
-// none is left.
+// none is left. Candidates are split as the HTML standard says: a URL runs
+// to the next space (so a data: URL's comma is part of it), and its
+// descriptors to the next comma.
 func resolveSrcset(v string, base *lazyBase) (string, bool) {
 	var parts []string
-	for _, cand := range strings.Split(v, ",") {
-		f := strings.Fields(cand)
-		if len(f) == 0 {
+	for i := 0; i < len(v); {
+		for i < len(v) && (isHTMLSpace(v[i]) || v[i] == ',') {
+			i++
+		}
+		start := i
+		for i < len(v) && !isHTMLSpace(v[i]) {
+			i++
+		}
+		u := v[start:i]
+		desc := ""
+		if strings.HasSuffix(u, ",") {
+			u = strings.TrimRight(u, ",")
+		} else {
+			d := i
+			for i < len(v) && v[i] != ',' {
+				i++
+			}
+			desc = strings.Join(strings.Fields(v[d:i]), " ")
+		}
+		if u == "" {
 			continue
 		}
-		abs, ok := base.resolve(f[0])
+		abs, ok := base.resolve(u)
 		if !ok {
 			continue
 		}
-		f[0] = abs
-		parts = append(parts, strings.Join(f, " "))
+		if desc != "" {
+			abs += " " + desc
+		}
+		parts = append(parts, abs)
 	}
 	if len(parts) == 0 {
 		return "", false
@@ -342,4 +385,40 @@ func resolveSrcset(v string, base *lazyBase) (string, bool) {
 // hasSchemePrefix reports whether s starts with prefix, ignoring ASCII case.
 func hasSchemePrefix(s, prefix string) bool {
 	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
+}
+
+// dropControls removes the C0 and C1 control characters other than tab
+// and newline (and DEL) from s: written to a terminal, they are commands
+// ("\x1b]0;title\a" renames the window). It copies only when there is one.
+func dropControls(s string) string {
+	i := controlIndex(s)
+	if i < 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for i >= 0 {
+		b.WriteString(s[:i])
+		if s[i] == 0xC2 {
+			i++ // a C1 control is two bytes in UTF-8
+		}
+		s = s[i+1:]
+		i = controlIndex(s)
+	}
+	b.WriteString(s)
+	return b.String()
+}
+
+// controlIndex is the index of the first control character dropControls
+// removes, or -1.
+func controlIndex(s string) int {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 && c != '\t' && c != '\n', c == 0x7f:
+			return i
+		case c == 0xC2 && i+1 < len(s) && s[i+1] >= 0x80 && s[i+1] <= 0x9f:
+			return i
+		}
+	}
+	return -1
 }

@@ -249,6 +249,8 @@ var textClass = func() (t [256]uint8) {
 	t['\t'], t['\n'] = tcPlain, tcPlain
 	t['\''], t['"'], t['>'] = tcEscape, tcEscape, tcEscape
 	t['\r'] = tcCR
+	t[0x7f] = tcDecline
+	t[0xC2] = tcC2
 	t['&'] = tcAmp
 	t['<'] = tcLT
 	return t
@@ -260,7 +262,8 @@ const (
 	tcAmp            // & : an entity or a literal ampersand
 	tcLT             // < : markup or a literal
 	tcCR             // \r : text has \r\n and \r turned into \n
-	tcDecline        // other control characters, NUL, \f: in doubt
+	tcC2             // 0xC2: the lead byte of U+0080-U+00BF, C1 controls among them
+	tcDecline        // other control characters, NUL, \f, DEL: in doubt
 )
 
 var fastBufs = sync.Pool{New: func() any { return new([]byte) }}
@@ -312,6 +315,14 @@ func fastRun(out []byte, s string) ([]byte, bool) {
 			i = j
 		case tcEscape:
 			out = appendEscapedByte(out, s[i])
+			i++
+		case tcC2:
+			// U+0080-U+009F are C1 controls, which the policy path
+			// drops; the rest (no-break space, ©, «...) is text.
+			if i+1 < len(s) && s[i+1] <= 0x9f {
+				return out, false
+			}
+			out = append(out, s[i])
 			i++
 		case tcCR:
 			// x/net/html's convertNewlines.
@@ -394,6 +405,11 @@ func decodeEntity(s string) (rune, int, bool) {
 		// are all rewritten by the tokenizer: leave them to it. Eight hex
 		// digits can overflow x, which then is negative.
 		if x <= 0 || (0x80 <= x && x <= 0x9F) || (0xD800 <= x && x <= 0xDFFF) || x > unicode.MaxRune {
+			return 0, 0, false
+		}
+		if (x < 0x20 && x != '\t' && x != '\n' && x != '\r') || x == 0x7f {
+			// A control character: the policy path drops it (\r it
+			// escapes, as the fast path does).
 			return 0, 0, false
 		}
 		return x, i + 1, true
@@ -652,12 +668,11 @@ func isTagSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' }
 // as x/net/html does for attributes.
 func attrValue(raw string) (string, bool) {
 	amp := strings.IndexByte(raw, '&')
+	if controlIndex(raw) >= 0 {
+		// The policy path drops control characters.
+		return "", false
+	}
 	if amp < 0 {
-		for k := 0; k < len(raw); k++ {
-			if raw[k] < 0x20 && raw[k] != '\t' && raw[k] != '\n' {
-				return "", false
-			}
-		}
 		return raw, true
 	}
 	b := make([]byte, amp, len(raw)+8)

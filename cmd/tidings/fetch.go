@@ -50,6 +50,7 @@ func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time, fetc
 		MaxBody:              cfg.Fetch.MaxBody,
 		DefaultSchedule:      cfg.Schedule,
 		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
+		IframeHosts:          cfg.Content.IframeHosts,
 		Logger:               log,
 		Now:                  now,
 		Fetched:              fetched,

@@ -95,6 +95,7 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 		MaxBody:              cfg.Fetch.MaxBody,
 		DefaultSchedule:      cfg.Schedule,
 		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
+		IframeHosts:          cfg.Content.IframeHosts,
 		Logger:               e.log,
 	})
 	d.sched = fetch.NewScheduler(fetch.SchedulerOptions{
