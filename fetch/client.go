@@ -72,6 +72,12 @@ func checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return fmt.Errorf("redirect to %s: %w", req.URL, errUnsupportedScheme)
 	}
+	// The request was built from the URL as the server wrote it: an IPv4
+	// address in a legacy form is connected to (and checked) as itself.
+	if _, ok := legacyIPv4(req.URL.Hostname()); ok {
+		canonicalHost(req.URL)
+		req.Host = req.URL.Host
+	}
 	target := req.URL.String()
 	for _, v := range via {
 		if v.URL.String() == target {
@@ -130,6 +136,7 @@ func (f *Fetcher) get(ctx context.Context, rawURL string, v validators) (*respon
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return nil, fmt.Errorf("%s: %w", rawURL, errUnsupportedScheme)
 	}
+	canonicalHost(u)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("invalid URL %q: %w", rawURL, err)
