@@ -200,7 +200,9 @@ func TestFetchInterrupted(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	st := h.openStore()
-	claimed, err := st.ClaimFeeds(context.Background(), store.ClaimRequest{Now: testNow, Lease: time.Minute, All: true})
+	// Not leased, and still due: the next 'tidings fetch' fetches it, as
+	// the message says (a claim of due feeds, not of every feed).
+	claimed, err := st.ClaimFeeds(context.Background(), store.ClaimRequest{Now: testNow, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +220,36 @@ func TestFetchInterrupted(t *testing.T) {
 	}
 	if want := 3 * strings.Count(r.stdout, ": 3 new, 0 updated"); len(items) != want {
 		t.Errorf("%d items stored, want %d from the feeds reported done:\n%s", len(items), want, r.stdout)
+	}
+}
+
+// TestFetchAllInterruptedSaysWhatFetchesTheRest: feeds that were not due
+// and that an interrupted --all did not fetch are not fetched by the next
+// plain 'tidings fetch'; the message says what does.
+func TestFetchAllInterruptedSaysWhatFetchesTheRest(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3, OnRequest: func(r *http.Request) {
+		if strings.Contains(r.URL.Path, string(fetchtest.FaultHang)) {
+			cancel()
+		}
+	}})
+	h := newHarness(t, privateConfig)
+	hang := srv.FaultURL(fetchtest.FaultHang)
+	for _, u := range append(srv.URLs(), hang) {
+		h.mustRun(exitOK, "add", "--no-fetch", u)
+	}
+	// Fetched once, the two feeds are not due.
+	h.mustRun(exitOK, append([]string{"fetch"}, srv.URLs()...)...)
+	r := h.runCtx(ctx, false, "", "fetch", "--all")
+	if r.code != exitFailure {
+		t.Fatalf("fetch --all: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if want := "'tidings fetch --all' fetches them"; !strings.Contains(r.stdout, want) {
+		t.Errorf("interrupted --all: no %q in\n%s", want, r.stdout)
+	}
+	if strings.Contains(r.stdout, "they will be fetched next time") {
+		t.Errorf("interrupted --all promises the next plain fetch:\n%s", r.stdout)
 	}
 }
 
