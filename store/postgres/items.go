@@ -146,12 +146,18 @@ func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, e
 		query string
 	)
 	if search {
-		tq := tsQuery(q.Search)
+		tq, literals, err := tsQuery(q.Search)
+		if err != nil {
+			return nil, "", fmt.Errorf("search: %w", err)
+		}
 		if tq == "" {
 			return []store.Item{}, "", nil
 		}
 		match := p.add(tq)
 		where := append([]string{"i.search @@ tq.q"}, filters(q, &p)...)
+		if cond := literalFilter(literals, &p); cond != "" {
+			where = append(where, cond)
+		}
 		rank := "ts_rank(i.search, tq.q)"
 		if q.Cursor != "" {
 			r, id := p.add(c.rank), p.add(c.id)
@@ -260,11 +266,17 @@ func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
 	var p params
 	where := append(filters(q, &p), "NOT i.read")
 	if q.Search != "" {
-		tq := tsQuery(q.Search)
+		tq, literals, err := tsQuery(q.Search)
+		if err != nil {
+			return 0, fmt.Errorf("search: %w", err)
+		}
 		if tq == "" {
 			return 0, nil
 		}
 		where = append(where, "i.search @@ to_tsquery('simple', "+p.add(tq)+")")
+		if cond := literalFilter(literals, &p); cond != "" {
+			where = append(where, cond)
+		}
 	}
 	var n int64
 	err := retry(func() error {

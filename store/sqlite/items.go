@@ -169,9 +169,15 @@ func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, e
 	}
 	var query string
 	if search {
-		match := ftsQuery(q.Search)
+		match, literals, err := ftsQuery(q.Search)
+		if err != nil {
+			return nil, "", fmt.Errorf("search: %w", err)
+		}
 		if match == "" {
 			return []store.Item{}, "", nil
+		}
+		if cond, largs := literalFilter(literals); cond != "" {
+			where, args = append(where, cond), append(args, largs...)
 		}
 		if q.Cursor != "" {
 			where = append(where, "(s.rank, i.id) > (?, ?)")
@@ -179,8 +185,7 @@ func (db *DB) Items(ctx context.Context, q store.Query) ([]store.Item, string, e
 		}
 		// MATERIALIZED keeps bm25 inside the full-text query, where it
 		// is defined, whatever the planner does with the filters.
-		query = "WITH s AS MATERIALIZED (SELECT rowid AS id, bm25(items_fts, " + bm25Weights +
-			") AS rank FROM items_fts WHERE items_fts MATCH ?) SELECT " + itemColumns + ", s.rank" +
+		query = "WITH s AS MATERIALIZED (" + ftsRanked + ") SELECT " + itemColumns + ", s.rank" +
 			itemFrom + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
 		args = append([]any{match}, args...)
 	} else {
@@ -301,12 +306,18 @@ func (db *DB) MarkAllRead(ctx context.Context, q store.Query) (int, error) {
 	where, args := filters(q)
 	where = append(where, "i.read = 0")
 	if q.Search != "" {
-		match := ftsQuery(q.Search)
+		match, literals, err := ftsQuery(q.Search)
+		if err != nil {
+			return 0, fmt.Errorf("search: %w", err)
+		}
 		if match == "" {
 			return 0, nil
 		}
 		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
 		args = append(args, match)
+		if cond, largs := literalFilter(literals); cond != "" {
+			where, args = append(where, cond), append(args, largs...)
+		}
 	}
 	var n int64
 	err := db.tx(ctx, func(tx *sql.Tx) error {
