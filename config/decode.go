@@ -26,7 +26,7 @@ import (
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
 	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "fetch", "retention", "feed"},
-	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_server_delay"},
+	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_items", "max_server_delay"},
 	"retention": {"read_after"},
 	"feed":      {"url", "title", "tags", "schedule"},
 }
@@ -36,6 +36,7 @@ var schema = map[string][]string{
 const (
 	maxConcurrency = 10000
 	maxPerHost     = 1000
+	maxItems       = 1_000_000
 )
 
 // parse decodes and validates one config file. name is the file as the user
@@ -316,6 +317,10 @@ func (d *decoder) fetch(f *Fetch, t map[string]any, base []string) {
 		case "max_body":
 			if n, ok := d.size(path, v); ok {
 				f.MaxBody = n
+			}
+		case "max_items":
+			if n, ok := d.intIn(path, v, 1, maxItems); ok {
+				f.MaxItems = n
 			}
 		case "max_server_delay":
 			if dur, ok := d.duration(path, v, false); ok {

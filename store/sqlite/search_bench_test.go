@@ -58,7 +58,7 @@ func BenchmarkSearchWorst(b *testing.B) {
 			prefixes = append(prefixes, w[:store.MinPrefixLength]+"*")
 		}
 	}
-	for i := 0; i < store.MaxSearchTerms; i += 2 {
+	for i := 0; i+1 < store.MaxSearchTerms; i += 2 {
 		phrases = append(phrases, `"`+v.common[i]+" "+v.common[i+1]+`"`)
 	}
 	mixed = append(mixed, `"`+v.common[0]+" "+v.common[1]+" "+v.common[2]+`"`, "c++")
@@ -67,11 +67,11 @@ func BenchmarkSearchWorst(b *testing.B) {
 	}
 	queries := []struct{ name, q string }{
 		{"one-common-word", v.common[0]},
-		{"16-common-words", common},
-		{"16-shortest-prefixes", strings.Join(prefixes, " ")},
-		{"8-phrases", strings.Join(phrases, " ")},
+		{"cap-common-words", common},
+		{"cap-shortest-prefixes", strings.Join(prefixes, " ")},
+		{"cap-phrases", strings.Join(phrases, " ")},
 		{"phrase-literal-prefixes", strings.Join(mixed, " ")},
-		{"16-rare-words", strings.Join(v.rare[:store.MaxSearchTerms], " ")},
+		{"cap-rarer-words", strings.Join(v.rare[:store.MaxSearchTerms], " ")},
 	}
 	for _, q := range queries {
 		if _, err := store.ParseSearch(q.q); err != nil {
