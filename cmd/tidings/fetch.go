@@ -48,6 +48,7 @@ func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time, fetc
 		AllowPrivateNetworks: cfg.Fetch.AllowPrivateNetworks,
 		Timeout:              cfg.Fetch.Timeout,
 		MaxBody:              cfg.Fetch.MaxBody,
+		MaxItems:             cfg.Fetch.MaxItems,
 		DefaultSchedule:      cfg.Schedule,
 		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
 		Logger:               log,

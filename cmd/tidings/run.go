@@ -53,6 +53,7 @@ func setupRun(fs *flag.FlagSet) runFunc {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
+		defer fetchGC()()
 		return c.run(ctx, hup)
 	}
 }
@@ -86,16 +87,7 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 	if err != nil {
 		return err
 	}
-	fetcher := fetch.New(fetch.Options{
-		Concurrency:          cfg.Fetch.Concurrency,
-		PerHost:              cfg.Fetch.PerHost,
-		AllowPrivateNetworks: cfg.Fetch.AllowPrivateNetworks,
-		Timeout:              cfg.Fetch.Timeout,
-		MaxBody:              cfg.Fetch.MaxBody,
-		DefaultSchedule:      cfg.Schedule,
-		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
-		Logger:               e.log,
-	})
+	fetcher := newFetcher(cfg, e.log, nil, nil)
 	d.sched = fetch.NewScheduler(fetch.SchedulerOptions{
 		Store:           e.store,
 		Fetcher:         fetcher,
