@@ -31,6 +31,10 @@ var (
 	// transaction was saved; what was saved before is intact. Every write
 	// fails the same way until space is freed.
 	ErrDiskFull = errors.New("the database's disk is full")
+	// ErrCorrupt means the database reported damaged pages, or failed an
+	// integrity check. A backend that returns it writes nothing more to
+	// the database until it is reopened; the error says what to do.
+	ErrCorrupt = errors.New("the database is damaged")
 )
 
 // DeclaredError tells which config file and line declares a feed that the

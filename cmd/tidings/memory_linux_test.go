@@ -122,7 +122,9 @@ func TestFetchHostileMemory(t *testing.T) {
 	bin := buildTidings(t)
 	urls := hostileFeeds(t)
 	dir := t.TempDir()
-	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true", "@every 1h", urls...)
+	// The big bodies are read one at a time: on a machine loaded by the
+	// other tests the last ones would wait past the default 30s timeout.
+	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"5m\"", "@every 1h", urls...)
 	cmd := exec.Command(bin, "--config", cfg, "fetch", "--all")
 	cmd.Env = append(cleanEnv(), "HOME="+dir)
 	out, err := cmd.CombinedOutput()
@@ -143,7 +145,9 @@ func TestRunHostileMemory(t *testing.T) {
 	bin := buildTidings(t)
 	urls := hostileFeeds(t)
 	dir := t.TempDir()
-	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true", "@every 1h", urls...)
+	// The big bodies are read one at a time: on a machine loaded by the
+	// other tests the last ones would wait past the default 30s timeout.
+	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"5m\"", "@every 1h", urls...)
 	cmd := exec.Command(bin, "--config", cfg, "run")
 	cmd.Env = append(cleanEnv(), "HOME="+dir)
 	if err := cmd.Start(); err != nil {
