@@ -68,6 +68,8 @@ type daemon struct {
 	sched *fetch.Scheduler
 	// jobs counts the housekeeping jobs running.
 	jobs atomic.Int32
+	// damaged is the error of the last failed quick_check, nil if none.
+	damaged atomic.Pointer[error]
 }
 
 // run is `tidings run` with the reload signal given, so tests can send it.
@@ -246,6 +248,10 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 		fields["database"] = "unreachable"
 		return fields, fmt.Errorf("database: %w", err)
 	}
+	if err := d.damaged.Load(); err != nil {
+		fields["database"] = "damaged"
+		return fields, *err
+	}
 	fields["database"] = "ok"
 	if st.DiskFullErr != nil {
 		// Until a save succeeds after the pause, so not between two
@@ -379,7 +385,26 @@ func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 		}
 		d.log.Info("database optimised", slog.Duration("took", time.Since(start)))
 	})
+	if _, ok := d.store.(checker); ok {
+		_, _ = cr.AddFunc("@daily", func() { d.check(ctx) })
+	}
 	return cr
+}
+
+// check runs the store's quick_check: a damaged file is logged and turns
+// /healthz to 503; the store itself then refuses every write.
+func (d *daemon) check(ctx context.Context) {
+	start := time.Now()
+	err := d.store.(checker).Check(ctx)
+	switch {
+	case errors.Is(err, store.ErrCorrupt):
+		d.damaged.Store(&err)
+		d.log.Error("the database is damaged; nothing more is written to it", slog.String("error", err.Error()))
+	case err != nil:
+		d.log.Error("database check failed", slog.String("error", err.Error()))
+	default:
+		d.log.Info("database checked: intact", slog.Duration("took", time.Since(start)))
+	}
 }
 
 // prune deletes read items older than retention.read_after.
