@@ -3,7 +3,9 @@ package sqlite
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,45 @@ func TestCheckStopsWrites(t *testing.T) {
 	}
 	if _, err := db.AddFeed(t.Context(), store.Feed{URL: "https://after.test/feed"}); !errors.Is(err, store.ErrCorrupt) {
 		t.Errorf("AddFeed after a failed check: %v; want store.ErrCorrupt", err)
+	}
+}
+
+func TestPermissionError(t *testing.T) {
+	denied := &os.PathError{Op: "open", Path: "/x/tidings.db", Err: fs.ErrPermission}
+	tests := []struct {
+		isDir bool
+		err   error
+		want  []string
+	}{
+		{false, denied, []string{"/x/tidings.db: this file is read-only for you (no write permission)", "chmod u+w /x/tidings.db"}},
+		{true, denied, []string{"/x: this directory is not writable for you", "-wal and -shm", "chmod u+w /x"}},
+		{false, errors.New("other"), []string{"/x/tidings.db: other"}},
+	}
+	for _, tt := range tests {
+		path := "/x/tidings.db"
+		if tt.isDir {
+			path = "/x"
+		}
+		err := permissionError(path, tt.isDir, tt.err)
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("permissionError(%s): %q lacks %q", path, err, w)
+			}
+		}
+		if !errors.Is(err, tt.err) {
+			t.Errorf("permissionError(%s) does not wrap %v", path, tt.err)
+		}
+	}
+	// As a user who may not write (not root), Open says which permission.
+	if os.Geteuid() != 0 {
+		dir := t.TempDir()
+		if err := os.Chmod(dir, 0o555); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Chmod(dir, 0o755)
+		_, err := Open(t.Context(), filepath.Join(dir, "tidings.db"))
+		if err == nil || !strings.Contains(err.Error(), "directory is not writable") {
+			t.Errorf("Open in a read-only directory: %v", err)
+		}
 	}
 }

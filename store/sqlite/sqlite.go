@@ -85,6 +85,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("%s: create its directory: %w", abs, err)
 	}
+	if err := checkWritable(abs); err != nil {
+		return nil, err
+	}
 	if err := probe(ctx, abs, len(migs)); err != nil {
 		return nil, err
 	}
@@ -134,6 +137,40 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	db.read = r
 	return db, nil
+}
+
+// checkWritable says, before SQLite's own "attempt to write a readonly
+// database" or "unable to open database file (14)", which permission is
+// missing: write permission on the file, or on its directory, where SQLite
+// creates the -wal and -shm files next to it.
+func checkWritable(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR, 0)
+	if err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return permissionError(abs, false, err)
+	}
+	dir := filepath.Dir(abs)
+	t, err := os.CreateTemp(dir, ".tidings-write-test-*")
+	if err != nil {
+		return permissionError(dir, true, err)
+	}
+	t.Close()
+	return os.Remove(t.Name())
+}
+
+// permissionError is the error of a file (or, isDir, a directory) tidings
+// may not write: what is missing and what to do, wrapping err.
+func permissionError(path string, isDir bool, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if isDir {
+		return fmt.Errorf("%s: this directory is not writable for you, and SQLite creates the database's -wal and -shm files in it: "+
+			"give yourself write permission on it (chmod u+w %s), or point database at a writable place: %w", path, path, err)
+	}
+	return fmt.Errorf("%s: this file is read-only for you (no write permission), and tidings writes to its database even to read it "+
+		"(config sync, WAL): give yourself write permission (chmod u+w %s), or copy it somewhere writable: %w", path, path, err)
 }
 
 // Path returns the absolute path of the database file.
