@@ -14,6 +14,7 @@ import (
 
 	"tidings/fetch/fetchtest"
 	"tidings/store"
+	"tidings/store/sqlite"
 )
 
 // privateConfig lets the fetcher reach the loopback test servers.
@@ -185,12 +186,15 @@ func TestFetchInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	var once sync.Once
+	var h *harness
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3, OnRequest: func(r *http.Request) {
 		if strings.Contains(r.URL.Path, string(fetchtest.FaultHang)) {
-			once.Do(func() { cancel(errors.New("interrupt signal received")) })
+			// Interrupted once the two other feeds are saved, so that the
+			// test sees both kinds: saved, and released unfetched.
+			once.Do(func() { go cancelWhenSaved(t, h.dbPath, 2, cancel) })
 		}
 	}})
-	h := newHarness(t, privateConfig)
+	h = newHarness(t, privateConfig)
 	hang := srv.FaultURL(fetchtest.FaultHang)
 	for _, u := range append(srv.URLs(), hang) {
 		h.mustRun(exitOK, "add", "--no-fetch", u)
@@ -233,7 +237,9 @@ func TestFetchInterrupted(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d of %d feeds saved before the interruption", done, len(srv.URLs()))
+	if done != len(srv.URLs()) {
+		t.Errorf("%d of %d feeds saved before the interruption, want all", done, len(srv.URLs()))
+	}
 	if got := strings.Count(r.stdout, ": 3 new, 0 updated"); got != done {
 		t.Errorf("%d feeds reported done, %d saved:\n%s", got, done, r.stdout)
 	}
@@ -266,6 +272,33 @@ func TestFetchAllInterruptedSaysWhatFetchesTheRest(t *testing.T) {
 	}
 	if strings.Contains(r.stdout, "they will be fetched next time") {
 		t.Errorf("interrupted --all promises the next plain fetch:\n%s", r.stdout)
+	}
+}
+
+// cancelWhenSaved cancels with Ctrl-C's cause once n feeds of the
+// database at path have been saved (or after a minute).
+func cancelWhenSaved(t *testing.T, path string, n int, cancel context.CancelCauseFunc) {
+	defer cancel(errors.New("interrupt signal received"))
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		feeds, err := db.FeedList(context.Background())
+		if err != nil {
+			continue
+		}
+		saved := 0
+		for _, f := range feeds {
+			if !f.State.LastSuccess.IsZero() {
+				saved++
+			}
+		}
+		if saved >= n {
+			return
+		}
 	}
 }
 
