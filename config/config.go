@@ -38,6 +38,7 @@ const (
 	DefaultPerHost        = 2
 	DefaultTimeout        = 30 * time.Second
 	DefaultMaxBody        = 16 << 20
+	DefaultMaxItems       = 5000
 	DefaultMaxServerDelay = 4 * time.Hour
 	DefaultReadAfter      = 90 * 24 * time.Hour
 	DefaultQueryTimeout   = 5 * time.Second
@@ -87,6 +88,8 @@ type Fetch struct {
 	// MaxBody caps the size of a response body in bytes, after
 	// decompression (> 0).
 	MaxBody int64
+	// MaxItems caps the items kept from one fetch: the newest (>= 1).
+	MaxItems int
 	// MaxServerDelay caps how long Cache-Control, Expires, ttl and
 	// sy:updatePeriod may delay a feed's next fetch (>= 0).
 	MaxServerDelay time.Duration
@@ -156,6 +159,7 @@ func Default() *Config {
 			PerHost:        DefaultPerHost,
 			Timeout:        DefaultTimeout,
 			MaxBody:        DefaultMaxBody,
+			MaxItems:       DefaultMaxItems,
 			MaxServerDelay: DefaultMaxServerDelay,
 		},
 		Retention: Retention{ReadAfter: DefaultReadAfter},

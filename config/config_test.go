@@ -89,6 +89,7 @@ per_host = 1
 allow_private_networks = true
 timeout = "10s"
 max_body = "512KiB"
+max_items = 200
 max_server_delay = "1d"
 
 [retention]
@@ -110,11 +111,11 @@ url = "http://127.0.0.1:8080/atom"
 				c.LogLevel = "debug"
 				c.ShutdownGrace = 90 * time.Second
 				c.Fetch = Fetch{Concurrency: 8, PerHost: 1, AllowPrivateNetworks: true, Timeout: 10 * time.Second,
-					MaxBody: 512 << 10, MaxServerDelay: 24 * time.Hour}
+					MaxBody: 512 << 10, MaxItems: 200, MaxServerDelay: 24 * time.Hour}
 				c.Retention.ReadAfter = 14 * 24 * time.Hour
 				c.Feeds = []Feed{
-					{URL: "https://example.org/feed.xml", Title: "Example", Tags: []string{"news", "go", "a/b.c_d-e", "café"}, Schedule: "@hourly", Line: 19},
-					{URL: "http://127.0.0.1:8080/atom", Line: 25},
+					{URL: "https://example.org/feed.xml", Title: "Example", Tags: []string{"news", "go", "a/b.c_d-e", "café"}, Schedule: "@hourly", Line: 20},
+					{URL: "http://127.0.0.1:8080/atom", Line: 26},
 				}
 			},
 		},

@@ -27,7 +27,7 @@ import (
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
 	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "content", "feed"},
-	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_server_delay"},
+	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_items", "max_server_delay"},
 	"retention": {"read_after"},
 	"store":     {"query_timeout"},
 	"content":   {"iframe_hosts"},
@@ -39,6 +39,7 @@ var schema = map[string][]string{
 const (
 	maxConcurrency = 10000
 	maxPerHost     = 1000
+	maxItems       = 1_000_000
 )
 
 // parse decodes and validates one config file. name is the file as the user
@@ -335,6 +336,10 @@ func (d *decoder) fetch(f *Fetch, t map[string]any, base []string) {
 		case "max_body":
 			if n, ok := d.size(path, v); ok {
 				f.MaxBody = n
+			}
+		case "max_items":
+			if n, ok := d.intIn(path, v, 1, maxItems); ok {
+				f.MaxItems = n
 			}
 		case "max_server_delay":
 			if dur, ok := d.duration(path, v, false); ok {

@@ -72,10 +72,47 @@ func NormalizeSchedule(spec string) (norm string, err error) {
 	if perr != nil {
 		return "", fail(cronMessage(perr, spec))
 	}
+	if msg := stepOutOfRange(body); msg != "" {
+		return "", fail(msg)
+	}
 	if sched.Next(time.Now()).IsZero() {
 		return "", fail("never fires (no matching date in the next 5 years)")
 	}
 	return norm, nil
+}
+
+// cronFields are the five fields of a cron spec, with the largest value
+// each takes.
+var cronFields = [5]struct {
+	name string
+	max  int
+}{{"minute", 59}, {"hour", 23}, {"day of month", 31}, {"month", 12}, {"day of week", 6}}
+
+// stepOutOfRange returns why a step of a five-field spec (the N of "*/N")
+// is out of its field's range, or "" if none is. cron takes "*/61" in the
+// minute field and fires hourly, while it refuses "61": a step is held to
+// the range of the field's values, as a value is.
+func stepOutOfRange(body string) string {
+	fields := strings.Fields(body)
+	if len(fields) != len(cronFields) {
+		return ""
+	}
+	for i, f := range fields {
+		for part := range strings.SplitSeq(f, ",") {
+			_, step, ok := strings.Cut(part, "/")
+			if !ok {
+				continue
+			}
+			var n int
+			if _, err := fmt.Sscanf(step, "%d", &n); err != nil {
+				continue
+			}
+			if n > cronFields[i].max {
+				return fmt.Sprintf("step %d of the %s field is above its maximum (%d)", n, cronFields[i].name, cronFields[i].max)
+			}
+		}
+	}
+	return ""
 }
 
 // cronMessage shortens the parser's error: it ends most messages with the

@@ -59,6 +59,10 @@ const starter = `# tidings configuration file.
 # Largest response body accepted, after decompression.
 #max_body = "16MiB"
 
+# Most items kept from one fetch: the newest; the feed's status says how
+# many were dropped.
+#max_items = 5000
+
 # Longest delay that a server's hints (Cache-Control max-age, Expires, the
 # feed's ttl or sy:updatePeriod) may add before a feed's next fetch.
 # Retry-After on 429 and 503 answers is always obeyed in full.

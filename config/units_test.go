@@ -138,7 +138,10 @@ func TestValidateSchedule(t *testing.T) {
 		{spec: "@every 1h30m"},
 		{spec: "CRON_TZ=Europe/Paris 0 7 * * *"},
 		{spec: "TZ=UTC @daily"},
-		{spec: "*/61 * * * *"}, // cron accepts a step larger than the range
+		{spec: "*/61 * * * *", wantErr: "step 61 of the minute field is above its maximum (59)"},
+		{spec: "0 */24 * * *", wantErr: "step 24 of the hour field"},
+		{spec: "0 0 1 1/13 *", wantErr: "step 13 of the month field"},
+		{spec: "*/59 */23 */31 */12 */6"},
 		{spec: "", wantErr: "empty schedule"},
 		{spec: "   ", wantErr: "empty schedule"},
 		{spec: "61 * * * *", wantErr: "end of range (61) above maximum (59)"},

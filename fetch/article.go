@@ -165,9 +165,14 @@ func (a *ArticleFetcher) download(ctx context.Context, u *url.URL) ([]byte, stri
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNonAuthoritativeInfo {
 		return nil, "", nil, &StatusError{Code: resp.StatusCode}
 	}
-	body, err := readBody(resp, a.f.opt.MaxBody)
+	body, release, err := a.f.readBody(ctx, resp)
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if release != nil {
+		// The body outlives the large-body slot: keep a copy.
+		body = bytes.Clone(body)
+		release()
 	}
 	return body, resp.Request.URL.String(), resp.Header, nil
 }

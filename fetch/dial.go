@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -128,5 +131,72 @@ func newDialer(connectTimeout time.Duration, check addrCheck) *net.Dialer {
 			}
 			return check(ap.Addr())
 		},
+	}
+}
+
+// legacyIPv4 reads host as the IPv4 forms of inet_aton that browsers and
+// curl still take but Go's resolver does not (it looks them up in DNS):
+// one to four parts, each decimal, 0x hexadecimal or 0-led octal, the last
+// filling the bytes left ("127.1", "0x7f000001", "2130706433",
+// "0177.0.0.1"). It reports false for anything else, the canonical dotted
+// form included.
+func legacyIPv4(host string) (netip.Addr, bool) {
+	if host == "" || strings.HasSuffix(host, ".") {
+		return netip.Addr{}, false
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return netip.Addr{}, false
+	}
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	vals := make([]uint64, len(parts))
+	for i, p := range parts {
+		base, digits := 10, p
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			base, digits = 16, p[2:]
+		case p == "0x" || p == "0X":
+			base, digits = 16, "0"
+		case len(p) > 1 && p[0] == '0':
+			base, digits = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(digits, base, 32)
+		if err != nil || digits == "" || strings.ContainsAny(digits, "+-_") {
+			return netip.Addr{}, false
+		}
+		vals[i] = v
+	}
+	// Every part but the last is one byte; the last fills the rest.
+	var n uint64
+	for _, v := range vals[:len(vals)-1] {
+		if v > 0xff {
+			return netip.Addr{}, false
+		}
+		n = n<<8 | v
+	}
+	rest := 8 * uint(5-len(vals))
+	last := vals[len(vals)-1]
+	if rest < 32 && last >= 1<<rest {
+		return netip.Addr{}, false
+	}
+	n = n<<rest | last
+	return netip.AddrFrom4([4]byte{byte(n >> 24), byte(n >> 16), byte(n >> 8), byte(n)}), true
+}
+
+// canonicalHost rewrites u's host in the dotted form when it is an IPv4
+// address in a legacy form (see legacyIPv4), so that the address is
+// connected to, and checked, as the address it is instead of failing as a
+// host name DNS does not know.
+func canonicalHost(u *url.URL) {
+	a, ok := legacyIPv4(u.Hostname())
+	if !ok {
+		return
+	}
+	if port := u.Port(); port != "" {
+		u.Host = net.JoinHostPort(a.String(), port)
+	} else {
+		u.Host = a.String()
 	}
 }

@@ -2,7 +2,10 @@ package fetch
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"slices"
 	"testing"
 )
@@ -93,5 +96,84 @@ func TestDialerControlRefusesBeforeConnecting(t *testing.T) {
 	}
 	if err := d.Control("tcp", "not-an-address", nil); err == nil {
 		t.Fatal("Control(not-an-address) = nil, want an error")
+	}
+}
+
+func TestLegacyIPv4(t *testing.T) {
+	tests := []struct {
+		host string
+		want string // "" when not a legacy IPv4 form
+	}{
+		{"127.1", "127.0.0.1"},
+		{"127.0.1", "127.0.0.1"},
+		{"0x7f000001", "127.0.0.1"},
+		{"0X7F000001", "127.0.0.1"},
+		{"2130706433", "127.0.0.1"},
+		{"0177.0.0.1", "127.0.0.1"},
+		{"0x7f.1", "127.0.0.1"},
+		{"10.0xff.0377.1", "10.255.255.1"},
+		{"0", "0.0.0.0"},
+		{"192.168.257", "192.168.1.1"},
+		{"127.0.0.1", ""}, // canonical already
+		{"::1", ""},       // IPv6
+		{"example.org", ""},
+		{"256.1", ""},      // a byte above 255
+		{"1.2.3.256", ""},  // the last part overflows its byte
+		{"1.2.3.4.5", ""},  // five parts
+		{"4294967296", ""}, // above 32 bits
+		{"08.1", ""},       // 8 is no octal digit
+		{"1..2", ""},
+		{"1.2.", ""},
+		{"0x", "0.0.0.0"}, // as inet_aton and browsers read it
+		{"+1", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		a, ok := legacyIPv4(tt.host)
+		got := ""
+		if ok {
+			got = a.String()
+		}
+		if got != tt.want {
+			t.Errorf("legacyIPv4(%q) = %q, %v; want %q", tt.host, got, ok, tt.want)
+		}
+	}
+}
+
+func TestLegacyIPv4IsCheckedAsAnAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/moved" {
+			http.Redirect(w, r, "http://0x7f000001:"+r.URL.Query().Get("port")+"/feed", http.StatusFound)
+			return
+		}
+		w.Write([]byte("ok"))
+	}))
+	defer srv.Close()
+	u, err := url.Parse(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := u.Port()
+	for _, host := range []string{"127.1", "0x7f000001", "2130706433", "0177.0.0.1"} {
+		// Refused with the private-address message, not looked up in DNS.
+		strict := newFetcher(Options{}, publicOnly)
+		_, err := strict.get(t.Context(), "http://"+host+":"+port+"/feed", validators{})
+		var be *BlockedAddressError
+		if !errors.As(err, &be) || be.Addr.String() != "127.0.0.1" {
+			t.Errorf("get via %s: %v; want a *BlockedAddressError for 127.0.0.1", host, err)
+		}
+		// Allowed, it reaches the server as 127.0.0.1.
+		open := newFetcher(Options{}, allowAll)
+		r, err := open.get(t.Context(), "http://"+host+":"+port+"/feed", validators{})
+		if err != nil || string(r.Body) != "ok" {
+			t.Errorf("get via %s with private networks allowed: %v", host, err)
+		}
+	}
+	// A redirect to a legacy form is followed to the address, where the
+	// dialer checks it (a lookup in DNS would fail).
+	open := newFetcher(Options{}, allowAll)
+	r, err := open.get(t.Context(), srv.URL+"/moved?port="+port, validators{})
+	if err != nil || string(r.Body) != "ok" {
+		t.Errorf("redirect to 0x7f000001: %v", err)
 	}
 }

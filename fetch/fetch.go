@@ -15,6 +15,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ const (
 	DefaultPerHost     = 2
 	DefaultTimeout     = 30 * time.Second
 	DefaultMaxBody     = 16 << 20
+	DefaultMaxItems    = 5000
 )
 
 // Options configure a Fetcher. The zero value of each field means its
@@ -44,6 +46,10 @@ type Options struct {
 	Timeout time.Duration
 	// MaxBody caps a body after decompression (default 16 MiB).
 	MaxBody int64
+	// MaxItems caps the items kept from one fetch, the newest by date
+	// (default DefaultMaxItems); the feed's LastError says how many were
+	// dropped.
+	MaxItems int
 	// DefaultSchedule is the schedule of feeds without their own.
 	DefaultSchedule string
 	// MaxServerDelay caps how long server hints may delay a feed.
@@ -81,6 +87,9 @@ type Fetcher struct {
 	client  *http.Client
 	planner *Planner
 	log     *slog.Logger
+	// large holds a token per body larger than smallBody being read or
+	// parsed (see readBody).
+	large chan struct{}
 }
 
 // New returns a Fetcher with o's settings, defaults filled in.
@@ -107,6 +116,9 @@ func newFetcher(o Options, check addrCheck) *Fetcher {
 	if o.MaxBody <= 0 {
 		o.MaxBody = DefaultMaxBody
 	}
+	if o.MaxItems <= 0 {
+		o.MaxItems = DefaultMaxItems
+	}
 	if o.UserAgent == "" {
 		o.UserAgent = "tidings/" + BuildVersion() + " (+https://github.com/tidings-reader/tidings)"
 	}
@@ -130,6 +142,7 @@ func newFetcher(o Options, check addrCheck) *Fetcher {
 		client:  client,
 		planner: &Planner{Default: o.DefaultSchedule, MaxServerDelay: o.MaxServerDelay},
 		log:     o.Logger,
+		large:   make(chan struct{}, largeSlots(o.Concurrency)),
 	}
 }
 
@@ -184,6 +197,7 @@ func (f *Fetcher) download(ctx context.Context, feed store.Feed) (*response, err
 // finish is the CPU half of Fetch: it reads the answer (or the failure),
 // parses a body, and plans the next fetch.
 func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, resp *response, err error) Outcome {
+	defer resp.done()
 	o := Outcome{Feed: feed}
 	st := feed.State
 	st.LastFetch = now
@@ -198,7 +212,11 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 	}
 	succeed := func() {
 		st.LastSuccess = now
-		st.LastError = ""
+		// A 304 or the same body again has as many items as the parse
+		// that dropped some: its note stays.
+		if !strings.HasPrefix(st.LastError, droppedNote) || st.ErrorCount > 0 || o.Status == http.StatusOK && !o.Unchanged {
+			st.LastError = ""
+		}
 	}
 
 	switch {
@@ -243,6 +261,11 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 			}
 			o.Unchanged = unchanged
 			succeed()
+			if dropped := len(p.Items) - f.opt.MaxItems; dropped > 0 {
+				p.Items = newest(p.Items, f.opt.MaxItems, now)
+				st.LastError = fmt.Sprintf("%s%d of %d items; the %d oldest were dropped (fetch.max_items)",
+					droppedNote, len(p.Items), len(p.Items)+dropped, dropped)
+			}
 			// The validators are the ones of this answer: none if the
 			// server stopped sending them.
 			st.ETag = resp.Header.Get("ETag")
@@ -402,6 +425,38 @@ func documentURL(resp *response) string {
 		}
 	}
 	return resp.URL
+}
+
+// droppedNote starts the LastError of a feed whose fetch had more items
+// than MaxItems: a note, not an error (ErrorCount stays 0).
+const droppedNote = "kept the newest "
+
+// newest returns the n newest items of its, by Published (an item without
+// a date counts as published at now, as the store dates it), the newer of
+// two with the same date being the one first in the feed; they keep the
+// feed's order.
+func newest(its []store.Item, n int, now time.Time) []store.Item {
+	if len(its) <= n {
+		return its
+	}
+	date := func(i int) time.Time {
+		if its[i].Published.IsZero() {
+			return now
+		}
+		return its[i].Published
+	}
+	idx := make([]int, len(its))
+	for i := range idx {
+		idx[i] = i
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return date(b).Compare(date(a)) })
+	keep := idx[:n]
+	slices.Sort(keep)
+	out := make([]store.Item, n)
+	for i, k := range keep {
+		out[i] = its[k]
+	}
+	return out
 }
 
 // parseSafely is Parse, turning a panic of the parser on a hostile body into

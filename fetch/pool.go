@@ -222,6 +222,8 @@ func (p *pool) fetch(feed store.Feed) bool {
 	now := p.f.opt.Now()
 	resp, err := p.f.download(ctx, feed)
 	<-p.global
+	// finish gives back resp's large-body slot; so does a cancel before.
+	defer resp.done()
 	if ctx.Err() != nil {
 		return false
 	}

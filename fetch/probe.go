@@ -136,6 +136,9 @@ func (f *Fetcher) probeGet(ctx context.Context, u string) (*response, error) {
 	if err != nil {
 		return nil, err
 	}
+	// One probe's body costs little; its slot is for the daemon's many
+	// fetches at once.
+	r.done()
 	if r.Status != http.StatusOK && r.Status != http.StatusNonAuthoritativeInfo {
 		return nil, &StatusError{Code: r.Status}
 	}

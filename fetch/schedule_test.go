@@ -686,3 +686,36 @@ func TestNextFetchOfSeveralSchedules(t *testing.T) {
 		})
 	}
 }
+
+func TestPlannerEveryKeepsItsInterval(t *testing.T) {
+	// A feed fetched as soon as it is due is fetched once per interval
+	// exactly, after its offset was added once; before the fix the offset
+	// was added every period (a median of 63 s for @every 1m).
+	for _, spec := range []string{"@every 1m", "@every 30m", "@every 1s", "@every 24h"} {
+		for _, key := range []string{"https://a.example/feed", "https://b.example/rss", "x"} {
+			p := &fetch.Planner{Location: time.UTC}
+			st := store.FeedState{}
+			now := mustTime(t, "2026-03-06T10:07:30.25Z")
+			var gaps []time.Duration
+			for range 50 {
+				p.Apply(&st, spec, fetch.Signals{Now: now, Key: key})
+				gaps = append(gaps, st.NextDue.Sub(now))
+				now = st.NextDue
+			}
+			every, err := time.ParseDuration(strings.TrimPrefix(spec, "@every "))
+			if err != nil {
+				t.Fatal(err)
+			}
+			window := min(every/10, time.Minute)
+			if gaps[0] < every || gaps[0] >= every+window {
+				t.Errorf("%s %s: first wait %v, want in [%v, %v)", spec, key, gaps[0], every, every+window)
+			}
+			for i, g := range gaps[1:] {
+				if g != every {
+					t.Errorf("%s %s: wait %d is %v, want %v", spec, key, i+1, g, every)
+					break
+				}
+			}
+		}
+	}
+}

@@ -30,6 +30,10 @@ const (
 	// DefaultFullDiskPause is how long a Scheduler claims nothing after a
 	// save found the database's disk full.
 	DefaultFullDiskPause = time.Minute
+	// DefaultSummaryEvery is how often, at most, a Scheduler logs at info
+	// what its rounds fetched: one line per round at info was a line a
+	// second for a daemon with a few feeds on @every 1m.
+	DefaultSummaryEvery = 10 * time.Minute
 	// LeaseMargin caps what is added to the fetch timeout to make the claim
 	// lease (the timeout itself when shorter): long enough for a fetch and
 	// its save, short enough that the feeds of a crashed process are
@@ -70,8 +74,13 @@ type SchedulerOptions struct {
 	// DefaultSchedule is the schedule of feeds without their own; empty
 	// means the Fetcher's. SetDefaultSchedule changes it while running.
 	DefaultSchedule string
-	// Logger receives one line per fetch round (default: discarded).
+	// Logger receives one line per fetch round at debug level, and a
+	// summary of the rounds at info at most every SummaryEvery (default:
+	// discarded).
 	Logger *slog.Logger
+	// SummaryEvery is how often, at most, the info summary of the rounds
+	// finished since the last one is logged (default DefaultSummaryEvery).
+	SummaryEvery time.Duration
 	// Metrics, when not nil, records every fetch.
 	Metrics *Metrics
 	// Now is the clock (default time.Now); it must give the Fetcher's time.
@@ -151,6 +160,9 @@ type Scheduler struct {
 	planned time.Time
 	status  SchedulerStatus
 
+	// summary sums the rounds finished since the last info summary.
+	summary roundSummary
+
 	// claimFails counts the claims failed in a row and claimLogged is
 	// when the last of them was logged (Run's goroutine only).
 	claimFails  int
@@ -206,6 +218,9 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.SummaryEvery <= 0 {
+		o.SummaryEvery = DefaultSummaryEvery
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -736,13 +751,84 @@ func (s *Scheduler) done(o Outcome) {
 	}
 }
 
-// logRound writes the one line of a finished round.
+// logRound writes the debug line of a finished round, and the info
+// summary when the last one is SummaryEvery old.
 func (s *Scheduler) logRound(r Round) {
 	s.opt.Metrics.roundDone()
-	s.log.Info("fetch round",
+	s.log.Debug("fetch round",
 		slog.Int("feeds", r.Feeds), slog.Int("new_items", r.New),
 		slog.Int("updated_items", r.Updated), slog.Int("not_modified", r.NotModified), slog.Int("unchanged", r.Unchanged),
 		slog.Int("errors", r.Errors), slog.Duration("took", r.Finished.Sub(r.Started)))
+	if sum, ok := s.summary.add(r, s.opt.SummaryEvery); ok {
+		s.logSummary(sum)
+	}
+}
+
+// logSummary writes the info line of the rounds of a summary.
+func (s *Scheduler) logSummary(sum roundTally) {
+	s.log.Info("fetched",
+		slog.Int("rounds", sum.rounds), slog.Int("feeds", sum.Feeds), slog.Int("new_items", sum.New),
+		slog.Int("updated_items", sum.Updated), slog.Int("not_modified", sum.NotModified),
+		slog.Int("unchanged", sum.Unchanged), slog.Int("errors", sum.Errors),
+		slog.Duration("since", sum.Finished.Sub(sum.Started)))
+}
+
+// roundTally sums rounds: Started is the first one's start, Finished the
+// last one's end.
+type roundTally struct {
+	Round
+	rounds int
+}
+
+// roundSummary sums finished rounds for the periodic info line. Its
+// methods are safe for concurrent use: rounds finish on the fetcher's
+// writer goroutine and on the scheduler's.
+type roundSummary struct {
+	mu  sync.Mutex
+	sum roundTally
+	// logged is when the last summary was taken (zero: never).
+	logged time.Time
+}
+
+// add counts r, and returns the tally and true, starting a new one, when
+// the last was taken at least every ago. The first round of a run is
+// logged at once, so that a daemon says early that it fetches.
+func (m *roundSummary) add(r Round, every time.Duration) (roundTally, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t := &m.sum
+	if t.rounds == 0 {
+		t.Started = r.Started
+	}
+	t.rounds++
+	t.Feeds += r.Feeds
+	t.New += r.New
+	t.Updated += r.Updated
+	t.NotModified += r.NotModified
+	t.Unchanged += r.Unchanged
+	t.Errors += r.Errors
+	t.Finished = r.Finished
+	if !m.logged.IsZero() && r.Finished.Sub(m.logged) < every {
+		return roundTally{}, false
+	}
+	return m.takeLocked(r.Finished), true
+}
+
+// take returns what was summed since the last summary, if anything, and
+// starts a new one.
+func (m *roundSummary) take(now time.Time) (roundTally, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.sum.rounds == 0 {
+		return roundTally{}, false
+	}
+	return m.takeLocked(now), true
+}
+
+func (m *roundSummary) takeLocked(now time.Time) roundTally {
+	sum := m.sum
+	m.sum, m.logged = roundTally{}, now
+	return sum
 }
 
 // shutdown waits for the fetches in flight within the grace period, then
@@ -765,6 +851,9 @@ func (s *Scheduler) shutdown(runErr <-chan error, cancelFetch context.CancelFunc
 		err = <-runErr
 	}
 	s.releaseAll()
+	if sum, ok := s.summary.take(s.opt.Now()); ok {
+		s.logSummary(sum)
+	}
 	if err != nil && !errors.Is(err, context.Canceled) {
 		// Failed saves were logged one by one; the feeds are fetched
 		// again when their claims end.

@@ -37,6 +37,10 @@ var (
 	// subscriptions ran longer than the store's query timeout and was
 	// stopped; nothing was changed.
 	ErrQueryTimeout = errors.New("the query took too long and was stopped")
+	// ErrCorrupt means the database reported damaged pages, or failed an
+	// integrity check. A backend that returns it writes nothing more to
+	// the database until it is reopened; the error says what to do.
+	ErrCorrupt = errors.New("the database is damaged")
 )
 
 // DefaultQueryTimeout is how long a listing, count or search may run

@@ -48,6 +48,7 @@ func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time, fetc
 		AllowPrivateNetworks: cfg.Fetch.AllowPrivateNetworks,
 		Timeout:              cfg.Fetch.Timeout,
 		MaxBody:              cfg.Fetch.MaxBody,
+		MaxItems:             cfg.Fetch.MaxItems,
 		DefaultSchedule:      cfg.Schedule,
 		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
 		IframeHosts:          cfg.Content.IframeHosts,
@@ -565,7 +566,7 @@ feed:
 	}
 	fmt.Fprintf(c.stdout, "Fetched %s: %d new %s, %d updated, %d not modified, %s.\n",
 		plural(t.feeds, "feed"), t.new, pluralWord(t.new, "item"), t.updated, t.notModified, plural(t.errors, "error"))
-	next := "; they will be fetched next time"
+	next := notFetchedNext(mode)
 	if !released {
 		next = "" // the note above says when
 	}
@@ -585,6 +586,20 @@ feed:
 		return fmt.Errorf("fetch: %w", err)
 	}
 	return nil
+}
+
+// notFetchedNext says when the feeds a run did not fetch will be: the
+// next 'tidings fetch' fetches only those due, and --all or named feeds
+// need not be (a plain fetch after an interrupted --all said "Nothing is
+// due" when this promised "next time").
+func notFetchedNext(mode fetchMode) string {
+	switch mode {
+	case fetchAll:
+		return "; 'tidings fetch --all' fetches them, and 'tidings fetch' those of them that are due"
+	case fetchNamed:
+		return "; name them again to fetch them now"
+	}
+	return "; they will be fetched next time"
 }
 
 // releaseClaims releases the claims of feeds this run will not save. It

@@ -14,6 +14,7 @@ import (
 
 	"tidings/fetch/fetchtest"
 	"tidings/store"
+	"tidings/store/sqlite"
 )
 
 // privateConfig lets the fetcher reach the loopback test servers.
@@ -185,12 +186,15 @@ func TestFetchInterrupted(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
 	var once sync.Once
+	var h *harness
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3, OnRequest: func(r *http.Request) {
 		if strings.Contains(r.URL.Path, string(fetchtest.FaultHang)) {
-			once.Do(func() { cancel(errors.New("interrupt signal received")) })
+			// Interrupted once the two other feeds are saved, so that the
+			// test sees both kinds: saved, and released unfetched.
+			once.Do(func() { go cancelWhenSaved(t, h.dbPath, 2, cancel) })
 		}
 	}})
-	h := newHarness(t, privateConfig)
+	h = newHarness(t, privateConfig)
 	hang := srv.FaultURL(fetchtest.FaultHang)
 	for _, u := range append(srv.URLs(), hang) {
 		h.mustRun(exitOK, "add", "--no-fetch", u)
@@ -200,7 +204,9 @@ func TestFetchInterrupted(t *testing.T) {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 	st := h.openStore()
-	claimed, err := st.ClaimFeeds(context.Background(), store.ClaimRequest{Now: testNow, Lease: time.Minute, All: true})
+	// Not leased, and still due: the next 'tidings fetch' fetches it, as
+	// the message says (a claim of due feeds, not of every feed).
+	claimed, err := st.ClaimFeeds(context.Background(), store.ClaimRequest{Now: testNow, Lease: time.Minute})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,13 +217,88 @@ func TestFetchInterrupted(t *testing.T) {
 	if !slices.Contains(urls, hang) {
 		t.Errorf("the unfinished feed is still leased after the interrupted run; claimable: %q", urls)
 	}
-	// Whatever finished before the interruption is stored.
-	items, _, err := st.Items(context.Background(), meID(t, st), store.Query{})
-	if err != nil {
-		t.Fatal(err)
+	// Whatever finished before the interruption is stored whole: a feed
+	// has its 3 items exactly when its fetch was saved, and the output
+	// reports those feeds (counted from the store, not from the output).
+	done := 0
+	for _, u := range srv.URLs() {
+		f, err := st.Subscription(context.Background(), meID(t, st), u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := !f.State.LastSuccess.IsZero()
+		if want := map[bool]int{true: 3, false: 0}[saved]; f.Items != want {
+			t.Errorf("%s: %d items, saved %v; want %d", u, f.Items, saved, want)
+		}
+		if saved {
+			done++
+			if !strings.Contains(r.stdout, u+": 3 new, 0 updated") {
+				t.Errorf("%s was saved but not reported:\n%s", u, r.stdout)
+			}
+		}
 	}
-	if want := 3 * strings.Count(r.stdout, ": 3 new, 0 updated"); len(items) != want {
-		t.Errorf("%d items stored, want %d from the feeds reported done:\n%s", len(items), want, r.stdout)
+	if done != len(srv.URLs()) {
+		t.Errorf("%d of %d feeds saved before the interruption, want all", done, len(srv.URLs()))
+	}
+	if got := strings.Count(r.stdout, ": 3 new, 0 updated"); got != done {
+		t.Errorf("%d feeds reported done, %d saved:\n%s", got, done, r.stdout)
+	}
+}
+
+// TestFetchAllInterruptedSaysWhatFetchesTheRest: feeds that were not due
+// and that an interrupted --all did not fetch are not fetched by the next
+// plain 'tidings fetch'; the message says what does.
+func TestFetchAllInterruptedSaysWhatFetchesTheRest(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 2, Items: 3, OnRequest: func(r *http.Request) {
+		if strings.Contains(r.URL.Path, string(fetchtest.FaultHang)) {
+			cancel()
+		}
+	}})
+	h := newHarness(t, privateConfig)
+	hang := srv.FaultURL(fetchtest.FaultHang)
+	for _, u := range append(srv.URLs(), hang) {
+		h.mustRun(exitOK, "add", "--no-fetch", u)
+	}
+	// Fetched once, the two feeds are not due.
+	h.mustRun(exitOK, append([]string{"fetch"}, srv.URLs()...)...)
+	r := h.runCtx(ctx, false, "", "fetch", "--all")
+	if r.code != exitFailure {
+		t.Fatalf("fetch --all: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	if want := "'tidings fetch --all' fetches them"; !strings.Contains(r.stdout, want) {
+		t.Errorf("interrupted --all: no %q in\n%s", want, r.stdout)
+	}
+	if strings.Contains(r.stdout, "they will be fetched next time") {
+		t.Errorf("interrupted --all promises the next plain fetch:\n%s", r.stdout)
+	}
+}
+
+// cancelWhenSaved cancels with Ctrl-C's cause once n feeds of the
+// database at path have been saved (or after a minute).
+func cancelWhenSaved(t *testing.T, path string, n int, cancel context.CancelCauseFunc) {
+	defer cancel(errors.New("interrupt signal received"))
+	db, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Error(err)
+		return
+	}
+	defer db.Close()
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		feeds, err := db.FeedList(context.Background())
+		if err != nil {
+			continue
+		}
+		saved := 0
+		for _, f := range feeds {
+			if !f.State.LastSuccess.IsZero() {
+				saved++
+			}
+		}
+		if saved >= n {
+			return
+		}
 	}
 }
 

@@ -96,6 +96,8 @@ func commands() []command {
 		{name: "unstar", args: "ID...", summary: "unstar items", help: unstarHelp, setup: setupUnstar},
 		{name: "search", args: "QUERY", summary: "full-text search over titles and content", help: searchHelp, setup: setupSearch},
 		{name: "prune", args: "", summary: "delete old read items per [retention]", help: pruneHelp, setup: setupPrune},
+		{name: "check", args: "", summary: "check the database file for damage", help: checkHelp, setup: setupCheck},
+		{name: "backup", args: "FILE", summary: "copy the database to FILE while it is in use", help: backupHelp, setup: setupBackup},
 		{name: "run", args: "", summary: "run the daemon: fetch feeds on schedule, /healthz and /metrics", help: runHelp, setup: setupRun},
 		{name: "user", args: "add|list|passwd|remove [NAME]", summary: "manage the people who use this database", help: userHelp, setup: setupUser},
 		{name: "token", args: "add|list|revoke NAME [ID]", summary: "manage a user's app passwords for scripts and apps", help: tokenHelp, setup: setupToken},

@@ -54,6 +54,7 @@ func setupRun(fs *flag.FlagSet) runFunc {
 		hup := make(chan os.Signal, 1)
 		signal.Notify(hup, syscall.SIGHUP)
 		defer signal.Stop(hup)
+		defer fetchGC()()
 		return c.run(ctx, hup)
 	}
 }
@@ -68,6 +69,8 @@ type daemon struct {
 	sched *fetch.Scheduler
 	// jobs counts the housekeeping jobs running.
 	jobs atomic.Int32
+	// damaged is the error of the last failed quick_check, nil if none.
+	damaged atomic.Pointer[error]
 }
 
 // run is `tidings run` with the reload signal given, so tests can send it.
@@ -87,17 +90,7 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 	if err != nil {
 		return err
 	}
-	fetcher := fetch.New(fetch.Options{
-		Concurrency:          cfg.Fetch.Concurrency,
-		PerHost:              cfg.Fetch.PerHost,
-		AllowPrivateNetworks: cfg.Fetch.AllowPrivateNetworks,
-		Timeout:              cfg.Fetch.Timeout,
-		MaxBody:              cfg.Fetch.MaxBody,
-		DefaultSchedule:      cfg.Schedule,
-		MaxServerDelay:       cfg.Fetch.MaxServerDelay,
-		IframeHosts:          cfg.Content.IframeHosts,
-		Logger:               e.log,
-	})
+	fetcher := newFetcher(cfg, e.log, nil, nil)
 	d.sched = fetch.NewScheduler(fetch.SchedulerOptions{
 		Store:           e.store,
 		Fetcher:         fetcher,
@@ -256,6 +249,10 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 		fields["database"] = "unreachable"
 		return fields, fmt.Errorf("database: %w", err)
 	}
+	if err := d.damaged.Load(); err != nil {
+		fields["database"] = "damaged"
+		return fields, *err
+	}
 	fields["database"] = "ok"
 	if st.DiskFullErr != nil {
 		// Until a save succeeds after the pause, so not between two
@@ -389,7 +386,26 @@ func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 		}
 		d.log.Info("database optimised", slog.Duration("took", time.Since(start)))
 	})
+	if _, ok := d.store.(checker); ok {
+		_, _ = cr.AddFunc("@daily", func() { d.check(ctx) })
+	}
 	return cr
+}
+
+// check runs the store's quick_check: a damaged file is logged and turns
+// /healthz to 503; the store itself then refuses every write.
+func (d *daemon) check(ctx context.Context) {
+	start := time.Now()
+	err := d.store.(checker).Check(ctx)
+	switch {
+	case errors.Is(err, store.ErrCorrupt):
+		d.damaged.Store(&err)
+		d.log.Error("the database is damaged; nothing more is written to it", slog.String("error", err.Error()))
+	case err != nil:
+		d.log.Error("database check failed", slog.String("error", err.Error()))
+	default:
+		d.log.Info("database checked: intact", slog.Duration("took", time.Since(start)))
+	}
 }
 
 // prune deletes read items older than retention.read_after.

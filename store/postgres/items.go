@@ -84,6 +84,7 @@ type selection struct {
 	where []string
 	match string // the tsquery's placeholder, when searching
 	none  bool
+	err   error // a search that cannot be run (store.ErrSearchTooLong)
 }
 
 // selectItems makes q's filters, search included, for the user; not its
@@ -137,12 +138,18 @@ func selectItems(userID int64, q store.Query) *selection {
 		where = append(where, "i.id < "+p.add(q.BeforeID))
 	}
 	if q.Search != "" {
-		tq := tsQuery(q.Search)
+		tq, literals, err := tsQuery(q.Search)
+		if err != nil {
+			sel.err = fmt.Errorf("search: %w", err)
+		}
 		if tq == "" {
 			sel.none = true
 		}
 		sel.match = p.add(tq)
 		where = append(where, "i.search @@ to_tsquery('simple', "+sel.match+")")
+		if cond := literalFilter(literals, p); cond != "" {
+			where = append(where, cond)
+		}
 	}
 	sel.where = where
 	return sel
@@ -280,6 +287,9 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
+	if sel.err != nil {
+		return nil, "", fmt.Errorf("list items: %w", sel.err)
+	}
 	if q.Cursor != "" {
 		c, err := parseCursor(q.Cursor, o)
 		if err != nil {
@@ -348,6 +358,9 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
+	if sel.err != nil {
+		return nil, fmt.Errorf("list item IDs: %w", sel.err)
+	}
 	if sel.none {
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
 	}
@@ -375,6 +388,9 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	ctx, cancel := db.queryCtx(ctx)
 	defer cancel()
 	sel := selectItems(userID, q)
+	if sel.err != nil {
+		return 0, fmt.Errorf("count items: %w", sel.err)
+	}
 	if sel.none {
 		return 0, db.userOr(ctx, userID, "count items")
 	}
@@ -494,6 +510,9 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 	defer cancel()
 	q.Unread = true
 	sel := selectItems(userID, q)
+	if sel.err != nil {
+		return 0, fmt.Errorf("mark all read: %w", sel.err)
+	}
 	if sel.none {
 		return 0, db.userOr(ctx, userID, "mark all read")
 	}

@@ -2,43 +2,57 @@ package postgres
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"tidings/store"
 )
 
-// tsQuery turns what a user typed into the text of a to_tsquery('simple',
-// ...) that cannot be a syntax error: every word becomes one quoted lexeme
-// (so & | ! <-> ( ) : * and quotes lose their meaning), and the words must
-// all match. A word ending in '*' matches as a prefix. A word the parser
-// splits (don't, a:b) becomes a phrase of its parts. It returns "" when
-// nothing searchable is left.
-func tsQuery(input string) string {
-	input = text(input)
-	var terms []string
-	for _, word := range strings.FieldsFunc(input, unicode.IsSpace) {
-		prefix := strings.HasSuffix(word, "*")
-		word = strings.TrimRight(word, "*")
-		// Only words with a letter or digit give the parser a token.
-		if !strings.ContainsFunc(word, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
-			continue
-		}
-		word = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) || r == unicode.ReplacementChar {
-				return ' '
-			}
-			return r
-		}, word)
-		// Inside a quoted lexeme a quote is doubled and a backslash
-		// escapes the next character.
-		t := "'" + strings.NewReplacer(`\`, `\\`, `'`, `''`).Replace(word) + "'"
-		if prefix {
-			t += ":*"
-		}
-		terms = append(terms, t)
+// tsQuery turns what a user typed (see store.ParseSearch) into the text
+// of a to_tsquery('simple', ...) that cannot be a syntax error, and the
+// literal words the items found must contain as well (see literalFilter).
+// Every word becomes one quoted lexeme (so & | ! <-> ( ) : * and quotes lose
+// their meaning); a phrase's words are joined with <-> (followed by), and a
+// word the parser splits (don't, a:b) becomes a phrase of its parts. The
+// terms must all match; ':*' makes the last word of a term a prefix. It
+// returns "" when nothing searchable is left, and an error wrapping
+// store.ErrSearchTooLong for a search over the bounds.
+func tsQuery(input string) (query string, literals []string, err error) {
+	s, err := store.ParseSearch(text(input))
+	if err != nil {
+		return "", nil, err
 	}
-	return strings.Join(terms, " & ")
+	quote := strings.NewReplacer(`\`, `\\`, `'`, `''`)
+	terms := make([]string, 0, len(s.Terms))
+	for _, t := range s.Terms {
+		words := make([]string, len(t.Words))
+		for i, w := range t.Words {
+			// Inside a quoted lexeme a quote is doubled and a backslash
+			// escapes the next character.
+			words[i] = "'" + quote.Replace(w) + "'"
+		}
+		if t.Prefix {
+			words[len(words)-1] += ":*"
+		}
+		q := strings.Join(words, " <-> ")
+		if len(words) > 1 {
+			q = "(" + q + ")"
+		}
+		terms = append(terms, q)
+	}
+	return strings.Join(terms, " & "), s.Literals, nil
+}
+
+// literalFilter is the condition that keeps the items whose title or
+// content contains every literal (lowercased already), case-insensitively:
+// the words of a search the parser cuts short ("c++" is "c" to it). It
+// returns "" for none.
+func literalFilter(literals []string, p *params) string {
+	var conds []string
+	for _, l := range literals {
+		v := p.add(l)
+		conds = append(conds, "(strpos(lower(i.title), "+v+") > 0 OR strpos(lower(i.content), "+v+") > 0)")
+	}
+	return strings.Join(conds, " AND ")
 }
 
 // htmlText is the text of an HTML fragment, for the full-text index, with

@@ -2,37 +2,52 @@ package postgres
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
 
 	"tidings/store"
+	"tidings/store/storetest"
 )
 
 func TestTSQuery(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"gopher", "'gopher'"},
-		{"GOPHER mascot", "'GOPHER' & 'mascot'"},
-		{"goph*", "'goph':*"},
-		{`"gopher"`, `'"gopher"'`},
-		{"don't", "'don''t'"},
-		{`a\b`, `'a\\b'`},
-		{"a & b | !c", "'a' & 'b' & '!c'"},
-		{"(x) <-> y:*", "'(x)' & 'y:':*"},
-		{"* ** - ( ) \"\"", ""},
-		{"   ", ""},
-		{"", ""},
-		{"tab\tnew\nline", "'tab' & 'new' & 'line'"},
-		{"nul\x00byte", "'nulbyte'"},
-		{"bad\xffutf8", "'bad utf8'"},
-		{"Привет 東京", "'Привет' & '東京'"},
+	tests := []struct {
+		in, want string
+		literals []string
+	}{
+		{in: "gopher", want: "'gopher'"},
+		{in: "GOPHER mascot", want: "'GOPHER' & 'mascot'"},
+		{in: "goph*", want: "'goph':*"},
+		{in: "g*", want: "'g'"},
+		{in: `"gopher"`, want: `'gopher'`},
+		{in: `"quick brown" fox`, want: `('quick' <-> 'brown') & 'fox'`},
+		{in: `"quick bro"*`, want: `('quick' <-> 'bro':*)`},
+		{in: "don't", want: "'don''t'"},
+		{in: `a\b`, want: `'a\\b'`},
+		{in: "a & b | !c", want: "'a' & 'b' & '!c'"},
+		{in: "(x) <-> y:*", want: "'(x)' & 'y:'"},
+		{in: "* ** - ( ) \"\"", want: ""},
+		{in: "   ", want: ""},
+		{in: "", want: ""},
+		{in: "tab\tnew\nline", want: "'tab' & 'new' & 'line'"},
+		{in: "nul\x00byte", want: "'nulbyte'"},
+		{in: "bad\xffutf8", want: "'bad' & 'utf8'"},
+		{in: "Привет 東京", want: "'Привет' & '東京'"},
+		{in: "go Go GO", want: "'go'"},
+		{in: "C++ c#", want: "'C++' & 'c#'", literals: []string{"c++", "c#"}},
 	}
 	for _, tt := range tests {
-		if got := tsQuery(tt.in); got != tt.want {
-			t.Errorf("tsQuery(%q) = %q; want %q", tt.in, got, tt.want)
+		got, lits, err := tsQuery(tt.in)
+		if err != nil || got != tt.want || !slices.Equal(lits, tt.literals) {
+			t.Errorf("tsQuery(%q) = %q, %q, %v; want %q, %q", tt.in, got, lits, err, tt.want, tt.literals)
 		}
 	}
+}
+
+func TestSearchSyntax(t *testing.T) {
+	storetest.RunSearchSyntax(t, func(t *testing.T) store.Store { return openEmpty(t) })
 }
 
 func TestHTMLText(t *testing.T) {

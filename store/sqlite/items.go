@@ -246,20 +246,24 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 	var query string
 	switch kind {
 	case 'r':
-		match := ftsQuery(q.Search)
+		match, literals, err := ftsQuery(q.Search)
+		if err != nil {
+			return "", nil, fmt.Errorf("search: %w", err)
+		}
 		if match == "" {
 			return "", nil, nil
+		}
+		var largs []any
+		if cond, la := literalFilter(literals); cond != "" {
+			where, largs = append(where, cond), la
 		}
 		if q.Cursor != "" {
 			where = append(where, "(s.rank, i.id) > (?, ?)")
 		}
-		// MATERIALIZED keeps bm25 inside the full-text query, where it
-		// is defined, whatever the planner does with the filters. The
-		// MATCH is ?2, after the user's ?1; the filters' ? follow.
-		query = "WITH s AS MATERIALIZED (SELECT rowid AS id, bm25(items_fts, " + bm25Weights +
-			") AS rank FROM items_fts WHERE items_fts MATCH ?2) SELECT " + cols + ", s.rank" +
-			from + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
-		args = append([]any{userID, match}, fargs...)
+		// The MATCH is ?2, after the user's ?1; the filters' ? follow.
+		query = "WITH s AS MATERIALIZED (" + strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1) + ") SELECT " +
+			cols + ", s.rank" + from + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
+		args = append(append([]any{userID, match}, fargs...), largs...)
 		if q.Cursor != "" {
 			args = append(args, c.rank, c.id)
 		}
@@ -380,17 +384,23 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // matchSet returns the WHERE conditions and args (after the user's ?1) of
 // the user's items that q selects, search included; ok is false when a
 // search has nothing searchable in it.
-func matchSet(q store.Query) (where []string, args []any, ok bool) {
+func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
 	where, args = filters(q)
 	if q.Search != "" {
-		match := ftsQuery(q.Search)
+		match, literals, err := ftsQuery(q.Search)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("search: %w", err)
+		}
 		if match == "" {
-			return nil, nil, false
+			return nil, nil, false, nil
 		}
 		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
 		args = append(args, match)
+		if cond, largs := literalFilter(literals); cond != "" {
+			where, args = append(where, cond), append(args, largs...)
+		}
 	}
-	return where, args, true
+	return where, args, true, nil
 }
 
 // CountItems counts the user's items that q selects.
@@ -400,7 +410,10 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	if err := checkUser(ctx, db.read, userID); err != nil {
 		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
 	}
-	where, args, ok := matchSet(q)
+	where, args, ok, err := matchSet(q)
+	if err != nil {
+		return 0, fmt.Errorf("count items: %w", err)
+	}
 	if !ok {
 		return 0, nil
 	}
@@ -516,12 +529,15 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
 	}
 	q.Unread = true
-	where, args, ok := matchSet(q)
+	where, args, ok, err := matchSet(q)
+	if err != nil {
+		return 0, fmt.Errorf("mark all read: %w", err)
+	}
 	if !ok {
 		return 0, nil
 	}
 	var n int64
-	err := db.tx(ctx, func(tx *sql.Tx) error {
+	err = db.tx(ctx, func(tx *sql.Tx) error {
 		r, err := tx.ExecContext(ctx, `INSERT INTO item_states (user_id, item_id, read)
 			SELECT ?1, i.id, 1`+itemFrom+whereClause(where)+`
 			ON CONFLICT (user_id, item_id) DO UPDATE SET read = 1 WHERE read = 0`, append([]any{userID}, args...)...)

@@ -1,43 +1,67 @@
 package sqlite
 
 import (
+	"strconv"
 	"strings"
-	"unicode"
 
 	"tidings/store"
 )
 
-// ftsQuery turns what a user typed into an FTS5 query that cannot be a
-// syntax error: every word becomes a quoted string (FTS5 operators and
-// punctuation lose their meaning), and the words must all match. A word
-// ending in '*' matches as a prefix. It returns "" when nothing searchable
-// is left.
-func ftsQuery(input string) string {
-	var terms []string
-	input = strings.ToValidUTF8(input, " ")
-	for _, word := range strings.FieldsFunc(input, unicode.IsSpace) {
-		prefix := strings.HasSuffix(word, "*")
-		word = strings.TrimRight(word, "*")
-		// Only words with a letter or digit give the tokenizer a token;
-		// an empty phrase would match nothing.
-		if !strings.ContainsFunc(word, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }) {
-			continue
-		}
-		// Control characters and NUL have no place in a query; the
-		// tokenizer would drop them anyway.
-		word = strings.Map(func(r rune) rune {
-			if unicode.IsControl(r) || r == unicode.ReplacementChar {
-				return ' '
-			}
-			return r
-		}, word)
-		t := `"` + strings.ReplaceAll(word, `"`, `""`) + `"`
-		if prefix {
-			t += "*"
-		}
-		terms = append(terms, t)
+// ftsQuery turns what a user typed (see store.ParseSearch) into an FTS5
+// query that cannot be a syntax error, and the literal words the items
+// found must contain as well (see literalFilter). Every term becomes a
+// quoted string, so FTS5 operators and punctuation lose their meaning: a
+// phrase's words must come in that order, and a '*' after the quote makes
+// the last a prefix. The terms must all match. It returns "" when nothing
+// searchable is left, and an error wrapping store.ErrSearchTooLong for a
+// search over the bounds.
+func ftsQuery(input string) (match string, literals []string, err error) {
+	s, err := store.ParseSearch(input)
+	if err != nil {
+		return "", nil, err
 	}
-	return strings.Join(terms, " ")
+	terms := make([]string, 0, len(s.Terms))
+	for _, t := range s.Terms {
+		q := `"` + strings.ReplaceAll(strings.Join(t.Words, " "), `"`, `""`) + `"`
+		if t.Prefix {
+			q += "*"
+		}
+		terms = append(terms, q)
+	}
+	return strings.Join(terms, " "), s.Literals, nil
+}
+
+// ftsRanked is the full-text query of a search, its one argument the
+// MATCH expression: the ids of the matching items, newest first, and their
+// bm25 rank (lower is better), for at most store.MaxSearchCandidates of
+// them. MATERIALIZED use keeps bm25 inside the full-text query, where it is
+// defined, whatever the planner does with the filters after it. The bound
+// is what keeps the cost of a common word bounded: ranking every match of
+// "the" among 1,000,000 items took seconds; FTS5 reads its matches newest
+// first and stops at the bound.
+var ftsRanked = "SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
+	" WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT " + maxCandidates
+
+// maxCandidates is store.MaxSearchCandidates in SQL.
+var maxCandidates = strconv.Itoa(store.MaxSearchCandidates)
+
+// literalFilter is the condition, and its arguments, that keeps the items
+// whose title or content contains every literal (lowercased already),
+// ASCII case-insensitively: the words of a search the tokenizer cuts short
+// ("c++" is "c" to it). It returns "" for none.
+func literalFilter(literals []string) (string, []any) {
+	if len(literals) == 0 {
+		return "", nil
+	}
+	var (
+		conds []string
+		args  []any
+	)
+	for _, l := range literals {
+		conds = append(conds, "(instr(lower(i.title), ?) > 0 OR instr(lower(i.content), ?) > 0)")
+		args = append(args, l, l)
+	}
+	return strings.Join(conds, " AND "), args
 }
 
 // htmlText is the text of an HTML fragment, for the full-text index.

@@ -57,6 +57,10 @@ type DB struct {
 	stmts stmtCache
 	// queryTimeout bounds the user's listings, counts and searches.
 	queryTimeout atomic.Int64
+	// corrupt is the first error that found the file damaged: once set,
+	// no write transaction starts (writing into a damaged file can only
+	// spread the damage).
+	corrupt atomic.Pointer[error]
 }
 
 // SetQueryTimeout sets how long a listing, count or search may run; zero
@@ -110,6 +114,9 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	}
 	if err := os.MkdirAll(filepath.Dir(abs), 0o755); err != nil {
 		return nil, fmt.Errorf("%s: create its directory: %w", abs, err)
+	}
+	if err := checkWritable(abs); err != nil {
+		return nil, err
 	}
 	if err := probe(ctx, abs, len(migs)); err != nil {
 		return nil, err
@@ -166,6 +173,40 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(8)
 	db.read = r
 	return db, nil
+}
+
+// checkWritable says, before SQLite's own "attempt to write a readonly
+// database" or "unable to open database file (14)", which permission is
+// missing: write permission on the file, or on its directory, where SQLite
+// creates the -wal and -shm files next to it.
+func checkWritable(abs string) error {
+	f, err := os.OpenFile(abs, os.O_RDWR, 0)
+	if err == nil {
+		f.Close()
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return permissionError(abs, false, err)
+	}
+	dir := filepath.Dir(abs)
+	t, err := os.CreateTemp(dir, ".tidings-write-test-*")
+	if err != nil {
+		return permissionError(dir, true, err)
+	}
+	t.Close()
+	return os.Remove(t.Name())
+}
+
+// permissionError is the error of a file (or, isDir, a directory) tidings
+// may not write: what is missing and what to do, wrapping err.
+func permissionError(path string, isDir bool, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if isDir {
+		return fmt.Errorf("%s: this directory is not writable for you, and SQLite creates the database's -wal and -shm files in it: "+
+			"give yourself write permission on it (chmod u+w %s), or point database at a writable place: %w", path, path, err)
+	}
+	return fmt.Errorf("%s: this file is read-only for you (no write permission), and tidings writes to its database even to read it "+
+		"(config sync, WAL): give yourself write permission (chmod u+w %s), or copy it somewhere writable: %w", path, path, err)
 }
 
 // Path returns the absolute path of the database file.
@@ -352,6 +393,9 @@ func (db *DB) migrate(ctx context.Context, migs []store.Migration) error {
 // connection) and commits if fn returns nil. A full disk's error wraps
 // store.ErrDiskFull (diskFull).
 func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if err := db.corrupt.Load(); err != nil {
+		return *err
+	}
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return db.diskFull(err)
@@ -367,13 +411,90 @@ func (db *DB) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // error wrapping store.ErrDiskFull that names the file and says what to do.
 // SQLite rolls back the statement or transaction that failed, so nothing
 // is half written.
+//
+// It also makes SQLITE_CORRUPT and SQLITE_NOTADB met by a write an error
+// wrapping store.ErrCorrupt (see damaged).
 func (db *DB) diskFull(err error) error {
 	var se *sqlite.Error
-	if err == nil || errors.Is(err, store.ErrDiskFull) || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_FULL {
+	if err == nil || errors.Is(err, store.ErrDiskFull) || errors.Is(err, store.ErrCorrupt) || !errors.As(err, &se) {
+		return err
+	}
+	switch se.Code() & 0xff {
+	case sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB:
+		return db.damaged(err.Error())
+	case sqlite3.SQLITE_FULL:
+	default:
 		return err
 	}
 	return fmt.Errorf("%w: free some space on the disk of %s (or of the temporary directory); "+
 		"what was saved before is intact, and feeds not saved are fetched again: %w", store.ErrDiskFull, db.path, err)
+}
+
+// damaged records that the file is damaged (what found it: an error, or
+// quick_check's report) and returns the error wrapping store.ErrCorrupt
+// that every later write gets. The first such error is kept.
+func (db *DB) damaged(what string) error {
+	err := fmt.Errorf("%w: %s: %s; tidings writes nothing more to it: stop every tidings using it, "+
+		"copy what can be read with 'sqlite3 %s .recover', or restore a copy made by 'tidings backup'",
+		store.ErrCorrupt, db.path, what, db.path)
+	db.corrupt.CompareAndSwap(nil, &err)
+	return *db.corrupt.Load()
+}
+
+// Check runs SQLite's PRAGMA quick_check over the whole file: nil when it
+// finds nothing wrong; else an error wrapping store.ErrCorrupt with the
+// first problems it reports, and no write is made from then on.
+func (db *DB) Check(ctx context.Context) error {
+	rows, err := db.read.QueryContext(ctx, "PRAGMA quick_check(20)")
+	if err != nil {
+		var se *sqlite.Error
+		if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+			return db.damaged(err.Error())
+		}
+		return fmt.Errorf("check %s: %w", db.path, err)
+	}
+	defer rows.Close()
+	var problems []string
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			return fmt.Errorf("check %s: %w", db.path, err)
+		}
+		if line != "ok" {
+			problems = append(problems, line)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		var se *sqlite.Error
+		if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_CORRUPT || se.Code()&0xff == sqlite3.SQLITE_NOTADB) {
+			return db.damaged(err.Error())
+		}
+		return fmt.Errorf("check %s: %w", db.path, err)
+	}
+	if len(problems) > 0 {
+		return db.damaged("quick_check found: " + strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to path (VACUUM INTO),
+// while other connections and processes go on reading and writing. path
+// must not exist: the copy never overwrites a file.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return fmt.Errorf("back up to %s: %w", path, err)
+	}
+	if _, err := os.Stat(abs); err == nil {
+		return fmt.Errorf("back up to %s: the file exists; name a new file", abs)
+	}
+	// On the write connection: the read pool is read-only, and VACUUM
+	// INTO writes the new file. It reads one snapshot, so writes of other
+	// processes go on; this process's wait for the copy to end.
+	if _, err := db.write.ExecContext(ctx, "VACUUM INTO ?", abs); err != nil {
+		return fmt.Errorf("back up %s to %s: %w", db.path, abs, db.diskFull(err))
+	}
+	return nil
 }
 
 // stmtCache holds statements prepared on the write connection, by SQL

@@ -28,9 +28,12 @@ func TestQueryTimeout(t *testing.T) {
 			_, _, err := db.Items(ctx, me, store.Query{Search: "item", Limit: 10})
 			return err
 		},
-		"ItemIDs":       func(ctx context.Context) error { _, err := db.ItemIDs(ctx, me, store.Query{Unread: true}); return err },
-		"CountItems":    func(ctx context.Context) error { _, err := db.CountItems(ctx, me, store.Query{Tag: "t"}); return err },
-		"MarkAllRead":   func(ctx context.Context) error { _, err := db.MarkAllRead(ctx, me, store.Query{Search: "item"}); return err },
+		"ItemIDs":    func(ctx context.Context) error { _, err := db.ItemIDs(ctx, me, store.Query{Unread: true}); return err },
+		"CountItems": func(ctx context.Context) error { _, err := db.CountItems(ctx, me, store.Query{Tag: "t"}); return err },
+		"MarkAllRead": func(ctx context.Context) error {
+			_, err := db.MarkAllRead(ctx, me, store.Query{Search: "item"})
+			return err
+		},
 		"Subscriptions": func(ctx context.Context) error { _, err := db.Subscriptions(ctx, me, true); return err },
 		"Tags":          func(ctx context.Context) error { _, err := db.Tags(ctx, me); return err },
 		"UnreadCounts":  func(ctx context.Context) error { _, err := db.UnreadCounts(ctx, me); return err },
