@@ -11,7 +11,7 @@ import (
 // TestStore runs the conformance suite, with a second store on the same
 // schema for its races between two processes.
 func TestStore(t *testing.T) {
-	server(t) // skip once, not in every subtest, when there is no server
+	server(t)         // skip once, not in every subtest, when there is no server
 	var dsns sync.Map // *DB -> the connection string it was opened with
 	storetest.Run(t, func(t *testing.T) store.Store {
 		dsn := freshSchema(t)
