@@ -78,7 +78,7 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(c.stdout, "Added %s.\n", describeFeed(added.Subscription))
 			return nil
 		}
-		fmt.Fprintf(c.stdout, "Added %s: %s.\n", describeFeed(added.Subscription), plural(added.New, "item"))
+		fmt.Fprintf(c.stdout, "Added %s: %s.\n", describeFeed(added.Subscription), plural(max(added.New, added.Items), "item"))
 		return nil
 	}
 }
