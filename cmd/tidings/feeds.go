@@ -5,8 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"path/filepath"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"tidings/fetch"
 	"tidings/store"
@@ -61,8 +61,7 @@ func (c *cli) writeFeeds(feeds []store.Subscription) error {
 		return nil
 	}
 	now := c.now()
-	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "TITLE\tURL\tTAGS\tUNREAD\tITEMS\tFETCHED\tNEXT\tORIGIN\tSTATUS")
+	rows := [][]string{{"TITLE", "URL", "TAGS", "UNREAD", "ITEMS", "FETCHED", "NEXT", "ORIGIN", "STATUS"}}
 	unread := 0
 	for _, f := range feeds {
 		unread += f.Unread
@@ -71,11 +70,13 @@ func (c *cli) writeFeeds(feeds []store.Subscription) error {
 			tags = "-"
 		}
 		next := fetch.DescribeWait(f.State, now)
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n",
-			truncate(f.Name(), 30), truncate(f.URL, 60), truncate(tags, 24), f.Unread, f.Items,
-			relTime(f.State.LastFetch, now), next, feedOrigin(f), truncate(feedStatus(f), 300))
+		rows = append(rows, []string{truncate(f.Name(), 30), truncate(f.URL, 60), truncate(tags, 24),
+			strconv.Itoa(f.Unread), strconv.Itoa(f.Items), relTime(f.State.LastFetch, now), next, feedOrigin(f),
+			truncate(feedStatus(f), 300)})
 	}
-	if err := tw.Flush(); err != nil {
+	// On a terminal the status, which can be long, ends at its edge.
+	fitLast(rows, c.outputWidth(), 12)
+	if err := writeTable(c.stdout, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.stdout, "\n%s, %d unread.\n", plural(len(feeds), "feed"), unread)

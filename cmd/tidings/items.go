@@ -5,8 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"tidings/config"
 	"tidings/store"
@@ -152,7 +152,7 @@ func (c *cli) listItems(ctx context.Context, e *env, q store.Query, f *itemFilte
 // writeItems prints items as a table for people.
 func (c *cli) writeItems(items []store.Item) error {
 	now := c.now()
-	tw := tabwriter.NewWriter(c.stdout, 0, 0, 2, ' ', 0)
+	var rows [][]string
 	for _, it := range items {
 		flags := []byte("  ")
 		if !it.Read {
@@ -169,8 +169,8 @@ func (c *cli) writeItems(items []store.Item) error {
 		if feed == "" {
 			feed = it.FeedURL
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\n", it.ID, flags, relTime(it.Published, now),
-			truncate(feed, 24), truncate(title, 70))
+		rows = append(rows, []string{strconv.FormatInt(it.ID, 10), string(flags), relTime(it.Published, now),
+			truncate(feed, 24), truncate(title, 70)})
 	}
-	return tw.Flush()
+	return writeTable(c.stdout, rows)
 }

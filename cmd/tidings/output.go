@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/rivo/uniseg"
 	"io"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"tidings/fetch"
 	"tidings/store"
@@ -168,9 +168,10 @@ func relTime(t, now time.Time) string {
 	return s + " ago"
 }
 
-// truncate shortens s to at most n runes, ending it with "…" when cut.
-// Control characters become spaces so that a hostile title cannot break the
-// table.
+// truncate shortens s to at most n columns of display width (an East
+// Asian wide character takes two), ending it with "…" when cut, and never
+// inside a character made of several code points. Control characters
+// become spaces so that a hostile title cannot break the table.
 func truncate(s string, n int) string {
 	s = strings.Map(func(r rune) rune {
 		if r < ' ' || (r >= 0x7f && r < 0xa0) {
@@ -178,11 +179,21 @@ func truncate(s string, n int) string {
 		}
 		return r
 	}, s)
-	if utf8.RuneCountInString(s) <= n {
+	if uniseg.StringWidth(s) <= n {
 		return s
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	var b strings.Builder
+	used := 0
+	g := uniseg.NewGraphemes(s)
+	for g.Next() {
+		w := g.Width()
+		if used+w > n-1 {
+			break
+		}
+		b.WriteString(g.Str())
+		used += w
+	}
+	return b.String() + "…"
 }
 
 // plural returns "1 item" or "3 items".
