@@ -60,7 +60,9 @@ func newFetcher(cfg *config.Config, log *slog.Logger, now func() time.Time, fetc
 
 func setupFetch(fs *flag.FlagSet) runFunc {
 	all := fs.Bool("all", false, "fetch every feed, due or not (not gone ones, and never before a Retry-After)")
+	asJSON := fs.Bool("json", false, "print one JSON object per feed fetched, then one for the run")
 	return func(ctx context.Context, c *cli, args []string) error {
+		c.jsonOut = *asJSON
 		if *all && len(args) > 0 {
 			return usagef("give feed URLs or --all, not both")
 		}
@@ -100,6 +102,9 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			}
 		}
 		if len(feeds) == 0 {
+			if c.jsonOut {
+				return writeJSONLine(c.stdout, fetchRun{Notes: []string{nothingMessage(mode)}})
+			}
 			fmt.Fprintln(c.stdout, nothingMessage(mode))
 			return nil
 		}
@@ -400,7 +405,7 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 	defer stopRun(nil)
 	var t fetchTally
 	var bar *progressbar.ProgressBar
-	if c.terminal(c.stdout) {
+	if c.terminal(c.stdout) && !c.jsonOut {
 		bar = progressbar.NewOptions(len(feeds),
 			progressbar.OptionSetWriter(c.stdout),
 			progressbar.OptionSetDescription("fetching"),
@@ -442,6 +447,10 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 		if bar != nil {
 			bar.Describe(fmt.Sprintf("%d new, %d errors", t.new, t.errors))
 			bar.Add(1)
+			return
+		}
+		if c.jsonOut {
+			writeJSONLine(c.stdout, outcomeJSON(o, label, c.now()))
 			return
 		}
 		fmt.Fprintln(c.stdout, describeOutcome(o, label, c.now()))
@@ -554,6 +563,9 @@ feed:
 		}
 	}
 
+	if c.jsonOut {
+		return c.fetchSummaryJSON(ctx, run, t, notes, claimedAny, feedErr, err, unsaved+unclaimed)
+	}
 	for _, n := range notes {
 		fmt.Fprintln(c.stdout, n)
 	}
@@ -622,6 +634,62 @@ func (c *cli) listFailures(failures []fetch.Outcome) {
 		}
 		fmt.Fprintln(c.stdout, describeOutcome(o, fetch.OutcomeError, now))
 	}
+}
+
+// fetchOutcome is one fetched feed in `tidings fetch --json`.
+type fetchOutcome struct {
+	FeedURL string `json:"feed_url"`
+	Outcome string `json:"outcome"`
+	New     int    `json:"new"`
+	Updated int    `json:"updated"`
+	// Message is what the text output says after the URL.
+	Message string `json:"message"`
+	Error   string `json:"error,omitempty"`
+}
+
+func outcomeJSON(o fetch.Outcome, label string, now time.Time) fetchOutcome {
+	line := describeOutcome(o, label, now)
+	out := fetchOutcome{FeedURL: o.Feed.URL, Outcome: label, New: o.Saved.New, Updated: o.Saved.Updated,
+		Message: strings.TrimPrefix(line, o.Feed.URL+": ")}
+	if label == fetch.OutcomeError {
+		out.Error = strings.TrimPrefix(out.Message, "error: ")
+	}
+	return out
+}
+
+// fetchRun is the last line of `tidings fetch --json`: the run's totals.
+type fetchRun struct {
+	Feeds       int      `json:"feeds"`
+	New         int      `json:"new"`
+	Updated     int      `json:"updated"`
+	NotModified int      `json:"not_modified"`
+	Errors      int      `json:"errors"`
+	NotFetched  int      `json:"not_fetched"`
+	Stopped     string   `json:"stopped,omitempty"` // "disk full" or "interrupted"
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// fetchSummaryJSON writes the run's totals as JSON and returns what the
+// text output's end returns.
+func (c *cli) fetchSummaryJSON(ctx, run context.Context, t fetchTally, notes []string, claimedAny bool, feedErr, err error, notFetched int) error {
+	sum := fetchRun{Feeds: t.feeds, New: t.new, Updated: t.updated, NotModified: t.notModified, Errors: t.errors,
+		NotFetched: notFetched, Notes: notes}
+	stop := context.Cause(run)
+	var ret error
+	switch {
+	case errors.Is(stop, store.ErrDiskFull):
+		sum.Stopped, ret = "disk full", fmt.Errorf("fetch stopped: %w", stop)
+	case ctx.Err() != nil:
+		sum.Stopped, ret = "interrupted", errors.New("interrupted")
+	case feedErr != nil:
+		ret = feedErr
+	case err != nil:
+		ret = fmt.Errorf("fetch: %w", err)
+	}
+	if werr := writeJSONLine(c.stdout, sum); werr != nil && ret == nil {
+		ret = werr
+	}
+	return ret
 }
 
 // describeOutcome is the one line a fetch gets when stdout is not a

@@ -55,6 +55,8 @@ type cli struct {
 	isTerminal func(v any) bool
 	// configPath is --config; empty means TIDINGS_CONFIG or the default file.
 	configPath string
+	// jsonOut is a command's --json, for code it shares with others.
+	jsonOut bool
 	// userName is --user; empty means TIDINGS_USER, else the only user.
 	userName string
 	// command is the name of the command running, set by runCommand.
