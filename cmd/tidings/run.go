@@ -24,11 +24,14 @@ import (
 	"tidings/fetch"
 	"tidings/store"
 	"tidings/web"
+	"tidings/web/miniflux"
 )
 
 const runHelp = `Runs the daemon: fetches every feed when it is due, keeps the database tidy,
-and serves GET /healthz and Prometheus GET /metrics on the config's listen
-address (default 127.0.0.1:7070).
+and serves GET /healthz, Prometheus GET /metrics and Miniflux's v1 API
+(/v1/, for newsboat and the apps that sync with Miniflux, signed in with an
+app password from 'tidings token') on the config's listen address (default
+127.0.0.1:7070).
 
 Each feed follows its schedule (or the config's default): a cron expression
 such as "*/15 * * * *", a descriptor such as @hourly, "@every 20m", with an
@@ -108,6 +111,9 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", web.Health(d.health))
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelError)}))
+	// Miniflux's v1 API, for newsboat and the apps that sync with
+	// Miniflux; each request signs in with an app password.
+	mux.Handle("/v1/", miniflux.New(e.rd, fetcher, e.log.With("api", "miniflux")))
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
