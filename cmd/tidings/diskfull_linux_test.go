@@ -78,9 +78,15 @@ func TestFetchDiskFull(t *testing.T) {
 	if atoi(fetched[1])+atoi(stopped[1]) != feeds {
 		t.Errorf("fetched %s + not fetched %s feeds; want %d in all:\n%s", fetched[1], stopped[1], feeds, r.stdout)
 	}
-	// The advice comes once, at the end, not on every feed's line.
-	if n := strings.Count(r.stdout, "free some space"); n != 0 || !strings.Contains(r.stdout, "not saved: the database's disk is full\n") {
-		t.Errorf("per-feed lines: %d with the advice; want none, and 'not saved: the database's disk is full':\n%s", n, r.stdout)
+	// The advice comes once, at the end, not on every feed's line. The
+	// disk fills during a save (that feed's line says it was not saved)
+	// or, as the machine's timing has it, during a claim (no feed line
+	// then); either way the error says what happened.
+	if n := strings.Count(r.stdout, "free some space"); n != 0 {
+		t.Errorf("per-feed lines: %d with the advice; want none:\n%s", n, r.stdout)
+	}
+	if !strings.Contains(r.stdout, "not saved: the database's disk is full\n") && !strings.Contains(r.stderr, "disk is full") {
+		t.Errorf("neither a feed's line nor the error says the disk is full:\nstdout:\n%s\nstderr:\n%s", r.stdout, r.stderr)
 	}
 	saved := checkWholeFeeds(t, st, items)
 	if saved == feeds {
