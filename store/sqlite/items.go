@@ -592,21 +592,8 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, er
 		if n, err = r.RowsAffected(); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT DISTINCT feed_id FROM temp.pruned WHERE feed_id IS NOT NULL")
+		feeds, err := queryIDs(ctx, tx, "SELECT DISTINCT feed_id FROM temp.pruned WHERE feed_id IS NOT NULL")
 		if err != nil {
-			return err
-		}
-		var feeds []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			feeds = append(feeds, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, "DELETE FROM temp.pruned"); err != nil {

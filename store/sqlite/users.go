@@ -122,21 +122,8 @@ func (db *DB) RemoveUser(ctx context.Context, userID int64) error {
 		if err := checkUser(ctx, tx, userID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, "SELECT feed_id FROM subscriptions WHERE user_id = ?", userID)
+		feeds, err := queryIDs(ctx, tx, "SELECT feed_id FROM subscriptions WHERE user_id = ?", userID)
 		if err != nil {
-			return err
-		}
-		var feeds []int64
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			feeds = append(feeds, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
 			return err
 		}
 		// Their starred items go with their state: items of feeds that
@@ -156,6 +143,24 @@ func (db *DB) RemoveUser(ctx context.Context, userID int64) error {
 		return fmt.Errorf("remove user %d: %w", userID, err)
 	}
 	return nil
+}
+
+// queryIDs runs a query of one integer column and returns its values.
+func queryIDs(ctx context.Context, q queryer, query string, args ...any) ([]int64, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 const tokenColumns = "id, user_id, label, hash, fever_key, created_at, last_used"
