@@ -202,7 +202,9 @@ func newFeedServer(t testing.TB) *feedServer {
 		if !ok {
 			if strings.HasPrefix(r.URL.Path, "/img/") {
 				w.Header().Set("Content-Type", "image/svg+xml")
-				fmt.Fprint(w, `<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"><rect width="4" height="4" fill="red"/></svg>`)
+				fmt.Fprint(w, `<svg xmlns="http://www.w3.org/2000/svg" width="800" height="360" viewBox="0 0 800 360">`+
+					`<rect width="800" height="360" fill="#9cc3d5"/><path d="M0 220 Q200 160 400 210 T800 200 V360 H0Z" fill="#3b7a57"/>`+
+					`<path d="M0 280 Q220 250 420 290 T800 280 V360 H0Z" fill="#2a5d8a"/><circle cx="650" cy="80" r="40" fill="#f4d35e"/></svg>`)
 				return
 			}
 			http.NotFound(w, r)

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"tidings/store"
 )
 
@@ -71,7 +73,7 @@ func (h *handler) openItem(c *call, lp listParams, it store.Item, items []store.
 		FeedURL: opened.FeedURL, Author: opened.Author, Published: opened.Published, Tags: opened.Tags,
 		// Content was sanitised when it was stored (fetch), and the
 		// page's Content-Security-Policy runs no script whatever it holds.
-		Content: template.HTML(opened.Content), Read: opened.Read, Starred: opened.Starred, ListURL: lp.URL()}
+		Content: template.HTML(dropMeta(opened.Content)), Read: opened.Read, Starred: opened.Starred, ListURL: lp.URL()}
 	if iv.Feed == "" {
 		iv.Feed = opened.FeedURL
 	}
@@ -142,4 +144,29 @@ func size(n int64) string {
 		return itoa(n/1000/1000) + " MB"
 	}
 	return itoa(n/1000/1000/1000) + " GB"
+}
+
+// dropMeta removes the <meta> tags of stored content, as they were
+// written otherwise. The sanitiser of fetch removes them already; but a
+// <meta http-equiv="refresh"> it missed would take the reader to another
+// site, and that is the one thing the Content-Security-Policy cannot stop.
+func dropMeta(content string) string {
+	if !strings.Contains(strings.ToLower(content), "<meta") {
+		return content
+	}
+	z := html.NewTokenizer(strings.NewReader(content))
+	var b strings.Builder
+	b.Grow(len(content))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return b.String()
+		}
+		if tt == html.StartTagToken || tt == html.SelfClosingTagToken {
+			if name, _ := z.TagName(); string(name) == "meta" {
+				continue
+			}
+		}
+		b.Write(z.Raw())
+	}
 }

@@ -46,7 +46,9 @@ func newHighlighter(q string) highlighter {
 	return h
 }
 
-func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) }
+func isWordRune(r rune) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+}
 
 // match returns the length in runes of a word matching at rs[i:], 0 if
 // none.
@@ -177,5 +179,3 @@ func textOf(fragment string) string {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
-
-

@@ -86,7 +86,7 @@ func TestReadingFlow(t *testing.T) {
 	// Settings: opening no longer marks read.
 	c.post("/settings/prefs", url.Values{"theme": {"dark"}, "order": {"oldest"}}).must(t, http.StatusSeeOther)
 	c.get("/settings").must(t, http.StatusOK, `data-theme="dark"`, `value="oldest" checked`)
-	c.get("/item/" + id(first.ID)).must(t, http.StatusOK)
+	c.get("/item/"+id(first.ID)).must(t, http.StatusOK)
 	if got := e.items(u, store.Query{IDs: []int64{first.ID}}); got[0].Read {
 		t.Fatal("opening marked read with mark-on-open off")
 	}
@@ -325,9 +325,9 @@ func TestUsersApart(t *testing.T) {
 		}
 	}
 	cb.get("/starred").must(t, http.StatusOK, "No starred items")
-	cb.get("/item/" + id(priv.ID)).must(t, http.StatusNotFound)
-	cb.get("/?feed=" + id(sp.ID)).must(t, http.StatusNotFound)
-	cb.get("/feeds/" + id(sp.ID)).must(t, http.StatusNotFound)
+	cb.get("/item/"+id(priv.ID)).must(t, http.StatusNotFound)
+	cb.get("/?feed="+id(sp.ID)).must(t, http.StatusNotFound)
+	cb.get("/feeds/"+id(sp.ID)).must(t, http.StatusNotFound)
 	cb.post("/mark", url.Values{"id": {id(priv.ID)}, "as": {"read"}}).must(t, http.StatusNotFound)
 	cb.post("/feeds/"+id(sp.ID)+"/unsubscribe", nil).must(t, http.StatusNotFound)
 	if s := cb.get("/settings").body; strings.Contains(s, "alice phone") {
@@ -517,4 +517,3 @@ func FuzzListQuery(f *testing.F) {
 		}
 	})
 }
-

@@ -64,8 +64,6 @@ func (h *handler) basePage(c *call, title string) *page {
 		Here: localPath(c.req.URL.RequestURI(), "/")}
 }
 
-
-
 // errorPage is a refusal or failure, in a sentence.
 type errorPage struct {
 	*page
