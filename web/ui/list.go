@@ -259,9 +259,9 @@ func (h *handler) listView(c *call, lp listParams, open int64) (*listPage, error
 	if lpg.CanMarkAll {
 		// The newest item stored now bounds "mark all read": items that
 		// arrive after the page was made stay unread.
-		bq := q
-		bq.Cursor, bq.Limit, bq.ByID, bq.Oldest, bq.Unread = "", 1, true, false, false
-		ids, err := h.r.ItemIDs(c.ctx, c.user.ID, bq)
+		// Any of the user's items will do: mark-all filters by the list
+		// again, and the newest of all is the cheapest to find.
+		ids, err := h.r.ItemIDs(c.ctx, c.user.ID, store.Query{ByID: true, Limit: 1})
 		if err != nil {
 			return nil, err
 		}
@@ -341,6 +341,9 @@ type navView struct {
 	Feeds   []navEntry
 	// Hidden counts the feeds left out because nothing in them is unread.
 	Hidden int
+	// Many counts the feeds with unread items when there are too many to
+	// list (navFeeds).
+	Many int
 }
 
 // navEntry is a tag or a feed in the side pane.
@@ -356,10 +359,15 @@ type navData struct {
 	feedName string
 }
 
+// navFeeds is how many feeds the side pane lists at most: a reader with
+// more finds them on the feeds page and by tag, and their page stays
+// light and fast (listing 1,000 subscriptions took 12 ms of SQLite).
+const navFeeds = 200
+
 // nav loads the side pane, checking the list's feed and tag: an unknown
 // one is a 404.
 func (h *handler) nav(c *call, lp listParams) (navData, error) {
-	subs, err := h.r.Subscriptions(c.ctx, c.user.ID)
+	counts, err := h.r.Counts(c.ctx, c.user.ID)
 	if err != nil {
 		return navData{}, err
 	}
@@ -371,28 +379,46 @@ func (h *handler) nav(c *call, lp listParams) (navData, error) {
 	if kind == "search" {
 		kind = "unread"
 	}
-	nv := &navView{Kind: lp.Kind}
+	nv := &navView{Kind: lp.Kind, Total: counts.Total}
 	var nd navData
-	found := lp.Feed == 0
-	for _, s := range subs {
-		nv.Total += s.Unread
-		cur := s.ID == lp.Feed
-		if cur {
-			found, nd.feedName = true, s.Name()
+	if lp.Feed != 0 {
+		s, err := h.r.SubscriptionByID(c.ctx, c.user.ID, lp.Feed)
+		if errors.Is(err, store.ErrNotFound) {
+			return nd, errorf(http.StatusNotFound, "You follow no feed with ID %d.", lp.Feed)
 		}
-		if s.Unread == 0 && !cur {
-			nv.Hidden++
-			continue
+		if err != nil {
+			return nd, err
 		}
-		u := listParams{Kind: kind, Feed: s.ID}
-		nv.Feeds = append(nv.Feeds, navEntry{Name: s.Name(), URL: u.URL(), Unread: s.Unread, Current: cur})
+		nd.feedName = s.Name()
 	}
-	if !found {
-		return nd, errorf(http.StatusNotFound, "You follow no feed with ID %d.", lp.Feed)
+	if len(counts.Feeds) <= navFeeds {
+		subs, err := h.r.Subscriptions(c.ctx, c.user.ID)
+		if err != nil {
+			return navData{}, err
+		}
+		for _, s := range subs {
+			cur := s.ID == lp.Feed
+			if s.Unread == 0 && !cur {
+				nv.Hidden++
+				continue
+			}
+			u := listParams{Kind: kind, Feed: s.ID}
+			nv.Feeds = append(nv.Feeds, navEntry{Name: s.Name(), URL: u.URL(), Unread: s.Unread, Current: cur})
+		}
+		slices.SortFunc(nv.Feeds, func(a, b navEntry) int {
+			return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.URL, b.URL))
+		})
+	} else {
+		for _, n := range counts.Feeds {
+			if n > 0 {
+				nv.Many++
+			}
+		}
+		if lp.Feed != 0 {
+			u := listParams{Kind: kind, Feed: lp.Feed}
+			nv.Feeds = []navEntry{{Name: nd.feedName, URL: u.URL(), Unread: counts.Feeds[lp.Feed], Current: true}}
+		}
 	}
-	slices.SortFunc(nv.Feeds, func(a, b navEntry) int {
-		return cmp.Or(cmp.Compare(strings.ToLower(a.Name), strings.ToLower(b.Name)), cmp.Compare(a.URL, b.URL))
-	})
 	foundTag := lp.Tag == ""
 	for _, t := range tags {
 		cur := t.Name == lp.Tag
