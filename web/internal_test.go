@@ -57,7 +57,7 @@ func TestLimiterBounded(t *testing.T) {
 	l := newLimiter(func() time.Time { return now })
 	l.max = 100
 	for i := range 1000 {
-		l.fail(fmt.Sprintf("addr\x00192.0.2.%d", i))
+		l.try(fmt.Sprintf("addr\x00192.0.2.%d", i))
 		if n := l.size(); n > l.max {
 			t.Fatalf("after %d keys the limiter holds %d; want at most %d", i+1, n, l.max)
 		}
@@ -65,7 +65,7 @@ func TestLimiterBounded(t *testing.T) {
 	// Stale keys go first.
 	now = now.Add(forgetAfter)
 	for range freeFailures {
-		l.fail("user\x00alice")
+		l.try("user\x00alice")
 	}
 	if w := l.wait("user\x00alice"); w != time.Second {
 		t.Errorf("alice's wait after %d failures = %v; want 1s", freeFailures, w)
@@ -78,22 +78,44 @@ func TestLimiterBounded(t *testing.T) {
 func TestLimiterWait(t *testing.T) {
 	now := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	l := newLimiter(func() time.Time { return now })
-	want := []time.Duration{0, 0, 0, 0, time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}
-	for i, w := range want {
-		l.fail("k")
-		if got := l.wait("k"); got != w {
-			t.Errorf("after %d failures, wait %v; want %v", i+1, got, w)
+	// Five attempts pass; the fifth failure makes the next one wait 1s,
+	// and each one after waits twice as long.
+	for i := range freeFailures {
+		if got := l.try("k"); got != 0 {
+			t.Fatalf("attempt %d refused, wait %v", i+1, got)
+		}
+	}
+	for _, w := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second} {
+		if got := l.try("k"); got != w {
+			t.Fatalf("attempt at once = %v; want refused for %v", got, w)
+		}
+		now = now.Add(w)
+		if got := l.try("k"); got != 0 {
+			t.Fatalf("attempt after the wait of %v refused: %v", w, got)
 		}
 	}
 	for range 40 {
-		l.fail("k")
+		now = now.Add(maxWait)
+		l.try("k")
 	}
 	if got := l.wait("k"); got != maxWait {
 		t.Errorf("after many failures, wait %v; want the cap %v", got, maxWait)
 	}
+	if got := l.try("k"); got != maxWait {
+		t.Errorf("an attempt while waiting = %v; want refused for %v", got, maxWait)
+	}
 	now = now.Add(maxWait + forgetAfter)
 	if got := l.wait("k"); got != 0 {
 		t.Errorf("after an hour's quiet, wait %v; want 0", got)
+	}
+
+	// A success takes back the address's attempt and clears the account.
+	l.try("acct", "addr")
+	l.try("acct", "addr")
+	l.succeed("acct", "addr")
+	if l.entries["acct"] != nil || l.entries["addr"] == nil || l.entries["addr"].n != 1 {
+		t.Errorf("after two attempts and a success: account %+v, address %+v; want none, one failure",
+			l.entries["acct"], l.entries["addr"])
 	}
 	if addressKey("2001:db8::1") != addressKey("2001:db8::ffff") || addressKey("2001:db8::1") == addressKey("2001:db8:0:1::1") {
 		t.Error("IPv6 addresses do not count by their /64")

@@ -105,8 +105,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	addr := s.clientAddr(r)
-	keys := []string{accountKey(name), addressKey(addr)}
-	if wait := s.limiter.wait(keys...); wait > 0 {
+	account, address := accountKey(name), addressKey(addr)
+	if wait := s.limiter.try(account, address); wait > 0 {
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(secs))
 		view.Error = "Too many failed logins. Wait " + strconv.Itoa(secs) + " seconds, then try again."
@@ -117,7 +117,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	u, ns, err := s.rd.SignIn(r.Context(), name, password, r.UserAgent(), addr)
 	if errors.Is(err, reader.ErrBadLogin) {
-		s.limiter.fail(keys...)
 		s.log.Info("login failed", slog.String("user", name), slog.String("address", addr))
 		s.renderLogin(w, r, http.StatusUnauthorized, view)
 		return
@@ -126,7 +125,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "sign in", err)
 		return
 	}
-	s.limiter.reset(accountKey(name))
+	s.limiter.succeed(account, address)
 	s.setSession(w, r, ns.Secret)
 	s.log.Info("login", slog.String("user", u.Name), slog.String("address", addr), slog.Int64("session", ns.Session.ID))
 	http.Redirect(w, r, next, http.StatusSeeOther)

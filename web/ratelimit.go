@@ -58,7 +58,7 @@ func stale(e *strikes, now time.Time) bool {
 }
 
 // wait returns how long the longest-waiting of keys must still wait; 0
-// means a login may be tried now.
+// means a login may be tried now. Unlike try, it counts nothing.
 func (l *limiter) wait(keys ...string) time.Duration {
 	now := l.now()
 	l.mu.Lock()
@@ -78,16 +78,30 @@ func (l *limiter) wait(keys ...string) time.Duration {
 	return w
 }
 
-// fail counts a failed login against each of keys.
-func (l *limiter) fail(keys ...string) {
+// try is asked before a login is checked: it returns how long the
+// longest-waiting of keys must still wait, or, when none must, counts
+// the attempt against each of them as a failure at once, so that
+// attempts sent side by side cannot all pass before the first one fails.
+// A login that succeeds then calls succeed.
+func (l *limiter) try(keys ...string) time.Duration {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	var w time.Duration
+	for _, k := range keys {
+		if e, ok := l.entries[k]; ok {
+			if stale(e, now) {
+				delete(l.entries, k)
+				continue
+			}
+			w = max(w, e.until.Sub(now))
+		}
+	}
+	if w > 0 {
+		return w
+	}
 	for _, k := range keys {
 		e, ok := l.entries[k]
-		if ok && stale(e, now) {
-			ok = false
-		}
 		if !ok {
 			l.makeRoom()
 			e = &strikes{}
@@ -95,21 +109,37 @@ func (l *limiter) fail(keys ...string) {
 		}
 		e.n++
 		e.last = now
-		if e.n >= freeFailures {
-			d := maxWait
-			if shift := e.n - freeFailures; shift < 20 {
-				d = min(time.Second<<shift, maxWait)
-			}
-			e.until = now.Add(d)
-		}
+		e.until = until(e)
 	}
+	return 0
 }
 
-// reset forgets key's failures: its login succeeded.
-func (l *limiter) reset(key string) {
+// until is when e's wait ends: none before freeFailures failures, then
+// 1s doubling with each one, up to maxWait.
+func until(e *strikes) time.Time {
+	if e.n < freeFailures {
+		return time.Time{}
+	}
+	d := maxWait
+	if shift := e.n - freeFailures; shift < 20 {
+		d = min(time.Second<<shift, maxWait)
+	}
+	return e.last.Add(d)
+}
+
+// succeed takes back what try counted for a login that succeeded: the
+// account starts over, and the address's attempt is not a failure.
+func (l *limiter) succeed(account, address string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.entries, key)
+	delete(l.entries, account)
+	if e, ok := l.entries[address]; ok {
+		if e.n--; e.n <= 0 {
+			delete(l.entries, address)
+		} else {
+			e.until = until(e)
+		}
+	}
 }
 
 // makeRoom makes room for one more key. Called with mu held.

@@ -404,6 +404,38 @@ func TestLoginRateLimit(t *testing.T) {
 	})
 }
 
+// TestLoginRateLimitConcurrent: guesses sent side by side get no more
+// tries than guesses sent one after another.
+func TestLoginRateLimitConcurrent(t *testing.T) {
+	f := newFixture(t)
+	f.addUser("alice", "correct horse")
+	f.start(web.Options{})
+	const n = 20
+	browsers := make([]*browser, n)
+	tokens := make([]string, n)
+	for i := range browsers {
+		browsers[i] = f.browser()
+		tokens[i] = browsers[i].loginForm()
+	}
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i, b := range browsers {
+		wg.Go(func() {
+			r := b.post("/login", url.Values{"csrf": {tokens[i]}, "user": {"alice"}, "password": {fmt.Sprintf("guess %d", i)}})
+			codes <- r.StatusCode
+		})
+	}
+	wg.Wait()
+	close(codes)
+	counts := map[int]int{}
+	for c := range codes {
+		counts[c]++
+	}
+	if counts[http.StatusUnauthorized] != 5 || counts[http.StatusTooManyRequests] != n-5 {
+		t.Errorf("answers to %d guesses at once: %v; want 5 checked (401) and the rest refused (429)", n, counts)
+	}
+}
+
 func TestLoginNext(t *testing.T) {
 	f := newFixture(t)
 	f.addUser("alice", "correct horse")
