@@ -66,7 +66,8 @@ func (d *decoder) web(wc *Web, t map[string]any, base []string) {
 		}
 	}
 	if wc.TrustedProxyHeader != "" && len(wc.TrustedProxies) == 0 && headerLine != nil {
-		if _, given := t["trusted_proxies"]; !given {
+		// A list given with bad entries has its own errors already.
+		if list, isList := t["trusted_proxies"].([]any); !isList || len(list) == 0 {
 			d.errorf(headerLine, "a trusted proxy header needs trusted_proxies, the networks of the proxies that set it, "+
 				"e.g. trusted_proxies = [\"10.0.0.0/8\"]; from anywhere else it would let anyone in as anyone")
 		}
