@@ -98,7 +98,7 @@ func (s *Server) authed(h http.Handler) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			if err := checkCSRF(r, a.csrf); err != nil {
+			if err := s.checkCSRF(r, a.csrf); err != nil {
 				formError(w, err)
 				return
 			}

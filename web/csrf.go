@@ -81,8 +81,9 @@ func (e csrfError) Error() string { return string(e) }
 
 // checkOrigin refuses a request that the browser says came from another
 // site: Sec-Fetch-Site other than same-origin or none (typed by the
-// person), or an Origin whose host is not the request's.
-func checkOrigin(r *http.Request) error {
+// person), or an Origin whose host is not the request's (its Host, or
+// the X-Forwarded-Host a trusted proxy passed on).
+func (s *Server) checkOrigin(r *http.Request) error {
 	switch site := r.Header.Get("Sec-Fetch-Site"); site {
 	case "", "same-origin", "none":
 	default:
@@ -93,7 +94,7 @@ func checkOrigin(r *http.Request) error {
 		return nil
 	}
 	u, err := url.Parse(origin)
-	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, r.Host) {
+	if err != nil || u.Host == "" || !strings.EqualFold(u.Host, s.requestHost(r)) {
 		return csrfError("this request came from another site (" + clipText(origin, 100) + "); tidings only takes changes from its own pages")
 	}
 	return nil
@@ -101,8 +102,8 @@ func checkOrigin(r *http.Request) error {
 
 // checkCSRF checks a state-changing request: its origin, and the token in
 // the CSRFHeader header or CSRFField form field against want.
-func checkCSRF(r *http.Request, want string) error {
-	if err := checkOrigin(r); err != nil {
+func (s *Server) checkCSRF(r *http.Request, want string) error {
+	if err := s.checkOrigin(r); err != nil {
 		return err
 	}
 	got := r.Header.Get(CSRFHeader)

@@ -81,7 +81,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		formError(w, err)
 		return
 	}
-	if err := checkOrigin(r); err != nil {
+	if err := s.checkOrigin(r); err != nil {
 		formError(w, err)
 		return
 	}
@@ -91,7 +91,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			http.StatusForbidden)
 		return
 	}
-	if err := checkCSRF(r, csrfToken(pre)); err != nil {
+	if err := s.checkCSRF(r, csrfToken(pre)); err != nil {
 		formError(w, err)
 		return
 	}
@@ -137,7 +137,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, errNoLogin):
 		// Nothing to end; only the origin matters.
-		if err := checkOrigin(r); err != nil {
+		if err := s.checkOrigin(r); err != nil {
 			formError(w, err)
 			return
 		}
@@ -150,7 +150,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, "authenticate", err)
 		return
 	default:
-		if err := checkCSRF(r, a.csrf); err != nil {
+		if err := s.checkCSRF(r, a.csrf); err != nil {
 			formError(w, err)
 			return
 		}

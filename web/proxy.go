@@ -72,6 +72,16 @@ func (s *Server) isSecure(r *http.Request) bool {
 	return s.fromProxy(r) && strings.EqualFold(strings.TrimSpace(r.Header.Get("X-Forwarded-Proto")), "https")
 }
 
+// requestHost is the host the browser asked for: the request's Host, or,
+// from a trusted proxy that passes it on, X-Forwarded-Host.
+func (s *Server) requestHost(r *http.Request) string {
+	if fh := r.Header.Get("X-Forwarded-Host"); fh != "" && s.fromProxy(r) {
+		h, _, _ := strings.Cut(fh, ",")
+		return strings.TrimSpace(h)
+	}
+	return r.Host
+}
+
 // proxyUser returns the user name the trusted proxy header carries, ""
 // when there is no such header, it is empty, or the request did not come
 // from a trusted proxy (then the header is ignored, whoever set it).

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -539,6 +541,80 @@ func TestCSRF(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestCSRFBehindProxy: behind a proxy that passes the public host in
+// X-Forwarded-Host, the page's own forms pass the Origin check; the
+// header counts only from a trusted proxy.
+func TestCSRFBehindProxy(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		proxies string
+		fwdHost string
+		code    int
+	}{
+		{"trusted proxy, its host", "127.0.0.0/8", "tidings.example", http.StatusOK},
+		{"trusted proxy, another host", "127.0.0.0/8", "evil.test", http.StatusForbidden},
+		{"untrusted peer", "10.0.0.0/8", "tidings.example", http.StatusForbidden},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t)
+			f.addUser("alice", "correct horse")
+			f.start(web.Options{TrustedProxies: []netip.Prefix{netip.MustParsePrefix(tt.proxies)}})
+			b := f.browser()
+			b.login("alice", "correct horse", "")
+			r := b.post("/act", url.Values{"csrf": {b.token()}},
+				"Origin", "https://tidings.example", "Sec-Fetch-Site", "same-origin", "X-Forwarded-Host", tt.fwdHost)
+			if r.StatusCode != tt.code {
+				t.Errorf("POST = %d %q; want %d", r.StatusCode, r.body, tt.code)
+			}
+		})
+	}
+}
+
+func TestLoginBadForm(t *testing.T) {
+	f := newFixture(t)
+	f.addUser("alice", "correct horse")
+	f.start(web.Options{})
+	b := f.browser()
+	b.loginForm()
+	req, _ := http.NewRequest(http.MethodPost, f.ts.URL+"/login", strings.NewReader("user=%zz&password=%"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if r := b.do(req); r.StatusCode != http.StatusBadRequest || !strings.Contains(r.body, "could not be read") {
+		t.Errorf("POST /login with a broken form = %d %q; want 400 saying so", r.StatusCode, r.body)
+	}
+	long := b.login(strings.Repeat("a", 300), "x", "")
+	if long.StatusCode != http.StatusUnauthorized || !strings.Contains(long.body, "Wrong user name or password.") {
+		t.Errorf("login with a 300-byte name = %d; want the one failure message", long.StatusCode)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// TestLoginPageGolden compares the login page, after a failed login,
+// with testdata/login.html (the CSRF token masked).
+func TestLoginPageGolden(t *testing.T) {
+	f := newFixture(t)
+	f.addUser("alice", "correct horse")
+	f.start(web.Options{})
+	r := f.browser().login("alice", "wrong", "/feeds?tag=<go>")
+	got := csrfField.ReplaceAllString(r.body, `name="csrf" value="TOKEN"`)
+	golden := filepath.Join("testdata", "login.html")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to write it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("the login page differs from %s (run with -update if the change is right):\n%s", golden, got)
+	}
 }
 
 func withField(v url.Values, k, val string) url.Values {
