@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -114,5 +116,81 @@ func TestServeRefusesUsersWithoutPassword(t *testing.T) {
 					cmd, code, errOut.String())
 			}
 		})
+	}
+}
+
+// TestServeLogin: with two users, the page asks for a login; the
+// password set with `tidings user` logs in, for web.session_lifetime.
+func TestServeLogin(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.toml")
+	body := "database = " + `"` + filepath.Join(dir, "tidings.db") + `"` + "\nlisten = \"127.0.0.1:0\"\n[web]\nsession_lifetime = \"2h\"\n"
+	if err := os.WriteFile(cfg, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{"alice", "bob"} {
+		var errOut bytes.Buffer
+		if code := Main(context.Background(), []string{"--config", cfg, "user", "add", u, "--password-stdin"},
+			strings.NewReader("correct horse\n"), io.Discard, &errOut); code != exitOK {
+			t.Fatalf("user add %s: exit %d: %s", u, code, errOut.String())
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var logs syncBuffer
+	exited := make(chan int, 1)
+	go func() { exited <- Main(ctx, []string{"--config", cfg, "serve"}, strings.NewReader(""), io.Discard, &logs) }()
+	var addr string
+	eventually(t, "the start line", func() bool {
+		m := regexp.MustCompile(`web=http://([^/ ]+)/`).FindStringSubmatch(logs.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	jar, _ := cookiejar.New(nil)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	// Two users: the login page asks (no page is mounted on this
+	// branch yet to be sent from).
+	resp, err := client.Get("http://" + addr + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /login = %d; want the form", resp.StatusCode)
+	}
+	m := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindSubmatch(page)
+	if m == nil {
+		t.Fatalf("no CSRF token in the login page:\n%s", page)
+	}
+	resp, err = client.PostForm("http://"+addr+"/login", url.Values{"csrf": {string(m[1])}, "user": {"alice"},
+		"password": {"correct horse"}, "next": {"/feeds"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	var session *http.Cookie
+	for _, c := range resp.Cookies() {
+		if c.Name == "tidings_session" {
+			session = c
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/feeds" || session == nil || session.MaxAge != 7200 {
+		t.Fatalf("login = %d to %q, cookie %+v; want 303 to /feeds and a session of 2h", resp.StatusCode, resp.Header.Get("Location"), session)
+	}
+	// Logged in, the login page sends alice on.
+	resp, err = client.Get("http://" + addr + "/login?next=/feeds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/feeds" {
+		t.Errorf("GET /login when logged in = %d to %q; want 303 to /feeds", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	cancel()
+	if code := <-exited; code != exitOK {
+		t.Errorf("serve exited with %d:\n%s", code, logs.String())
 	}
 }
