@@ -139,7 +139,9 @@ func TestServeLogin(t *testing.T) {
 	defer cancel()
 	var logs syncBuffer
 	exited := make(chan int, 1)
-	go func() { exited <- Main(ctx, []string{"--config", cfg, "serve"}, strings.NewReader(""), io.Discard, &logs) }()
+	go func() {
+		exited <- Main(ctx, []string{"--config", cfg, "serve"}, strings.NewReader(""), io.Discard, &logs)
+	}()
 	var addr string
 	eventually(t, "the start line", func() bool {
 		m := regexp.MustCompile(`web=http://([^/ ]+)/`).FindStringSubmatch(logs.String())
