@@ -319,3 +319,12 @@ func (h *handler) loadPrefs(c *call) error {
 	c.prefs = p
 	return nil
 }
+
+// Mount serves the reading page h (from New) on s: its pages behind the
+// login, its files (/static/, the manifest) public, since the login page
+// needs the stylesheet too.
+func Mount(s *web.Server, h http.Handler) {
+	s.Handle("/", h)
+	s.HandlePublic("GET /static/", h)
+	s.HandlePublic("GET /manifest.webmanifest", h)
+}
