@@ -37,6 +37,11 @@ func newHighlighter(q string) highlighter {
 	var h highlighter
 	for _, t := range s.Terms {
 		for i, w := range t.Words {
+			// The index keeps letters and digits: "<b>" finds "b".
+			w = strings.TrimFunc(w, func(r rune) bool { return !isWordRune(r) })
+			if w == "" {
+				continue
+			}
 			h.words = append(h.words, hlWord{runes: []rune(w), prefix: t.Prefix && i == len(t.Words)-1})
 		}
 	}
@@ -50,12 +55,13 @@ func isWordRune(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
 }
 
-// match returns the length in runes of a word matching at rs[i:], 0 if
-// none.
+// match returns the length in runes of the longest word matching at
+// rs[i:], 0 if none.
 func (h highlighter) match(rs []rune, i int) int {
 	if i > 0 && isWordRune(rs[i-1]) {
 		return 0
 	}
+	best := 0
 	for _, w := range h.words {
 		n := len(w.runes)
 		if n == 0 || i+n > len(rs) {
@@ -79,9 +85,9 @@ func (h highlighter) match(rs []rune, i int) int {
 		} else if end < len(rs) && isWordRune(rs[end]) && isWordRune(w.runes[n-1]) {
 			continue
 		}
-		return end - i
+		best = max(best, end-i)
 	}
-	return 0
+	return best
 }
 
 func equalFold(a, b rune) bool {

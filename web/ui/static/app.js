@@ -133,8 +133,9 @@
       if (c) open(c); else if (k === "o" && !pane) open(rows()[0]); else return;
       break;
     case "v":
-      var orig = pane ? document.getElementById("original") : (current() && current().querySelector("a.title"));
-      if (pane && orig) window.open(orig.href, "_blank", "noopener,noreferrer");
+      var orig = pane ? document.getElementById("original") : null;
+      var href = orig ? orig.href : (current() && current().dataset.link);
+      if (href) window.open(href, "_blank", "noopener,noreferrer");
       break;
     case "m": toggle("read"); break;
     case "s": toggle("star"); break;
