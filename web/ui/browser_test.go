@@ -308,6 +308,23 @@ func TestBrowser(t *testing.T) {
 	raw := e.saveRaw(alice, hostile)
 	b.checkHostile(base, fs.URL, raw, "stored raw, stopped by the CSP alone", false)
 
+	// A 5,000-character title and right-to-left text do not widen the
+	// page, on a phone or on a desktop.
+	long := strings.Repeat("Longword", 625)
+	e.subscribe(alice, fs.set("/long.xml", rss(long, rssItem{Title: long, Link: fs.URL + "/l"},
+		rssItem{Title: "כותרת בעברית עם מילים רבות מאוד כדי למלא שורה שלמה ועוד", Link: fs.URL + "/r"})))
+	longID := e.items(alice, store.Query{Search: "", Limit: 1, FeedURL: fs.URL + "/long.xml"})[0].ID
+	for _, w := range []int64{360, 1280} {
+		call(b, emulation.SetDeviceMetricsOverride, emulation.SetDeviceMetricsOverrideParams{Width: w, Height: 800, DeviceScaleFactor: 1, Mobile: w < 900})
+		for _, p := range []string{"/all", fmt.Sprintf("/item/%d?from=all", longID), "/feeds"} {
+			b.run(chromedp.Navigate(base+p), chromedp.WaitReady(chromedp.CSS("body")))
+			if sw := eval[int64](b, `document.documentElement.scrollWidth`); sw > w {
+				t.Errorf("%s at %d px wide is %d px wide", p, w, sw)
+			}
+		}
+	}
+	call(b, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+
 	// Screenshots, of a reader with a few feeds.
 	if os.Getenv("TIDINGS_SCREENSHOTS") == "1" {
 		carol, _ := e.user("carol")

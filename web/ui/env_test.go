@@ -220,6 +220,19 @@ func newFeedServer(t testing.TB) *feedServer {
 	return fs
 }
 
+// hits counts the requests of path so far.
+func (fs *feedServer) hits(path string) int {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	n := 0
+	for _, p := range fs.asked {
+		if p == path {
+			n++
+		}
+	}
+	return n
+}
+
 func (fs *feedServer) set(path, doc string) string {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()

@@ -83,8 +83,20 @@ func TestBrowserServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	b.waitState(&env{t: t, r: r}, alice, its[0].ID, func(it store.Item) bool { return it.Starred }, "starred through web.Server")
-	// A form's POST does too.
-	b.run(chromedp.Click(chromedp.CSS("#markall button")))
+	// n, n, Enter opens the second row.
+	b.run(chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#items li")))
+	second := eval[string](b, `document.querySelectorAll("#items li")[1].dataset.id`)
+	b.key("n")
+	b.key("n")
+	b.key("\r")
+	b.waitURL("the second item", func(s string) bool { return strings.Contains(s, "/item/"+second) })
+	// r refreshes the list's feeds (a form's POST through the server).
+	before := fs.hits("/a.xml")
+	b.key("r")
+	b.waitURL("a refresh", func(string) bool { return fs.hits("/a.xml") > before })
+	// A marks the page read.
+	b.run(chromedp.Navigate(hs.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#items li")))
+	b.key("A")
 	b.waitURL("all read", func(string) bool {
 		n, _ := r.CountItems(ctx, alice.ID, store.Query{Unread: true})
 		return n == 0
