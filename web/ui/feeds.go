@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"tidings/fetch"
+	"tidings/opml"
 	"tidings/reader"
 	"tidings/store"
 )
@@ -372,12 +373,13 @@ func (h *handler) importOPML(c *call) error {
 	if err != nil {
 		return err
 	}
+	// A document that is not OPML is the sender's mistake (400); reading
+	// it first tells that apart from a failure to store its feeds.
+	if _, err := opml.Read(bytes.NewReader(body)); err != nil {
+		return badRequest("The file is %s.", strings.TrimSuffix(err.Error(), "."))
+	}
 	res, err := h.r.Import(c.ctx, c.user.ID, bytes.NewReader(body), splitTags(tags))
 	if err != nil {
-		if !errors.Is(err, store.ErrQueryTimeout) && !errors.Is(err, store.ErrDiskFull) && c.ctx.Err() == nil &&
-			!strings.HasPrefix(err.Error(), "nothing was added") {
-			return badRequest("%s", sentence(err.Error()))
-		}
 		return err
 	}
 	if err := h.loadPrefs(c); err != nil {

@@ -444,8 +444,21 @@ func TestOPML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := read(t, resp).must(t, http.StatusOK, "2 feeds added", "javascript:alert(1)", "One", "#tech", "#imported")
-	_ = a
+	read(t, resp).must(t, http.StatusOK, "2 feeds added", "javascript:alert(1)", "One", "#tech", "#imported")
+	// Not OPML: a 400 that says so.
+	body.Reset()
+	mw = multipart.NewWriter(&body)
+	_ = mw.WriteField("csrf", c.csrf)
+	fw, _ = mw.CreateFormFile("opml", "notes.txt")
+	_, _ = io.WriteString(fw, "just some notes")
+	_ = mw.Close()
+	req, _ = http.NewRequest("POST", e.srv.URL+"/feeds/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err = c.hc.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read(t, resp).must(t, http.StatusBadRequest, "The file is not")
 	ex := c.get("/feeds/export").must(t, http.StatusOK, `xmlUrl="http://one.test/feed"`, `xmlUrl="http://two.test/feed"`)
 	if !strings.Contains(ex.hdr.Get("Content-Disposition"), "attachment") {
 		t.Fatalf("export headers %v", ex.hdr)
