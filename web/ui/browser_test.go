@@ -308,6 +308,22 @@ func TestBrowser(t *testing.T) {
 	raw := e.saveRaw(alice, hostile)
 	b.checkHostile(base, fs.URL, raw, "stored raw, stopped by the CSP alone", false)
 
+	// "Load more" appends the next page in place.
+	var filler []rssItem
+	for i := range 70 {
+		filler = append(filler, rssItem{Title: fmt.Sprintf("Filler %d", i), Link: fmt.Sprintf("%s/f/%d", fs.URL, i)})
+	}
+	e.subscribe(alice, fs.set("/filler.xml", rss("Filler", filler...)))
+	b.run(chromedp.Navigate(base+"/all"), chromedp.WaitVisible(chromedp.CSS("#more")))
+	if n := eval[int](b, `document.querySelectorAll("#items li").length`); n != 50 {
+		t.Fatalf("the first page has %d rows", n)
+	}
+	b.run(chromedp.Click(chromedp.CSS("#more")))
+	b.waitURL("more rows", func(s string) bool {
+		n, _ := chromedp.Run(b.ctx, chromedp.Evaluate[int](`document.querySelectorAll("#items li").length`))
+		return n > 50 && strings.HasSuffix(s, "/all")
+	})
+
 	// A 5,000-character title and right-to-left text do not widen the
 	// page, on a phone or on a desktop.
 	long := strings.Repeat("Longword", 625)
