@@ -643,7 +643,7 @@ func TestSecurityHeaders(t *testing.T) {
 		r := b.get(path)
 		for k, want := range map[string]string{
 			"Content-Security-Policy":    wantCSP,
-			"Referrer-Policy":            "no-referrer",
+			"Referrer-Policy":            "same-origin",
 			"X-Content-Type-Options":     "nosniff",
 			"Cross-Origin-Opener-Policy": "same-origin",
 		} {

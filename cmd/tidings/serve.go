@@ -16,6 +16,7 @@ import (
 	"tidings/fetch"
 	"tidings/web"
 	"tidings/web/miniflux"
+	"tidings/web/ui"
 )
 
 const serveHelp = `Serves the web page, Miniflux's v1 API (/v1/), GET /healthz and Prometheus
@@ -126,6 +127,9 @@ func newWebServer(ctx context.Context, e *env, addr string, fetcher *fetch.Fetch
 	// Miniflux's v1 API, for newsboat and the apps that sync with
 	// Miniflux; each request signs in with an app password.
 	ws.HandleAPI("/v1/", miniflux.New(e.rd, fetcher, e.log.With("api", "miniflux")))
+	// The reading page: behind the login, its stylesheet and manifest
+	// in the open for the login page.
+	ui.Mount(ws, ui.New(ui.Options{Reader: e.rd, Fetcher: fetcher, Logger: e.log.With(slog.String("component", "ui"))}))
 	return &http.Server{
 		Handler:           ws.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,

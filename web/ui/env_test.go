@@ -63,7 +63,7 @@ func newEnv(t testing.TB) *env {
 func (e *env) wrap(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Security-Policy", testCSP)
-		w.Header().Set("Referrer-Policy", "no-referrer")
+		w.Header().Set("Referrer-Policy", "same-origin")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		if strings.HasPrefix(r.URL.Path, "/static/") || r.URL.Path == "/manifest.webmanifest" {
 			h.ServeHTTP(w, r)

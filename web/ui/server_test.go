@@ -2,7 +2,6 @@ package ui_test
 
 import (
 	"context"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
@@ -55,7 +54,7 @@ func TestBrowserServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	ui.Mount(srv, ui.New(ui.Options{Reader: r, Fetcher: f}))
-	hs := httptest.NewServer(sameOriginReferrer(srv.Handler()))
+	hs := httptest.NewServer(srv.Handler())
 	defer hs.Close()
 
 	b := newBrowser(t)
@@ -111,33 +110,3 @@ func TestBrowserServer(t *testing.T) {
 	b.run(chromedp.Navigate(hs.URL + "/"))
 	b.waitURL("the login page again", func(s string) bool { return strings.Contains(s, "/login") })
 }
-
-// sameOriginReferrer replaces web.Server's "Referrer-Policy: no-referrer"
-// with "same-origin". Under no-referrer, Chromium sends "Origin: null" with
-// every POST (the Fetch standard serialises the origin so), and the
-// server's Origin check refuses the login form and every change as coming
-// from another site; "same-origin" still tells image hosts nothing.
-// Remove this once web.Server sends same-origin itself.
-func sameOriginReferrer(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(&referrerWriter{ResponseWriter: w}, r)
-	})
-}
-
-type referrerWriter struct {
-	http.ResponseWriter
-	done bool
-}
-
-func (w *referrerWriter) fix() {
-	if !w.done {
-		w.done = true
-		if w.Header().Get("Referrer-Policy") == "no-referrer" {
-			w.Header().Set("Referrer-Policy", "same-origin")
-		}
-	}
-}
-
-func (w *referrerWriter) WriteHeader(code int) { w.fix(); w.ResponseWriter.WriteHeader(code) }
-
-func (w *referrerWriter) Write(b []byte) (int, error) { w.fix(); return w.ResponseWriter.Write(b) }
