@@ -72,6 +72,8 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 		defer e.Close()
 		mode := fetchDue
 		var feeds []store.Feed
+		// moved says which feeds named by an old URL moved, and where.
+		var moved []string
 		switch {
 		case len(args) > 0:
 			// The feeds named are claimed under their stored URLs, whatever
@@ -82,6 +84,9 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 				f, err := lookupFeed(ctx, e, u)
 				if err != nil {
 					return err
+				}
+				if note := movedNote(u, f.Feed); note != "" {
+					moved = append(moved, note)
 				}
 				if !seen[f.ID] {
 					seen[f.ID] = true
@@ -99,6 +104,12 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
+		if !c.jsonOut && !c.terminal(c.stdout) {
+			for _, n := range moved {
+				fmt.Fprintln(c.stdout, n)
+			}
+			moved = nil
+		}
 		if len(feeds) == 0 {
 			if c.jsonOut {
 				return writeJSONLine(c.stdout, fetchRun{Notes: []string{nothingMessage(mode)}})
@@ -106,8 +117,27 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			fmt.Fprintln(c.stdout, nothingMessage(mode))
 			return nil
 		}
-		return c.fetchFeeds(ctx, e, mode, feeds)
+		return c.fetchFeeds(ctx, e, mode, feeds, moved)
 	}
+}
+
+// movedNote says that the feed f, found by the URL u it was given, moved
+// there from u by a permanent redirect; it is "" when u is not the URL it
+// moved from.
+func movedNote(u string, f store.Feed) string {
+	if f.MovedFrom == "" {
+		return ""
+	}
+	u = strings.TrimSpace(u)
+	canon, err := config.CanonicalURL(u)
+	if err != nil {
+		canon = u
+	}
+	if u != f.MovedFrom && canon != f.MovedFrom {
+		return ""
+	}
+	to := f.Target()
+	return fmt.Sprintf("%s moved to %s (a permanent redirect); fetching it there. 'tidings feeds' lists it under its new URL.", u, to)
 }
 
 // fetchMode is which feeds `tidings fetch` fetches.
@@ -197,7 +227,7 @@ const maxFailuresListed = 20
 // fetchFeeds fetches the feeds listed with the claim loop the daemon uses
 // (fetch.Scheduler's Drain: claims a batch at a time as fetches end,
 // released at the end when not saved), and reports progress.
-func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []store.Feed) error {
+func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []store.Feed, notes []string) error {
 	var sched *fetch.Scheduler
 	fetcher := newFetcher(e.cfg, e.log, c.now, func(f store.Feed) { sched.Fetched(f) })
 	lease := claimLease(e.cfg.Fetch.Timeout)
@@ -224,7 +254,6 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 	// out serializes the output: outcomes come from the fetcher's writer
 	// goroutine, notes on feeds not claimed from Drain's.
 	var out sync.Mutex
-	var notes []string
 	var lookupErr error
 	done := func(o fetch.Outcome) {
 		label := fetch.Classify(o)
