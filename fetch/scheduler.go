@@ -170,6 +170,11 @@ type Scheduler struct {
 	// when the last of them was logged (Run's goroutine only).
 	claimFails  int
 	claimLogged time.Time
+	// saveFails counts the saves failed in a row and saveLogged is when
+	// the last of them was logged (under mu: saves end on the fetcher's
+	// writer goroutine).
+	saveFails  int
+	saveLogged time.Time
 }
 
 // pausedLocked reports whether claims and fetches are paused for a full
@@ -770,21 +775,50 @@ func (s *Scheduler) done(o Outcome) {
 		s.log.Error("the database's disk is full: no fetches until a while after the last save that failed, then trying again",
 			slog.Duration("pause", s.opt.FullDiskPause), slog.String("error", o.SaveErr.Error()))
 	}
-	if o.SaveErr != nil {
-		// A full disk is logged once for all the saves it fails.
-		level := slog.LevelError
-		if full {
-			level = slog.LevelDebug
-		}
-		s.log.Log(context.Background(), level, "saving a fetched feed failed; it will be fetched again when its claim ends",
-			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
-	}
+	s.logSave(o, full)
 	if finished != nil {
 		s.logRound(*finished)
 	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// logSave logs a failed save: the first of a run of failures at error,
+// then again at most every claimLogEvery with how many failed, and each
+// at debug, so that a database gone away for a while, which fails the save
+// of every feed in flight, is one line and not one per feed; a full disk
+// was said once already (its pause). The first save that works after
+// failures says so. It runs on the fetcher's writer goroutine.
+func (s *Scheduler) logSave(o Outcome, full bool) {
+	s.mu.Lock()
+	var (
+		fails  int
+		logged bool
+	)
+	switch {
+	case o.SaveErr == nil && Classify(o) != "":
+		fails, s.saveFails = s.saveFails, 0
+	case o.SaveErr != nil:
+		s.saveFails++
+		fails = s.saveFails
+		if now := time.Now(); !full && (fails == 1 || now.Sub(s.saveLogged) >= claimLogEvery) {
+			s.saveLogged, logged = now, true
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case o.SaveErr == nil:
+		if fails > 0 {
+			s.log.Info("saving fetched feeds works again", slog.Int("failed_saves", fails))
+		}
+	case logged:
+		s.log.Error("saving a fetched feed failed; it will be fetched again when its claim ends",
+			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()), slog.Int("failed_saves", fails))
+	default:
+		s.log.Debug("saving a fetched feed failed; it will be fetched again when its claim ends",
+			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
 	}
 }
 
