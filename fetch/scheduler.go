@@ -150,6 +150,9 @@ type Scheduler struct {
 	// counts them per host.
 	sent  int
 	hosts map[string]int
+	// fetchedEarly are the feeds in flight whose room (in sent and hosts)
+	// Fetched gave back when their fetch ended, before their save.
+	fetchedEarly map[int64]bool
 	// parked are claimed feeds of hosts that already have hostCap feeds at
 	// the fetcher: they wait here, not in the fetcher's queue, so that the
 	// capacity stays free for other hosts.
@@ -167,6 +170,11 @@ type Scheduler struct {
 	// when the last of them was logged (Run's goroutine only).
 	claimFails  int
 	claimLogged time.Time
+	// saveFails counts the saves failed in a row and saveLogged is when
+	// the last of them was logged (under mu: saves end on the fetcher's
+	// writer goroutine).
+	saveFails  int
+	saveLogged time.Time
 }
 
 // pausedLocked reports whether claims and fetches are paused for a full
@@ -233,6 +241,7 @@ func NewScheduler(o SchedulerOptions) *Scheduler {
 		defaultSchedule: o.DefaultSchedule,
 		inFlight:        make(map[int64]*round),
 		hosts:           make(map[string]int),
+		fetchedEarly:    make(map[int64]bool),
 	}
 }
 
@@ -434,30 +443,42 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 		s.log.Info("claiming due feeds works again", slog.Int("failed_claims", s.claimFails))
 		s.claimFails = 0
 	}
+	// A claim by URL returns gone feeds too: only a user's request
+	// fetches those.
+	send, release, parked := s.admit(feeds, now, bounded, func(f store.Feed) bool { return f.State.Gone })
+	if len(release) > 0 {
+		if err := s.opt.Store.Release(ctx, release); err != nil {
+			s.log.Warn("releasing claims failed; they end with their lease", slog.String("error", err.Error()))
+		}
+	}
+	if err := s.send(in, send, runErr); err != nil {
+		return false, err
+	}
+	return bounded && len(feeds) >= req.Limit && len(send)+parked > 0, nil
+}
+
+// admit takes claimed feeds in hand as one round: it sorts them into
+// those to send to the fetcher now, those parked until their host has room
+// (only when bounded: feeds claimed all at once or by name go to the
+// fetcher whatever their host, since each must be fetched once and parking
+// could release them unfetched), and those to release: skip's, and those
+// the park has no room for. Feeds of ours claimed again (their lease ran
+// out while they waited) are on their way already and left out. Run's
+// claims and Drain's share it.
+func (s *Scheduler) admit(feeds []store.Feed, now time.Time, bounded bool, skip func(store.Feed) bool) (send []store.Feed, release []int64, parked int) {
 	r := &round{Round: Round{Started: now}}
-	var (
-		send    []store.Feed
-		release []int64
-		parked  int
-	)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, f := range feeds {
-		// A feed of ours whose lease ran out while it waited comes back
-		// from the claim: it is on its way already.
 		if _, ok := s.inFlight[f.ID]; ok {
 			continue
 		}
-		// A claim by URL returns gone feeds too: only a user's request
-		// fetches those.
-		if f.State.Gone {
+		if skip(f) {
 			release = append(release, f.ID)
 			continue
 		}
 		host := hostOf(f.Target())
 		switch {
-		// Feeds claimed all at once (clock set back) or by name go to the
-		// fetcher whatever their host: each must be fetched once, and
-		// parking them could release them unfetched.
 		case !bounded || s.hosts[host] < s.hostCap():
 			s.hosts[host]++
 			s.sent++
@@ -475,30 +496,15 @@ func (s *Scheduler) claimAndSend(ctx context.Context, in chan<- store.Feed, req 
 	}
 	r.Feeds = r.pending
 	s.opt.Metrics.setInFlight(len(s.inFlight))
-	s.mu.Unlock()
-	if len(release) > 0 {
-		if err := s.opt.Store.Release(ctx, release); err != nil {
-			s.log.Warn("releasing claims failed; they end with their lease", slog.String("error", err.Error()))
-		}
-	}
-	if err := s.send(in, send, runErr); err != nil {
-		return false, err
-	}
-	return bounded && len(feeds) >= req.Limit && len(send)+parked > 0, nil
+	return send, release, parked
 }
 
 // send hands feeds to the fetcher, with the current default schedule for
 // those without their own.
 func (s *Scheduler) send(in chan<- store.Feed, feeds []store.Feed, runErr <-chan error) error {
-	s.mu.Lock()
-	def := s.defaultSchedule
-	s.mu.Unlock()
 	for _, f := range feeds {
-		if def != "" && (len(f.Schedules) == 0 || slices.Contains(f.Schedules, "")) {
-			f.Schedules = withDefault(f.Schedules, def)
-		}
 		select {
-		case in <- f:
+		case in <- s.scheduled(f):
 		case err := <-runErr:
 			if err == nil {
 				err = errFetcherStopped
@@ -507,6 +513,18 @@ func (s *Scheduler) send(in chan<- store.Feed, feeds []store.Feed, runErr <-chan
 		}
 	}
 	return nil
+}
+
+// scheduled returns f with the current default schedule for its
+// subscribers without their own.
+func (s *Scheduler) scheduled(f store.Feed) store.Feed {
+	s.mu.Lock()
+	def := s.defaultSchedule
+	s.mu.Unlock()
+	if def != "" && (len(f.Schedules) == 0 || slices.Contains(f.Schedules, "")) {
+		f.Schedules = withDefault(f.Schedules, def)
+	}
+	return f
 }
 
 // withDefault returns schedules with def for "" (the default), and def
@@ -677,6 +695,32 @@ func (s *Scheduler) untilDue(next, claimed time.Time) time.Duration {
 	return min(max(next.Sub(s.opt.Now()), minSleep), s.opt.Poll)
 }
 
+// Fetched gives back the room a feed in flight takes in the capacity and
+// its host's share as soon as its fetch ended, rather than at its save:
+// the results waiting for the writer are bounded by the Fetcher itself, so
+// the next claim need not wait for the writer's batch. Give it as the
+// Fetcher's Options.Fetched; without it, room comes back at the save.
+func (s *Scheduler) Fetched(f store.Feed) {
+	s.mu.Lock()
+	if _, ok := s.inFlight[f.ID]; ok && !s.fetchedEarly[f.ID] {
+		s.fetchedEarly[f.ID] = true
+		s.freeRoomLocked(hostOf(f.Target()))
+	}
+	s.mu.Unlock()
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// freeRoomLocked gives back the room of one feed of host at the fetcher.
+func (s *Scheduler) freeRoomLocked(host string) {
+	s.sent--
+	if s.hosts[host]--; s.hosts[host] <= 0 {
+		delete(s.hosts, host)
+	}
+}
+
 // done is called by the fetcher after each save.
 func (s *Scheduler) done(o Outcome) {
 	s.opt.Metrics.Observe(o)
@@ -685,12 +729,10 @@ func (s *Scheduler) done(o Outcome) {
 	s.mu.Lock()
 	r, ok := s.inFlight[o.Feed.ID]
 	delete(s.inFlight, o.Feed.ID)
-	if ok {
-		s.sent--
-		if s.hosts[host]--; s.hosts[host] <= 0 {
-			delete(s.hosts, host)
-		}
+	if ok && !s.fetchedEarly[o.Feed.ID] {
+		s.freeRoomLocked(host)
 	}
+	delete(s.fetchedEarly, o.Feed.ID)
 	s.opt.Metrics.setInFlight(len(s.inFlight))
 	var finished *Round
 	if r != nil {
@@ -733,21 +775,50 @@ func (s *Scheduler) done(o Outcome) {
 		s.log.Error("the database's disk is full: no fetches until a while after the last save that failed, then trying again",
 			slog.Duration("pause", s.opt.FullDiskPause), slog.String("error", o.SaveErr.Error()))
 	}
-	if o.SaveErr != nil {
-		// A full disk is logged once for all the saves it fails.
-		level := slog.LevelError
-		if full {
-			level = slog.LevelDebug
-		}
-		s.log.Log(context.Background(), level, "saving a fetched feed failed; it will be fetched again when its claim ends",
-			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
-	}
+	s.logSave(o, full)
 	if finished != nil {
 		s.logRound(*finished)
 	}
 	select {
 	case s.wake <- struct{}{}:
 	default:
+	}
+}
+
+// logSave logs a failed save: the first of a run of failures at error,
+// then again at most every claimLogEvery with how many failed, and each
+// at debug, so that a database gone away for a while, which fails the save
+// of every feed in flight, is one line and not one per feed; a full disk
+// was said once already (its pause). The first save that works after
+// failures says so. It runs on the fetcher's writer goroutine.
+func (s *Scheduler) logSave(o Outcome, full bool) {
+	s.mu.Lock()
+	var (
+		fails  int
+		logged bool
+	)
+	switch {
+	case o.SaveErr == nil && Classify(o) != "":
+		fails, s.saveFails = s.saveFails, 0
+	case o.SaveErr != nil:
+		s.saveFails++
+		fails = s.saveFails
+		if now := time.Now(); !full && (fails == 1 || now.Sub(s.saveLogged) >= claimLogEvery) {
+			s.saveLogged, logged = now, true
+		}
+	}
+	s.mu.Unlock()
+	switch {
+	case o.SaveErr == nil:
+		if fails > 0 {
+			s.log.Info("saving fetched feeds works again", slog.Int("failed_saves", fails))
+		}
+	case logged:
+		s.log.Error("saving a fetched feed failed; it will be fetched again when its claim ends",
+			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()), slog.Int("failed_saves", fails))
+	default:
+		s.log.Debug("saving a fetched feed failed; it will be fetched again when its claim ends",
+			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
 	}
 }
 
@@ -872,6 +943,7 @@ func (s *Scheduler) releaseAll() {
 	}
 	clear(s.inFlight)
 	clear(s.hosts)
+	clear(s.fetchedEarly)
 	s.sent, s.parked = 0, nil
 	s.opt.Metrics.setInFlight(0)
 	s.mu.Unlock()

@@ -6,9 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -74,6 +72,8 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 		defer e.Close()
 		mode := fetchDue
 		var feeds []store.Feed
+		// moved says which feeds named by an old URL moved, and where.
+		var moved []string
 		switch {
 		case len(args) > 0:
 			// The feeds named are claimed under their stored URLs, whatever
@@ -84,6 +84,9 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 				f, err := lookupFeed(ctx, e, u)
 				if err != nil {
 					return err
+				}
+				if note := movedNote(u, f.Feed); note != "" {
+					moved = append(moved, note)
 				}
 				if !seen[f.ID] {
 					seen[f.ID] = true
@@ -101,6 +104,12 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 				return err
 			}
 		}
+		if !c.jsonOut && !c.terminal(c.stdout) {
+			for _, n := range moved {
+				fmt.Fprintln(c.stdout, n)
+			}
+			moved = nil
+		}
 		if len(feeds) == 0 {
 			if c.jsonOut {
 				return writeJSONLine(c.stdout, fetchRun{Notes: []string{nothingMessage(mode)}})
@@ -108,8 +117,27 @@ func setupFetch(fs *flag.FlagSet) runFunc {
 			fmt.Fprintln(c.stdout, nothingMessage(mode))
 			return nil
 		}
-		return c.fetchFeeds(ctx, e, mode, feeds)
+		return c.fetchFeeds(ctx, e, mode, feeds, moved)
 	}
+}
+
+// movedNote says that the feed f, found by the URL u it was given, moved
+// there from u by a permanent redirect; it is "" when u is not the URL it
+// moved from.
+func movedNote(u string, f store.Feed) string {
+	if f.MovedFrom == "" {
+		return ""
+	}
+	u = strings.TrimSpace(u)
+	canon, err := config.CanonicalURL(u)
+	if err != nil {
+		canon = u
+	}
+	if u != f.MovedFrom && canon != f.MovedFrom {
+		return ""
+	}
+	to := f.Target()
+	return fmt.Sprintf("%s moved to %s (a permanent redirect); fetching it there. 'tidings feeds' lists it under its new URL.", u, to)
 }
 
 // fetchMode is which feeds `tidings fetch` fetches.
@@ -196,213 +224,20 @@ type fetchTally struct {
 // maxFailuresListed bounds the failed feeds listed after the progress bar.
 const maxFailuresListed = 20
 
-// claimQueue hands out the feeds to claim, a window at a time and at most
-// hostCap claimed feeds per host, and tracks the claimed feeds not yet
-// saved. The window and the host caps count the feeds claimed and not yet
-// fetched: those are the ones that could wait past their lease, and a feed
-// fetched makes room at once, though its claim lasts until its save (the
-// results waiting for the writer are bounded by the fetcher itself).
-// Its methods are safe for concurrent use: the fetching goroutines report
-// fetches and the writer goroutine saves while the feeder claims.
-type claimQueue struct {
-	window, hostCap int
-
-	mu sync.Mutex
-	// ready are the feeds to claim, in order; unblocked go first: feeds
-	// whose host had no room when their turn came, and has some now.
-	ready, unblocked []store.Feed
-	// blocked waits for room on its host.
-	blocked map[string][]store.Feed
-	// hosts counts the claimed (or being claimed) feeds not yet fetched per
-	// host, out all.
-	hosts map[string]int
-	out   int
-	// claimed maps the claimed feeds not yet saved to their host, and
-	// whether they were fetched.
-	claimed map[int64]*claim
-	// failed are the claimed feeds whose save failed: still claimed, to
-	// be released with the unsaved ones.
-	failed []int64
-	// wake is signaled when a feed is fetched or saved.
-	wake chan struct{}
-}
-
-func newClaimQueue(feeds []store.Feed, window, hostCap int) *claimQueue {
-	return &claimQueue{
-		window:  window,
-		hostCap: hostCap,
-		ready:   feeds,
-		blocked: make(map[string][]store.Feed),
-		hosts:   make(map[string]int),
-		claimed: make(map[int64]*claim),
-		wake:    make(chan struct{}, 1),
-	}
-}
-
-// next reserves room for the next feeds to claim, up to the free window;
-// it returns none when less than a quarter of the window is free, so that
-// claims (write transactions) come in batches.
-func (q *claimQueue) next() []store.Feed {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	free := q.window - q.out
-	if free < max(1, q.window/4) && q.out > 0 {
-		return nil
-	}
-	var batch []store.Feed
-	for len(batch) < free {
-		var f store.Feed
-		switch {
-		case len(q.unblocked) > 0:
-			f, q.unblocked = q.unblocked[0], q.unblocked[1:]
-		case len(q.ready) > 0:
-			f, q.ready[0], q.ready = q.ready[0], store.Feed{}, q.ready[1:]
-		default:
-			return batch
-		}
-		h := hostOf(f.Target())
-		if q.hosts[h] >= q.hostCap {
-			q.blocked[h] = append(q.blocked[h], f)
-			continue
-		}
-		q.hosts[h]++
-		q.out++
-		batch = append(batch, f)
-	}
-	return batch
-}
-
-// claim is a claimed feed's host, and whether it was fetched.
-type claim struct {
-	host    string
-	fetched bool
-}
-
-// markClaimed records a feed of the batch as claimed.
-func (q *claimQueue) markClaimed(f store.Feed) {
-	q.mu.Lock()
-	q.claimed[f.ID] = &claim{host: hostOf(f.Target())}
-	q.mu.Unlock()
-}
-
-// free ends a feed that will not be fetched, or was saved: its claim is
-// done, and the room reserved for it, if not given back when it was
-// fetched, goes back now.
-func (q *claimQueue) free(f store.Feed) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	h := hostOf(f.Target())
-	if c, ok := q.claimed[f.ID]; ok {
-		delete(q.claimed, f.ID)
-		if c.fetched {
-			return
-		}
-		h = c.host
-	}
-	q.freeRoomLocked(h)
-}
-
-// fetched gives back the room of a claimed feed whose fetch ended, and
-// wakes the feeder; the claim stays until the feed is saved.
-func (q *claimQueue) fetched(f store.Feed) {
-	q.mu.Lock()
-	c, ok := q.claimed[f.ID]
-	if ok && !c.fetched {
-		c.fetched = true
-		q.freeRoomLocked(c.host)
-	}
-	q.mu.Unlock()
-	q.wakeFeeder()
-}
-
-// freeRoomLocked gives back the room of one feed of host h, letting a feed
-// blocked on h go next.
-func (q *claimQueue) freeRoomLocked(h string) {
-	q.out--
-	if q.hosts[h]--; q.hosts[h] <= 0 {
-		delete(q.hosts, h)
-	}
-	if b := q.blocked[h]; len(b) > 0 {
-		q.unblocked = append(q.unblocked, b[0])
-		if len(b) == 1 {
-			delete(q.blocked, h)
-		} else {
-			q.blocked[h] = b[1:]
-		}
-	}
-}
-
-// saved records the save of a claimed feed and wakes the feeder.
-func (q *claimQueue) saved(f store.Feed) {
-	q.free(f)
-	q.wakeFeeder()
-}
-
-// unreserve puts back a batch that next handed out and that could not be
-// claimed: its room is free again and its feeds are not fetched (left
-// counts them as never claimed).
-func (q *claimQueue) unreserve(batch []store.Feed) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	for _, f := range batch {
-		q.freeRoomLocked(hostOf(f.Target()))
-	}
-	q.ready = append(slices.Clone(batch), q.ready...)
-}
-
-// saveFailed records a claimed feed whose save failed: its room goes back
-// as for a save, but its claim is still there to release (left).
-func (q *claimQueue) saveFailed(f store.Feed) {
-	q.free(f)
-	q.mu.Lock()
-	q.failed = append(q.failed, f.ID)
-	q.mu.Unlock()
-	q.wakeFeeder()
-}
-
-func (q *claimQueue) wakeFeeder() {
-	select {
-	case q.wake <- struct{}{}:
-	default:
-	}
-}
-
-// done reports whether every feed was handed out and fetched or let go.
-func (q *claimQueue) done() bool {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.out == 0 && len(q.ready) == 0 && len(q.unblocked) == 0 && len(q.blocked) == 0
-}
-
-// left returns the claims to release (the feeds whose save failed or never
-// came), how many of them were never saved nor failed, and how many feeds
-// were never claimed.
-func (q *claimQueue) left() (release []int64, unsaved, unclaimed int) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	release = append(release, q.failed...)
-	for id := range q.claimed {
-		release = append(release, id)
-	}
-	unsaved = len(q.claimed)
-	unclaimed = len(q.ready) + len(q.unblocked)
-	for _, b := range q.blocked {
-		unclaimed += len(b)
-	}
-	return release, unsaved, unclaimed
-}
-
-// fetchFeeds claims the feeds a window at a time as fetches end, fetches
-// them, reports progress, and releases the claims of the feeds it did not
-// finish.
-func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []store.Feed) error {
-	q := newClaimQueue(feeds, claimAhead*e.cfg.Fetch.Concurrency, 2*e.cfg.Fetch.PerHost)
-	fetcher := newFetcher(e.cfg, e.log, c.now, q.fetched)
+// fetchFeeds fetches the feeds listed with the claim loop the daemon uses
+// (fetch.Scheduler's Drain: claims a batch at a time as fetches end,
+// released at the end when not saved), and reports progress.
+func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []store.Feed, notes []string) error {
+	var sched *fetch.Scheduler
+	fetcher := newFetcher(e.cfg, e.log, c.now, func(f store.Feed) { sched.Fetched(f) })
 	lease := claimLease(e.cfg.Fetch.Timeout)
-	// run is ctx, stopped early when the database cannot be written to:
-	// every later save would fail the same way.
-	run, stopRun := context.WithCancelCause(ctx)
-	defer stopRun(nil)
+	sched = fetch.NewScheduler(fetch.SchedulerOptions{
+		Store:    e.store,
+		Fetcher:  fetcher,
+		Capacity: claimAhead * e.cfg.Fetch.Concurrency,
+		Lease:    lease,
+		Now:      c.now,
+	})
 	var t fetchTally
 	var bar *progressbar.ProgressBar
 	if c.terminal(c.stdout) && !c.jsonOut {
@@ -416,24 +251,14 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 			progressbar.OptionThrottle(100*time.Millisecond),
 		)
 	}
-	// done runs on the fetcher's writer goroutine.
+	// out serializes the output: outcomes come from the fetcher's writer
+	// goroutine, notes on feeds not claimed from Drain's.
+	var out sync.Mutex
+	var lookupErr error
 	done := func(o fetch.Outcome) {
 		label := fetch.Classify(o)
-		if label == "" {
-			// Canceled by Ctrl-C: nothing was saved; the claim is released
-			// below.
-			return
-		}
-		if o.SaveErr != nil {
-			// Its claim ends with the run, for the next run to fetch it
-			// again at once.
-			q.saveFailed(o.Feed)
-			if errors.Is(o.SaveErr, store.ErrDiskFull) {
-				stopRun(o.SaveErr)
-			}
-		} else {
-			q.saved(o.Feed)
-		}
+		out.Lock()
+		defer out.Unlock()
 		t.feeds++
 		t.new += o.Saved.New
 		t.updated += o.Saved.Updated
@@ -455,116 +280,54 @@ func (c *cli) fetchFeeds(ctx context.Context, e *env, mode fetchMode, feeds []st
 		}
 		fmt.Fprintln(c.stdout, describeOutcome(o, label, c.now()))
 	}
-
-	in := make(chan store.Feed)
-	runErr := make(chan error, 1)
-	go func() { runErr <- fetcher.Run(run, in, e.store, done) }()
-	var notes []string
-	claimedAny, feedErr := false, error(nil)
-	skip := func(f store.Feed) {
-		q.free(f)
+	skipped := func(f store.Feed, claimed bool) {
+		var note string
+		if !claimed && mode == fetchNamed {
+			// Leased by another process, or a Retry-After came since the
+			// feeds were listed.
+			n, err := c.unclaimedReason(ctx, e, f.URL)
+			if err != nil && lookupErr == nil {
+				lookupErr = err
+			}
+			note = n
+		}
+		out.Lock()
+		defer out.Unlock()
 		if bar != nil {
 			bar.ChangeMax(bar.GetMax() - 1)
 		}
-	}
-feed:
-	for run.Err() == nil && !q.done() {
-		batch := q.next()
-		if len(batch) == 0 {
-			select {
-			case <-run.Done():
-			case <-q.wake:
-			}
-			continue
-		}
-		urls := make([]string, len(batch))
-		for i, f := range batch {
-			urls[i] = f.URL
-		}
-		now := c.now()
-		claimed, err := e.store.ClaimFeeds(run, store.ClaimRequest{Now: now, Lease: lease, URLs: urls})
-		if err != nil {
-			// Not claimed: the batch counts as not fetched.
-			q.unreserve(batch)
-			switch {
-			case errors.Is(err, store.ErrDiskFull):
-				stopRun(fmt.Errorf("claim feeds to fetch: %w", err))
-			case run.Err() == nil:
-				feedErr = fmt.Errorf("claim feeds to fetch: %w", err)
-			}
-			break
-		}
-		got := make(map[int64]store.Feed, len(claimed))
-		for _, f := range claimed {
-			got[f.ID] = f
-		}
-		var release []int64
-		var send []store.Feed
-		for _, f := range batch {
-			cf, ok := got[f.ID]
-			switch {
-			case !ok:
-				// Leased by another process, or a Retry-After came since
-				// the feeds were listed.
-				if mode == fetchNamed {
-					note, err := c.unclaimedReason(run, e, f.URL)
-					if err != nil {
-						feedErr = err
-						break feed
-					}
-					if bar != nil {
-						notes = append(notes, note)
-					} else {
-						fmt.Fprintln(c.stdout, note)
-					}
-				}
-				skip(f)
-			case mode != fetchNamed && (cf.State.Gone || (mode == fetchDue && cf.State.NextDue.After(now))):
-				// Another process fetched it since it was listed.
-				release = append(release, cf.ID)
-				skip(f)
-			default:
-				q.markClaimed(cf)
-				send = append(send, cf)
-			}
-		}
-		if len(release) > 0 {
-			if err := releaseClaims(ctx, e.store, release); err != nil {
-				e.log.Warn("release feeds fetched elsewhere", slog.Int("feeds", len(release)), slog.Any("err", err))
-			}
-		}
-		for _, f := range send {
-			claimedAny = true
-			select {
-			case in <- f:
-			case <-run.Done():
-				break feed
-			}
+		switch {
+		case note == "":
+		case bar != nil:
+			notes = append(notes, note)
+		default:
+			fmt.Fprintln(c.stdout, note)
 		}
 	}
-	close(in)
-	err := <-runErr
+	res, err := sched.Drain(ctx, fetch.DrainRequest{
+		Feeds:   feeds,
+		Named:   mode == fetchNamed,
+		DueOnly: mode == fetchDue,
+		Done:    done,
+		Skipped: skipped,
+	})
+	if err == nil {
+		err = lookupErr
+	}
 	if bar != nil {
 		bar.Finish()
 	}
-
-	release, unsaved, unclaimed := q.left()
-	released := true
-	if len(release) > 0 {
-		if err := releaseClaims(ctx, e.store, release); err != nil {
-			e.log.Warn("release unfinished feeds", slog.Int("feeds", len(release)), slog.Any("err", err))
-			released = false
-			// A full disk can refuse even this small write. The claims
-			// then end with their lease, which began at the latest now.
-			now := c.now()
-			notes = append(notes, fmt.Sprintf("%s could not be released (the database could not be written); "+
-				"their claims end by %s, and a fetch after that gets them.", plural(len(release), "claimed feed"),
-				now.Add(lease).In(now.Location()).Format("15:04:05")))
-		}
+	if res.Unreleased > 0 {
+		// A full disk can refuse even this small write. The claims then
+		// end with their lease, which began at the latest now.
+		now := c.now()
+		notes = append(notes, fmt.Sprintf("%s could not be released (the database could not be written); "+
+			"their claims end by %s, and a fetch after that gets them.", plural(res.Unreleased, "claimed feed"),
+			now.Add(lease).In(now.Location()).Format("15:04:05")))
 	}
 
 	if c.jsonOut {
-		return c.fetchSummaryJSON(ctx, run, t, notes, claimedAny, feedErr, err, unsaved+unclaimed)
+		return c.fetchSummaryJSON(ctx, res, t, notes, err)
 	}
 	for _, n := range notes {
 		fmt.Fprintln(c.stdout, n)
@@ -572,32 +335,26 @@ feed:
 	if bar != nil {
 		c.listFailures(t.failures)
 	}
-	if !claimedAny && run.Err() == nil && feedErr == nil {
+	if res.Claimed == 0 && res.Stopped == nil && ctx.Err() == nil && err == nil {
 		fmt.Fprintln(c.stdout, nothingMessage(mode))
 		return nil
 	}
 	fmt.Fprintf(c.stdout, "Fetched %s: %d new %s, %d updated, %d not modified, %s.\n",
 		plural(t.feeds, "feed"), t.new, pluralWord(t.new, "item"), t.updated, t.notModified, plural(t.errors, "error"))
 	next := notFetchedNext(mode)
-	if !released {
+	if res.Unreleased > 0 {
 		next = "" // the note above says when
 	}
-	stop := context.Cause(run)
 	switch {
-	case errors.Is(stop, store.ErrDiskFull):
-		// Stopped by a full disk (even if Ctrl-C came after; Ctrl-C
-		// first gives the signal's cause).
-		fmt.Fprintf(c.stdout, "Stopped: %s not fetched%s.\n", plural(unsaved+unclaimed, "feed"), next)
-		return fmt.Errorf("fetch stopped: %w", stop)
+	case res.Stopped != nil:
+		// Stopped by a full disk (even if Ctrl-C came after).
+		fmt.Fprintf(c.stdout, "Stopped: %s not fetched%s.\n", plural(res.NotFetched, "feed"), next)
+		return fmt.Errorf("fetch stopped: %w", res.Stopped)
 	case ctx.Err() != nil:
-		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched%s.\n", plural(unsaved+unclaimed, "feed"), next)
+		fmt.Fprintf(c.stdout, "Interrupted: %s not fetched%s.\n", plural(res.NotFetched, "feed"), next)
 		return errors.New("interrupted")
-	case feedErr != nil:
-		return feedErr
-	case err != nil:
-		return fmt.Errorf("fetch: %w", err)
 	}
-	return nil
+	return err
 }
 
 // notFetchedNext says when the feeds a run did not fetch will be: the
@@ -612,15 +369,6 @@ func notFetchedNext(mode fetchMode) string {
 		return "; name them again to fetch them now"
 	}
 	return "; they will be fetched next time"
-}
-
-// releaseClaims releases the claims of feeds this run will not save. It
-// does not stop with ctx: the run may be canceled already (Ctrl-C, or a
-// full disk), and claims not released wait for their lease to end.
-func releaseClaims(ctx context.Context, st store.Store, ids []int64) error {
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	return st.Release(rctx, ids)
 }
 
 // listFailures lists the failed feeds with their messages after the
@@ -671,20 +419,15 @@ type fetchRun struct {
 
 // fetchSummaryJSON writes the run's totals as JSON and returns what the
 // text output's end returns.
-func (c *cli) fetchSummaryJSON(ctx, run context.Context, t fetchTally, notes []string, claimedAny bool, feedErr, err error, notFetched int) error {
+func (c *cli) fetchSummaryJSON(ctx context.Context, res fetch.DrainResult, t fetchTally, notes []string, err error) error {
 	sum := fetchRun{Feeds: t.feeds, New: t.new, Updated: t.updated, NotModified: t.notModified, Errors: t.errors,
-		NotFetched: notFetched, Notes: notes}
-	stop := context.Cause(run)
-	var ret error
+		NotFetched: res.NotFetched, Notes: notes}
+	ret := err
 	switch {
-	case errors.Is(stop, store.ErrDiskFull):
-		sum.Stopped, ret = "disk full", fmt.Errorf("fetch stopped: %w", stop)
+	case res.Stopped != nil:
+		sum.Stopped, ret = "disk full", fmt.Errorf("fetch stopped: %w", res.Stopped)
 	case ctx.Err() != nil:
 		sum.Stopped, ret = "interrupted", errors.New("interrupted")
-	case feedErr != nil:
-		ret = feedErr
-	case err != nil:
-		ret = fmt.Errorf("fetch: %w", err)
 	}
 	if werr := writeJSONLine(c.stdout, sum); werr != nil && ret == nil {
 		ret = werr
@@ -724,16 +467,6 @@ func pluralWord(n int, word string) string {
 		return word
 	}
 	return word + "s"
-}
-
-// hostOf returns the host a URL is fetched from, lowercased, as the
-// fetcher counts hosts for its per-host bound.
-func hostOf(rawURL string) string {
-	u, err := url.Parse(rawURL)
-	if err != nil || u.Host == "" {
-		return rawURL
-	}
-	return strings.ToLower(u.Hostname())
 }
 
 // isTerminal reports whether v is an *os.File open on a terminal.

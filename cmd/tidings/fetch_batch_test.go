@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -122,61 +121,5 @@ func TestFetchBarListsFailures(t *testing.T) {
 				t.Errorf("no summary:\n%s", r.stdout)
 			}
 		})
-	}
-}
-
-// TestClaimQueueRoom: the window and the host caps count feeds claimed and
-// not yet fetched. A fetched feed makes room at once but stays claimed
-// (left lists it) until it is saved; saving it then makes no room twice.
-func TestClaimQueueRoom(t *testing.T) {
-	feed := func(id int64, host string) store.Feed {
-		return store.Feed{ID: id, URL: fmt.Sprintf("https://%s/feed%d", host, id)}
-	}
-	all := []store.Feed{feed(1, "a.test"), feed(2, "a.test"), feed(3, "b.test"), feed(4, "a.test"), feed(5, "c.test")}
-	q := newClaimQueue(slices.Clone(all), 2, 1) // it clears the slice it is given as it goes
-	ids := func(fs []store.Feed) []int64 {
-		var out []int64
-		for _, f := range fs {
-			out = append(out, f.ID)
-		}
-		return out
-	}
-	claim := func(want ...int64) {
-		t.Helper()
-		got := q.next()
-		if !slices.Equal(ids(got), want) {
-			t.Fatalf("next() = %v; want %v", ids(got), want)
-		}
-		for _, f := range got {
-			q.markClaimed(f)
-		}
-	}
-
-	claim(1, 3) // 2 waits for a.test's room
-	claim()     // the window is full
-	q.fetched(all[0])
-	claim(2) // a.test's room, and the window's, came back with the fetch
-	if release, unsaved, _ := q.left(); len(release) != 3 || unsaved != 3 {
-		t.Errorf("left() = %v to release, %d unsaved; want 3 and 3: feed 1 is fetched, not saved", release, unsaved)
-	}
-	q.saved(all[0])
-	claim() // saving a fetched feed makes no room twice
-	q.fetched(all[2])
-	q.fetched(all[2]) // reported twice: room comes back once
-	claim(5)          // 4 waits for a.test, held by 2
-	claim()
-	q.saved(all[1]) // saved without a fetch report: its room comes back now
-	claim(4)
-	for _, f := range []store.Feed{all[2], all[3]} {
-		q.saved(f)
-	}
-	// A failed save makes room as a save does, and its claim is released
-	// at the end.
-	q.saveFailed(all[4])
-	if !q.done() {
-		t.Error("done() = false after every feed was saved or failed")
-	}
-	if release, unsaved, unclaimed := q.left(); !slices.Equal(release, []int64{5}) || unsaved != 0 || unclaimed != 0 {
-		t.Errorf("left() = %v to release, %d unsaved, %d unclaimed; want [5], 0, 0", release, unsaved, unclaimed)
 	}
 }

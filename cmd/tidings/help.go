@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"unicode/utf8"
@@ -41,13 +42,16 @@ Usage: tidings [--config PATH] COMMAND [ARGUMENTS] [FLAGS]
 Commands:
 `)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	for _, cmd := range commands() {
+	for _, cmd := range helpOrder(commands()) {
 		fmt.Fprintf(tw, "  %s\t%s\n", cmd.name, cmd.summary)
 	}
 	tw.Flush()
 	fmt.Fprint(w, `
 Every command takes --config PATH (default: $TIDINGS_CONFIG, else
 $XDG_CONFIG_HOME/tidings/config.toml; no file there means all defaults).
+Those that act for a user take --user NAME (default: $TIDINGS_USER, else
+the only user): add, edit, remove, feeds, import, export, fetch, items,
+show, read, unread, star, unstar, search and token.
 Flags may come before or after the arguments.
 
 Exit status: 0 success, 1 failure, 2 usage or config error.
@@ -72,6 +76,10 @@ func writeCommandHelp(w io.Writer, cmd command) {
 	}
 	fmt.Fprint(w, "\nFlags:\n")
 	fs.VisitAll(func(f *flag.Flag) {
+		if f.Name == "user" && !actsForUser(cmd.name) {
+			// Every command parses it; only these use it.
+			return
+		}
 		name, usage := flag.UnquoteUsage(f)
 		line := "  --" + f.Name
 		if name != "" {
@@ -82,6 +90,38 @@ func writeCommandHelp(w io.Writer, cmd command) {
 		}
 		fmt.Fprintf(w, "%s\n%s", line, wrapText(usage, "      ", helpWidth))
 	})
+}
+
+// helpOrder returns cmds in the order DESIGN.md lists the commands (init,
+// add, remove, feeds, import, export, fetch, run, items, show, read,
+// unread, star, search, prune, user, token, version), each command it does
+// not list right after its nearest kin: edit after add, unstar after star,
+// check and backup after prune, help last.
+func helpOrder(cmds []command) []command {
+	order := []string{"init", "add", "edit", "remove", "feeds", "import", "export", "fetch", "run",
+		"items", "show", "read", "unread", "star", "unstar", "search", "prune", "check", "backup",
+		"user", "token", "version", "help"}
+	rank := func(name string) int {
+		if i := slices.Index(order, name); i >= 0 {
+			return i
+		}
+		return len(order) // a new command not placed yet: at the end
+	}
+	out := slices.Clone(cmds)
+	slices.SortStableFunc(out, func(a, b command) int { return rank(a.name) - rank(b.name) })
+	return out
+}
+
+// actsForUser reports whether the command called name acts for a user
+// (--user, $TIDINGS_USER, else the only user): those that read or change
+// one user's subscriptions, items or tokens.
+func actsForUser(name string) bool {
+	switch name {
+	case "add", "edit", "remove", "feeds", "import", "export", "fetch",
+		"items", "show", "read", "unread", "star", "unstar", "search", "token":
+		return true
+	}
+	return false
 }
 
 // helpWidth is the width help text is wrapped to: a default terminal's.
