@@ -283,7 +283,7 @@ func whereClause(where []string) string {
 // matches nothing, as does an unknown FeedURL. A cursor from another
 // order of query is an error.
 func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
@@ -293,7 +293,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if q.Cursor != "" {
 		c, err := parseCursor(q.Cursor, o)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+			return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 		}
 		sel.after(c)
 	}
@@ -312,7 +312,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
 	var (
@@ -327,13 +327,13 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 		var r float32
 		it, err := scanItem(rows, &r)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+			return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 		}
 		items = append(items, it)
 		last = cursor{order: o, published: it.Published.UnixMicro(), rank: r, id: it.ID}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	rows.Close()
 	if len(items) == 0 && q.Cursor == "" {
@@ -354,7 +354,7 @@ func (db *DB) userOr(ctx context.Context, userID int64, what string) error {
 // ItemIDs returns the IDs of the user's items that q selects, in q's
 // order, at most q.Limit of them (Cursor ignored).
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
@@ -370,11 +370,11 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item IDs: %w", db.QueryTimeoutError(ctx, err))
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item IDs: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if len(ids) == 0 {
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
@@ -385,7 +385,7 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // CountItems counts the user's items that q selects (Limit, Cursor and
 // order ignored).
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	sel := selectItems(userID, q)
 	if sel.err != nil {
@@ -396,7 +396,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	}
 	var n int
 	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+idFrom+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "count items")
@@ -506,7 +506,7 @@ func (db *DB) setState(ctx context.Context, query string, userID int64, ids []in
 // (Limit, Cursor and order ignored; Search applies) and returns how many
 // changed.
 func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	q.Unread = true
 	sel := selectItems(userID, q)
@@ -525,7 +525,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "mark all read")

@@ -294,10 +294,10 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 // nothing searchable in it matches nothing. An unknown FeedURL matches
 // nothing. A cursor from another kind of query is an error.
 func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	limit := 0
 	if q.Limit > 0 {
@@ -305,7 +305,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	}
 	query, args, err := itemQuery(userID, q, itemColumns, limit)
 	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	items := []store.Item{}
 	if query == "" {
@@ -340,7 +340,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 		return itemTags(ctx, tx, userID, items)
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return items, next, nil
 }
@@ -348,15 +348,15 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 // ItemIDs returns the IDs of the user's items that q selects, in q's
 // order, at most q.Limit of them.
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return nil, fmt.Errorf("list item ids: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Cursor = ""
 	query, args, err := itemQuery(userID, q, "i.id", q.Limit)
 	if err != nil {
-		return nil, fmt.Errorf("list item ids: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	ids := []int64{}
 	if query == "" {
@@ -364,19 +364,19 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	}
 	rows, err := db.read.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list item ids: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var rank float64
 		if err := rows.Scan(&id, &rank); err != nil {
-			return nil, fmt.Errorf("list item ids: %w", db.queryErr(ctx, err))
+			return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 		}
 		ids = append(ids, id)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list item ids: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return ids, nil
 }
@@ -405,10 +405,10 @@ func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
 
 // CountItems counts the user's items that q selects.
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	where, args, ok, err := matchSet(q)
 	if err != nil {
@@ -420,7 +420,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	var n int
 	if err := db.read.QueryRowContext(ctx, "SELECT count(*)"+itemFrom+whereClause(where),
 		append([]any{userID}, args...)...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return n, nil
 }
@@ -523,10 +523,10 @@ func (db *DB) setState(ctx context.Context, userID int64, col string, ids []int6
 // MarkAllRead marks every unread item of the user matching q read (Limit,
 // Cursor and order ignored; Search applies) and returns how many changed.
 func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Unread = true
 	where, args, ok, err := matchSet(q)
@@ -548,7 +548,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return int(n), nil
 }
