@@ -410,6 +410,13 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	if err := checkUser(ctx, db.read, userID); err != nil {
 		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
+	if query, args, ok := keptCount(userID, q); ok {
+		var n int
+		if err := db.read.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
+		}
+		return n, nil
+	}
 	where, args, ok, err := matchSet(q)
 	if err != nil {
 		return 0, fmt.Errorf("count items: %w", err)
@@ -423,6 +430,46 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return n, nil
+}
+
+// keptCount returns the query that counts the user's (?1) items that q
+// selects from the kept counts (feeds.item_count, subscriptions.read_count)
+// rather than from the items, when q filters by feed, tag and read state
+// alone; ok is false for any other query. The user's items are those of
+// their subscriptions, counted from the kept counts, and the starred items
+// of feeds they do not follow, counted one by one (few: what they starred
+// before they left a feed).
+func keptCount(userID int64, q store.Query) (query string, args []any, ok bool) {
+	if q.FeedURL != "" || q.Starred || (q.Unread && q.Read) || q.Search != "" || !q.Since.IsZero() ||
+		!q.Until.IsZero() || q.AfterID != 0 || q.BeforeID != 0 || q.IDs != nil {
+		return "", nil, false
+	}
+	kept, state := "f.item_count", ""
+	switch {
+	case q.Unread:
+		kept, state = "f.item_count - s.read_count", " AND st.read = 0"
+	case q.Read:
+		kept, state = "s.read_count", " AND st.read = 1"
+	}
+	subs, starred := "s.user_id = ?1", "st.user_id = ?1 AND st.starred = 1"+state
+	args = []any{userID}
+	if q.FeedID != 0 {
+		subs += " AND s.feed_id = ?2"
+		starred += " AND i.feed_id = ?2"
+		args = append(args, q.FeedID)
+	}
+	others := `(SELECT count(*) FROM item_states st JOIN items i ON i.id = st.item_id WHERE ` + starred + `
+		AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1)))`
+	if q.Tag != "" {
+		// A tag is a subscription's: starred items of feeds the user does
+		// not follow have none.
+		subs += ` AND s.id IN (SELECT x.subscription_id FROM subscription_tags x JOIN tags t ON t.id = x.tag_id
+			WHERE t.user_id = ?1 AND t.name = ?` + strconv.Itoa(len(args)+1) + `)`
+		args = append(args, store.NormalizeTag(q.Tag))
+		others = "0"
+	}
+	return `SELECT coalesce((SELECT sum(` + kept + `) FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+		WHERE ` + subs + `), 0) + ` + others, args, true
 }
 
 func whereClause(where []string) string {
