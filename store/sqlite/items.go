@@ -36,6 +36,10 @@ const idFrom = ` FROM items i LEFT JOIN item_states st ON st.user_id = ?1 AND st
 const visible = `(i.feed_id IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1)
 	OR EXISTS (SELECT 1 FROM item_states vs WHERE vs.user_id = ?1 AND vs.item_id = i.id AND vs.starred = 1))`
 
+// isUnread is the condition that the user (?1) has not read an item
+// (alias i).
+const isUnread = `NOT EXISTS (SELECT 1 FROM item_states ur WHERE ur.user_id = ?1 AND ur.item_id = i.id AND ur.read = 1)`
+
 func scanItem(s scanner, extra ...any) (store.Item, error) {
 	var (
 		it                            store.Item
@@ -127,7 +131,11 @@ func filters(q store.Query) ([]string, []any) {
 		args = append(args, store.NormalizeTag(q.Tag))
 	}
 	if q.Unread {
-		where = append(where, "coalesce(st.read, 0) = 0")
+		// NOT EXISTS, not a condition on the joined state: the planner
+		// then probes the state of each item it walks, where the join
+		// made it build a Bloom filter of every state row of the user
+		// first.
+		where = append(where, isUnread)
 	}
 	if q.Read {
 		where = append(where, "st.read = 1")
@@ -354,7 +362,10 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Cursor = ""
-	query, args, err := itemQuery(userID, q, "i.id", q.Limit)
+	query, args, err := unreadIDsQuery(userID, q)
+	if query == "" && err == nil {
+		query, args, err = itemQuery(userID, q, "i.id", q.Limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
@@ -379,6 +390,43 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return ids, nil
+}
+
+// unreadIDsQuery returns the query of the ids of the user's unread items
+// that q selects by ID, without a search, or "" for any other query. It is
+// the user's items that q selects EXCEPT the ones they read, both in ID
+// order, which SQLite runs as a merge of the two: a step along each list
+// instead of a lookup of the state of every item (Fever lists every unread
+// ID this way; at 1,000,000 items with 100,000 unread the lookups took
+// over a second). The items are walked in rowid order (the unary + keeps
+// the feeds' index from ordering them by date).
+func unreadIDsQuery(userID int64, q store.Query) (string, []any, error) {
+	if !q.Unread || !q.ByID || q.Search != "" || q.Read {
+		return "", nil, nil
+	}
+	q.Unread = false
+	where, fargs := filters(q)
+	where[0] = strings.Replace(where[0], "i.feed_id IN", "+i.feed_id IN", 1)
+	read := "SELECT ur.item_id FROM item_states ur WHERE ur.user_id = ?1 AND ur.read = 1"
+	args := append([]any{userID}, fargs...)
+	if q.AfterID != 0 {
+		read += " AND ur.item_id > ?"
+		args = append(args, q.AfterID)
+	}
+	if q.BeforeID != 0 {
+		read += " AND ur.item_id < ?"
+		args = append(args, q.BeforeID)
+	}
+	desc := " DESC"
+	if q.Oldest {
+		desc = ""
+	}
+	query := "SELECT i.id, 0.0 FROM items i" + whereClause(where) + " EXCEPT SELECT *, 0.0 FROM (" + read + ") ORDER BY 1" + desc
+	if q.Limit > 0 {
+		query += " LIMIT ?"
+		args = append(args, q.Limit)
+	}
+	return query, args, nil
 }
 
 // matchSet returns the WHERE conditions and args (after the user's ?1) of

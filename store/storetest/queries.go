@@ -334,6 +334,28 @@ func checkCounts(t *testing.T, s store.Store, u int64, step string) {
 	for _, q := range []store.Query{{}, {Unread: true}, {Read: true}, {Unread: true, Read: true}} {
 		count(t, s, u, q)
 	}
+	// The IDs of unread items by ID, which a backend may list apart from
+	// its other listings, against the items Items lists.
+	asc := itemIDs(t, s, u, store.Query{ByID: true, Oldest: true})
+	for id := range seen {
+		for _, q := range []store.Query{
+			{FeedID: id, Unread: true, ByID: true}, {FeedID: id, Unread: true, ByID: true, Oldest: true},
+			{FeedID: id, Unread: true, ByID: true, Limit: 2}, {FeedID: id, Unread: true, ByID: true, Oldest: true, Limit: 2},
+		} {
+			if len(asc) > 2 {
+				q.AfterID = asc[0]
+				q.BeforeID = asc[len(asc)-1] + 1
+			}
+			want := all(t, s, u, store.Query{FeedID: q.FeedID, Unread: true, ByID: true, Oldest: q.Oldest,
+				AfterID: q.AfterID, BeforeID: q.BeforeID})
+			if q.Limit > 0 && len(want) > q.Limit {
+				want = want[:q.Limit]
+			}
+			if got := itemIDs(t, s, u, q); !slices.Equal(got, ids(want)) {
+				t.Errorf("%s: ItemIDs(%+v) = %v; want %v, as Items lists them", step, q, got, ids(want))
+			}
+		}
+	}
 	tags, err := s.Tags(ctx, u)
 	if err != nil {
 		t.Fatalf("%s: Tags: %v", step, err)
