@@ -269,12 +269,28 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 			where = append(where, "(s.rank, i.id) > (?, ?)")
 		}
 		// The MATCH is ?2, after the user's ?1; the filters' ? follow.
-		query = "WITH s AS MATERIALIZED (" + strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1) + ") SELECT " +
-			cols + ", s.rank" + from + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
+		query = "WITH s AS MATERIALIZED (" + strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1) + ")"
 		args = append(append([]any{userID, match}, fargs...), largs...)
 		if q.Cursor != "" {
 			args = append(args, c.rank, c.id)
 		}
+		if cols == "i.id" {
+			query += " SELECT i.id, s.rank" + from + " JOIN s ON s.id = i.id" + whereClause(where) + " ORDER BY s.rank, i.id"
+			break
+		}
+		// The page's ids first, then their rows: sorting the candidates
+		// with every column of their rows (content included) cost more
+		// than the search itself.
+		query += ", page AS MATERIALIZED (SELECT i.id, s.rank" + idFrom + " JOIN s ON s.id = i.id" + whereClause(where) +
+			" ORDER BY s.rank, i.id"
+		if limit > 0 {
+			query += " LIMIT ?"
+			args = append(args, limit)
+		}
+		query += ") SELECT " + cols + ", page.rank" +
+			strings.Replace(from, " FROM items i ", " FROM page JOIN items i ON i.id = page.id ", 1) +
+			" ORDER BY page.rank, page.id"
+		return query, args, nil
 	case 'i':
 		if q.Cursor != "" {
 			where = append(where, "i.id "+cmp+" ?")
