@@ -283,7 +283,7 @@ func whereClause(where []string) string {
 // matches nothing, as does an unknown FeedURL. A cursor from another
 // order of query is an error.
 func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.Item, string, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
@@ -293,7 +293,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if q.Cursor != "" {
 		c, err := parseCursor(q.Cursor, o)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+			return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 		}
 		sel.after(c)
 	}
@@ -312,7 +312,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
 	var (
@@ -327,13 +327,13 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 		var r float32
 		it, err := scanItem(rows, &r)
 		if err != nil {
-			return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+			return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 		}
 		items = append(items, it)
 		last = cursor{order: o, published: it.Published.UnixMicro(), rank: r, id: it.ID}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, "", fmt.Errorf("list items: %w", db.queryErr(ctx, err))
+		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	rows.Close()
 	if len(items) == 0 && q.Cursor == "" {
@@ -354,7 +354,7 @@ func (db *DB) userOr(ctx context.Context, userID int64, what string) error {
 // ItemIDs returns the IDs of the user's items that q selects, in q's
 // order, at most q.Limit of them (Cursor ignored).
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	o := orderOf(q)
 	sel := selectItems(userID, q)
@@ -370,11 +370,11 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item IDs: %w", db.QueryTimeoutError(ctx, err))
 	}
 	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
 	if err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list item IDs: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if len(ids) == 0 {
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
@@ -385,8 +385,18 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // CountItems counts the user's items that q selects (Limit, Cursor and
 // order ignored).
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
+	if query, args, ok := keptCount(userID, q); ok {
+		var n int
+		if err := db.pool.QueryRow(ctx, query, args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
+		}
+		if n == 0 {
+			return 0, db.userOr(ctx, userID, "count items")
+		}
+		return n, nil
+	}
 	sel := selectItems(userID, q)
 	if sel.err != nil {
 		return 0, fmt.Errorf("count items: %w", sel.err)
@@ -396,12 +406,51 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 	}
 	var n int
 	if err := db.pool.QueryRow(ctx, "SELECT count(*)"+idFrom+whereClause(sel.where), sel.p...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count items: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("count items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "count items")
 	}
 	return n, nil
+}
+
+// keptCount returns the query that counts the user's ($1) items that q
+// selects from the kept counts (feeds.item_count, subscriptions.read_count)
+// rather than from the items, when q filters by feed, tag and read state
+// alone; ok is false for any other query. The user's items are those of
+// their subscriptions, counted from the kept counts, and the starred items
+// of feeds they do not follow, counted one by one (few: what they starred
+// before they left a feed).
+func keptCount(userID int64, q store.Query) (query string, args params, ok bool) {
+	if q.FeedURL != "" || q.Starred || (q.Unread && q.Read) || q.Search != "" || !q.Since.IsZero() ||
+		!q.Until.IsZero() || q.AfterID != 0 || q.BeforeID != 0 || q.IDs != nil {
+		return "", nil, false
+	}
+	kept, state := "f.item_count", ""
+	switch {
+	case q.Unread:
+		kept, state = "f.item_count - s.read_count", " AND NOT st.read"
+	case q.Read:
+		kept, state = "s.read_count", " AND st.read"
+	}
+	args.add(userID)
+	subs, starred := "s.user_id = $1", "st.user_id = $1 AND st.starred"+state
+	if q.FeedID != 0 {
+		id := args.add(q.FeedID)
+		subs += " AND s.feed_id = " + id
+		starred += " AND i.feed_id = " + id
+	}
+	others := `(SELECT count(*) FROM item_states st JOIN items i ON i.id = st.item_id WHERE ` + starred + `
+		AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = $1)))`
+	if q.Tag != "" {
+		// A tag is a subscription's: starred items of feeds the user does
+		// not follow have none.
+		subs += ` AND s.id IN (SELECT x.subscription_id FROM subscription_tags x JOIN tags t ON t.id = x.tag_id
+			WHERE t.user_id = $1 AND t.name = ` + args.add(text(store.NormalizeTag(q.Tag))) + `)`
+		others = "0"
+	}
+	return `SELECT (coalesce((SELECT sum(` + kept + `) FROM subscriptions s JOIN feeds f ON f.id = s.feed_id
+		WHERE ` + subs + `), 0) + ` + others + `)::bigint`, args, true
 }
 
 // Item returns one of the user's items by ID, or an error wrapping
@@ -506,7 +555,7 @@ func (db *DB) setState(ctx context.Context, query string, userID int64, ids []in
 // (Limit, Cursor and order ignored; Search applies) and returns how many
 // changed.
 func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	q.Unread = true
 	sel := selectItems(userID, q)
@@ -525,7 +574,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return err
 	})
 	if err != nil {
-		return 0, fmt.Errorf("mark all read: %w", db.queryErr(ctx, err))
+		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	if n == 0 {
 		return 0, db.userOr(ctx, userID, "mark all read")

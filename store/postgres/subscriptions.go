@@ -310,14 +310,14 @@ func (db *DB) SubscriptionByID(ctx context.Context, userID, feedID int64) (store
 // Subscriptions returns the user's subscriptions ordered by URL, with
 // counts when counts is true.
 func (db *DB) Subscriptions(ctx context.Context, userID int64, counts bool) ([]store.Subscription, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	subs, err := querySubs(ctx, db.pool, "SELECT "+subColumns+subFrom+` WHERE s.user_id = $1 ORDER BY f.url COLLATE "C"`, userID)
 	if err == nil && len(subs) == 0 {
 		err = checkUser(ctx, db.pool, userID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list subscriptions: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list subscriptions: %w", db.QueryTimeoutError(ctx, err))
 	}
 	out := make([]store.Subscription, len(subs))
 	for i, s := range subs {
@@ -413,14 +413,14 @@ func (db *DB) ImportFeeds(ctx context.Context, userID int64, subs []store.Subscr
 // Tags returns the user's tags that some subscription has, with their
 // feed and unread counts, by name.
 func (db *DB) Tags(ctx context.Context, userID int64) ([]store.Tag, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	rows, err := db.pool.Query(ctx, `SELECT t.id, t.name, count(*), coalesce(sum(f.item_count - s.read_count), 0)
 		FROM tags t JOIN subscription_tags x ON x.tag_id = t.id
 		JOIN subscriptions s ON s.id = x.subscription_id JOIN feeds f ON f.id = s.feed_id
 		WHERE t.user_id = $1 GROUP BY t.id, t.name ORDER BY t.name COLLATE "C"`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 	}
 	tags, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Tag, error) {
 		var t store.Tag
@@ -431,7 +431,7 @@ func (db *DB) Tags(ctx context.Context, userID int64) ([]store.Tag, error) {
 		err = checkUser(ctx, db.pool, userID)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return tags, nil
 }
@@ -440,13 +440,13 @@ func (db *DB) Tags(ctx context.Context, userID int64) ([]store.Tag, error) {
 // one query over the user's subscriptions: a feed's unread items are its
 // item count less the user's read count.
 func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	rows, err := db.pool.Query(ctx, `SELECT s.feed_id, f.item_count - s.read_count,
 		ARRAY(SELECT x.tag_id FROM subscription_tags x WHERE x.subscription_id = s.id)
 		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = $1`, userID)
 	if err != nil {
-		return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+		return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	c := store.Counts{Feeds: make(map[int64]int), Tags: make(map[int64]int)}
 	var (
@@ -466,7 +466,7 @@ func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, err
 		err = checkUser(ctx, db.pool, userID)
 	}
 	if err != nil {
-		return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+		return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return c, nil
 }

@@ -578,10 +578,10 @@ func (db *DB) SubscriptionByID(ctx context.Context, userID, feedID int64) (store
 // nothing more (they are kept, not counted), so they are always there;
 // counts is part of the interface for backends where they cost.
 func (db *DB) Subscriptions(ctx context.Context, userID int64, counts bool) ([]store.Subscription, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return nil, fmt.Errorf("list feeds: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list feeds: %w", db.QueryTimeoutError(ctx, err))
 	}
 	var subs []sub
 	err := db.readTx(ctx, func(tx *sql.Tx) error {
@@ -590,7 +590,7 @@ func (db *DB) Subscriptions(ctx context.Context, userID int64, counts bool) ([]s
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list feeds: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list feeds: %w", db.QueryTimeoutError(ctx, err))
 	}
 	out := make([]store.Subscription, len(subs))
 	for i, s := range subs {
@@ -620,7 +620,7 @@ func (db *DB) FeedList(ctx context.Context) ([]store.Feed, error) {
 		return loadSchedules(ctx, tx, ptrs)
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list feeds: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list feeds: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return feeds, nil
 }
@@ -850,29 +850,29 @@ func (db *DB) ImportFeeds(ctx context.Context, userID int64, subs []store.Subscr
 
 // Tags returns the user's tags with their feed and unread counts, by name.
 func (db *DB) Tags(ctx context.Context, userID int64) ([]store.Tag, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 	}
 	rows, err := db.read.QueryContext(ctx, `SELECT t.id, t.name, count(*), coalesce(sum(f.item_count - s.read_count), 0)
 		FROM tags t JOIN subscription_tags st ON st.tag_id = t.id
 		JOIN subscriptions s ON s.id = st.subscription_id JOIN feeds f ON f.id = s.feed_id
 		WHERE t.user_id = ? GROUP BY t.id ORDER BY t.name`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
 	tags := []store.Tag{}
 	for rows.Next() {
 		var t store.Tag
 		if err := rows.Scan(&t.ID, &t.Name, &t.Feeds, &t.Unread); err != nil {
-			return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+			return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 		}
 		tags = append(tags, t)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list tags: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return tags, nil
 }
@@ -891,14 +891,14 @@ const unreadCountsSQL = `SELECT 0, s.feed_id, f.item_count - s.read_count
 // UnreadCounts returns the user's unread counts per feed and per tag, in
 // one query.
 func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.read, userID); err != nil {
-		return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+		return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	rows, err := db.read.QueryContext(ctx, unreadCountsSQL, userID)
 	if err != nil {
-		return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+		return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
 	c := store.Counts{Feeds: map[int64]int{}, Tags: map[int64]int{}}
@@ -907,7 +907,7 @@ func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, err
 		var id int64
 		var n int
 		if err := rows.Scan(&kind, &id, &n); err != nil {
-			return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+			return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 		}
 		if kind == 0 {
 			c.Feeds[id] = n
@@ -917,7 +917,7 @@ func (db *DB) UnreadCounts(ctx context.Context, userID int64) (store.Counts, err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return store.Counts{}, fmt.Errorf("count unread items: %w", db.queryErr(ctx, err))
+		return store.Counts{}, fmt.Errorf("count unread items: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return c, nil
 }

@@ -62,6 +62,18 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"unread counts", unreadCountsSQL, []any{1}, "subscriptions"},
 		{"schedules", loadSchedulesSQL, []any{"[1, 2]"}, "subscriptions_feed"},
 	}...)
+	// The unread IDs by ID are a merge of the items and the read states,
+	// both walked in order (the items' table in rowid order, on purpose).
+	for _, q := range []store.Query{{Unread: true, ByID: true, Limit: 10000}, {Unread: true, ByID: true, Oldest: true, AfterID: 5}} {
+		query, args, err := unreadIDsQuery(1, q)
+		if err != nil || query == "" {
+			t.Fatalf("unreadIDsQuery(%+v) = %q, %v", q, query, err)
+		}
+		if text := planOf(t, db, query, args); !strings.Contains(text, "MERGE (EXCEPT)") ||
+			strings.Contains(text, "TEMP B-TREE") {
+			t.Errorf("unread IDs %+v: plan is no merge of two ordered walks: %s", q, text)
+		}
+	}
 	for _, tt := range tests {
 		rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {
@@ -89,4 +101,27 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 			t.Errorf("%s: plan does not use %s: %s", tt.name, tt.want, text)
 		}
 	}
+}
+
+// planOf is the query plan of query, its steps joined by "; ".
+func planOf(t *testing.T, db *DB, query string, args []any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+query, args...)
+	if err != nil {
+		t.Fatalf("explain %s: %v", query, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
 }

@@ -16,8 +16,9 @@ import (
 // BenchmarkSearchWorst runs the most costly searches a user can type, at
 // the bounds of store.ParseSearch (the cap's worth of words, prefixes,
 // phrases, the commonest words), on a store of 1,000,000 items (set
-// TIDINGS_BENCH_ITEMS for another size). Building the store takes minutes:
-// set TIDINGS_BENCH_DB to a file path to keep it for the next run.
+// TIDINGS_BENCH_ITEMS for another size). Building the store takes minutes,
+// so the file is kept in the temporary directory for the next run
+// (TIDINGS_BENCH_DB names another place).
 //
 //	go test ./store/sqlite -run '^$' -bench SearchWorst -benchtime 5x -timeout 60m
 func BenchmarkSearchWorst(b *testing.B) {
@@ -30,7 +31,7 @@ func BenchmarkSearchWorst(b *testing.B) {
 	}
 	path := os.Getenv("TIDINGS_BENCH_DB")
 	if path == "" {
-		path = filepath.Join(b.TempDir(), "search.db")
+		path = filepath.Join(os.TempDir(), "tidings-bench-search-"+strconv.Itoa(n)+".db")
 	}
 	db, err := Open(b.Context(), path)
 	if err != nil {

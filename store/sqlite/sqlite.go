@@ -55,40 +55,12 @@ type DB struct {
 	// stmts caches prepared statements of the write connection: parsing
 	// SQL costs more than running most of these statements.
 	stmts stmtCache
-	// queryTimeout bounds the user's listings, counts and searches.
-	queryTimeout atomic.Int64
+	// QueryDeadline bounds the user's listings, counts and searches.
+	store.QueryDeadline
 	// corrupt is the first error that found the file damaged: once set,
 	// no write transaction starts (writing into a damaged file can only
 	// spread the damage).
 	corrupt atomic.Pointer[error]
-}
-
-// SetQueryTimeout sets how long a listing, count or search may run; zero
-// or less means no limit.
-func (db *DB) SetQueryTimeout(d time.Duration) { db.queryTimeout.Store(int64(d)) }
-
-// queryCtx bounds a user's query by the query timeout; queryErr then says
-// what a deadline it set means.
-func (db *DB) queryCtx(ctx context.Context) (context.Context, context.CancelFunc) {
-	d := time.Duration(db.queryTimeout.Load())
-	if d <= 0 {
-		return context.WithCancel(ctx)
-	}
-	return context.WithTimeoutCause(ctx, d, errQueryDeadline)
-}
-
-// errQueryDeadline is the cause of a query's context ending at the query
-// timeout, told apart from the caller's own deadline.
-var errQueryDeadline = errors.New("query timeout")
-
-// queryErr returns err, or, when the query timeout (not the caller) ended
-// ctx, an error wrapping store.ErrQueryTimeout that says what to do.
-func (db *DB) queryErr(ctx context.Context, err error) error {
-	if err == nil || !errors.Is(context.Cause(ctx), errQueryDeadline) {
-		return err
-	}
-	return fmt.Errorf("%w after %v; narrow it down: fewer or longer words, one feed or one tag", store.ErrQueryTimeout,
-		time.Duration(db.queryTimeout.Load()))
 }
 
 var _ store.Store = (*DB)(nil)
@@ -138,7 +110,6 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	db := &DB{path: abs, write: w}
-	db.queryTimeout.Store(int64(store.DefaultQueryTimeout))
 
 	// WAL is a property of the file; setting it once here (after probe has
 	// vouched for the file) makes every later connection use it.

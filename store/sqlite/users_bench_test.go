@@ -148,3 +148,102 @@ func BenchmarkUnreadPage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkReadQueries: what the reader apps and the web page ask of the
+// store at 1,000,000 items: the ids of unread items as the Google Reader
+// (newest first, 10,000) and Fever (all, by id) APIs list them, 250 items
+// by id with their content, pages of 100 unfiltered (the first, one 5,000
+// items in by cursor, and Miniflux's offset 5,000: the ids up to it, then
+// the page by id), and the count of all the user's items.
+func BenchmarkReadQueries(b *testing.B) {
+	db, user := openUserBench(b)
+	ctx := context.Background()
+	ids250 := make([]int64, 250)
+	for i := range ids250 {
+		ids250[i] = int64(1 + (i*3989)%benchUserItems)
+	}
+	cursor := ""
+	for range 50 {
+		_, next, err := db.Items(ctx, user, store.Query{Limit: 100, Cursor: cursor})
+		if err != nil || next == "" {
+			b.Fatalf("page: next %q, %v", next, err)
+		}
+		cursor = next
+	}
+	b.Run("unread-ids-10000", func(b *testing.B) {
+		for b.Loop() {
+			ids, err := db.ItemIDs(ctx, user, store.Query{Unread: true, Limit: 10000})
+			if err != nil || len(ids) != 10000 {
+				b.Fatalf("ItemIDs: %d, %v", len(ids), err)
+			}
+		}
+	})
+	b.Run("unread-ids-10000-byid", func(b *testing.B) {
+		for b.Loop() {
+			ids, err := db.ItemIDs(ctx, user, store.Query{Unread: true, ByID: true, Limit: 10000})
+			if err != nil || len(ids) != 10000 {
+				b.Fatalf("ItemIDs: %d, %v", len(ids), err)
+			}
+		}
+	})
+	b.Run("unread-ids-all-byid-oldest", func(b *testing.B) {
+		for b.Loop() {
+			ids, err := db.ItemIDs(ctx, user, store.Query{Unread: true, ByID: true, Oldest: true})
+			if err != nil || len(ids) < benchUserItems/20 {
+				b.Fatalf("ItemIDs: %d, %v", len(ids), err)
+			}
+		}
+	})
+	b.Run("items-250-ids", func(b *testing.B) {
+		for b.Loop() {
+			items, _, err := db.Items(ctx, user, store.Query{IDs: ids250})
+			if err != nil || len(items) != len(ids250) {
+				b.Fatalf("Items: %d, %v", len(items), err)
+			}
+		}
+	})
+	b.Run("page-100", func(b *testing.B) {
+		for b.Loop() {
+			items, next, err := db.Items(ctx, user, store.Query{Limit: 100})
+			if err != nil || len(items) != 100 || next == "" {
+				b.Fatalf("Items: %d, %v", len(items), err)
+			}
+		}
+	})
+	b.Run("page-100-cursor-5000", func(b *testing.B) {
+		for b.Loop() {
+			items, next, err := db.Items(ctx, user, store.Query{Limit: 100, Cursor: cursor})
+			if err != nil || len(items) != 100 || next == "" {
+				b.Fatalf("Items: %d, %v", len(items), err)
+			}
+		}
+	})
+	b.Run("page-100-offset-5000", func(b *testing.B) {
+		for b.Loop() {
+			ids, err := db.ItemIDs(ctx, user, store.Query{Limit: 5100})
+			if err != nil || len(ids) != 5100 {
+				b.Fatalf("ItemIDs: %d, %v", len(ids), err)
+			}
+			items, _, err := db.Items(ctx, user, store.Query{IDs: ids[5000:], Limit: 100})
+			if err != nil || len(items) != 100 {
+				b.Fatalf("Items: %d, %v", len(items), err)
+			}
+		}
+	})
+	b.Run("count-all", func(b *testing.B) {
+		for b.Loop() {
+			n, err := db.CountItems(ctx, user, store.Query{})
+			if err != nil || n != benchUserItems {
+				b.Fatalf("CountItems: %d, %v", n, err)
+			}
+		}
+	})
+	b.Run("count-unread", func(b *testing.B) {
+		for b.Loop() {
+			n, err := db.CountItems(ctx, user, store.Query{Unread: true})
+			if err != nil || n < benchUserItems/20 {
+				b.Fatalf("CountItems: %d, %v", n, err)
+			}
+		}
+	})
+}

@@ -316,12 +316,58 @@ func checkCounts(t *testing.T, s store.Store, u int64, step string) {
 	if c.Total != total {
 		t.Errorf("%s: UnreadCounts.Total = %d; want %d, the sum over the subscriptions", step, c.Total, total)
 	}
+	// Every selection a backend may count from kept counts, against the
+	// items listed (count checks that), for the feeds of every item the
+	// user can read: subscribed or starred in a feed they left.
+	// The subscribed feeds' are counted above; here all of them (FeedID
+	// 0) and the feeds the user left but starred items of.
+	seen := map[int64]bool{0: true}
+	for _, it := range all(t, s, u, store.Query{Starred: true}) {
+		if !slices.ContainsFunc(subs, func(f store.Subscription) bool { return f.ID == it.FeedID }) {
+			seen[it.FeedID] = true
+		}
+	}
+	for id := range seen {
+		for _, q := range []store.Query{{FeedID: id}, {FeedID: id, Unread: true}, {FeedID: id, Read: true}} {
+			count(t, s, u, q)
+		}
+	}
+	count(t, s, u, store.Query{Unread: true, Read: true})
+	// The IDs of unread items by ID, which a backend may list apart from
+	// its other listings, against the items Items lists.
+	asc := itemIDs(t, s, u, store.Query{ByID: true, Oldest: true})
+	for id := range seen {
+		q := store.Query{FeedID: id, Unread: true, ByID: true}
+		if len(asc) > 2 {
+			q.AfterID, q.BeforeID = asc[0], asc[len(asc)-1]+1
+		}
+		desc := ids(all(t, s, u, q))
+		up := slices.Clone(desc)
+		slices.Reverse(up)
+		for _, limit := range []int{0, 2} {
+			for _, oldest := range []bool{false, true} {
+				q.Limit, q.Oldest = limit, oldest
+				want := desc
+				if oldest {
+					want = up
+				}
+				if limit > 0 && len(want) > limit {
+					want = want[:limit]
+				}
+				if got := itemIDs(t, s, u, q); !slices.Equal(got, want) {
+					t.Errorf("%s: ItemIDs(%+v) = %v; want %v, as Items lists them", step, q, got, want)
+				}
+			}
+		}
+	}
 	tags, err := s.Tags(ctx, u)
 	if err != nil {
 		t.Fatalf("%s: Tags: %v", step, err)
 	}
 	for _, tg := range tags {
 		unread := count(t, s, u, store.Query{Tag: tg.Name, Unread: true})
+		count(t, s, u, store.Query{Tag: tg.Name})
+		count(t, s, u, store.Query{Tag: tg.Name, Read: true})
 		feeds := 0
 		for _, f := range subs {
 			if slices.Contains(f.Tags, tg.Name) {

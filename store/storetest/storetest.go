@@ -179,12 +179,19 @@ func all(t *testing.T, s store.Store, user int64, q store.Query) []store.Item {
 	return nil
 }
 
-// count is CountItems, failing the test on an error.
+// count is CountItems, failing the test on an error, or when it differs
+// from the number of IDs ItemIDs lists for q (a backend may count from
+// counts it keeps; the listing reads the items).
 func count(t *testing.T, s store.Store, user int64, q store.Query) int {
 	t.Helper()
 	n, err := s.CountItems(t.Context(), user, q)
 	if err != nil {
 		t.Fatalf("CountItems(user %d, %+v): %v", user, q, err)
+	}
+	if q.Limit == 0 && q.Search == "" {
+		if listed := len(itemIDs(t, s, user, q)); listed != n {
+			t.Errorf("CountItems(user %d, %+v) = %d; ItemIDs lists %d", user, q, n, listed)
+		}
 	}
 	return n
 }
