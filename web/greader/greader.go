@@ -224,7 +224,7 @@ func (h *handler) serve(c *call, name string, rt route) error {
 	// Liferea 1.14 sends a POST's T in its body and no Authorization: the
 	// action token is the Auth token, so it signs the request in.
 	if auth == "" && c.req.Method == http.MethodPost {
-		auth = c.form.Get("T")
+		auth = strings.TrimSpace(c.form.Get("T"))
 	}
 	if auth == "" {
 		return errBadToken
@@ -237,7 +237,7 @@ func (h *handler) serve(c *call, name string, rt route) error {
 	if rt.post {
 		// FeedMe sends an empty T and Reeder "x", as FreshRSS accepts;
 		// any other must be this user's.
-		if t := c.form.Get("T"); t != "" && t != "x" && t != auth {
+		if t := strings.TrimSpace(c.form.Get("T")); t != "" && t != "x" && t != auth {
 			tu, err := h.authenticate(c.ctx, t)
 			if err != nil || tu.ID != u.ID {
 				return errBadToken

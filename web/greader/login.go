@@ -184,7 +184,10 @@ func (h *handler) clientLogin(w http.ResponseWriter, r *http.Request) {
 // token answers the action token T that POSTs carry: the Auth token
 // itself, which Liferea sends without an Authorization header.
 func (h *handler) token(c *call) error {
-	writeText(c.w, http.StatusOK, c.auth)
+	// No newline after it: NetNewsWire pastes the body into its forms as
+	// it is.
+	c.w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = c.w.Write([]byte(c.auth))
 	return nil
 }
 
