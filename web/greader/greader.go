@@ -290,7 +290,7 @@ func (h *handler) authenticate(ctx context.Context, auth string) (store.User, er
 // 413 before it is read.
 func readForm(c *call, raw bool) error {
 	r := c.req
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	q, err := parseForm(r.URL.RawQuery)
 	if err != nil {
 		return badRequest("the query string is malformed: %v", err)
 	}
@@ -311,7 +311,7 @@ func readForm(c *call, raw bool) error {
 		if err != nil {
 			return err
 		}
-		f, err := url.ParseQuery(string(body))
+		f, err := parseForm(string(body))
 		if err != nil {
 			return badRequest("the form in the body is malformed: %v", err)
 		}
@@ -323,6 +323,38 @@ func readForm(c *call, raw bool) error {
 		return nil
 	}
 	return errorf(http.StatusUnsupportedMediaType, "send the fields as application/x-www-form-urlencoded, not %s", ct)
+}
+
+// maxFields caps the fields of a query or form: an edit-tag of MaxEdit
+// items and its other fields. net/url stops at 10,000 by default, so the
+// form is read here.
+const maxFields = MaxEdit + 100
+
+// parseForm reads an application/x-www-form-urlencoded string.
+func parseForm(s string) (url.Values, error) {
+	v := url.Values{}
+	n := 0
+	for s != "" {
+		var pair string
+		pair, s, _ = strings.Cut(s, "&")
+		if pair == "" {
+			continue
+		}
+		if n++; n > maxFields {
+			return nil, fmt.Errorf("more than %d fields", maxFields)
+		}
+		k, val, _ := strings.Cut(pair, "=")
+		k, err := url.QueryUnescape(k)
+		if err != nil {
+			return nil, err
+		}
+		val, err = url.QueryUnescape(val)
+		if err != nil {
+			return nil, err
+		}
+		v[k] = append(v[k], val)
+	}
+	return v, nil
 }
 
 // fail answers err: an apiError as it says, reader's errors with the
