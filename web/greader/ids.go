@@ -27,7 +27,9 @@ const (
 func longID(id int64) string { return fmt.Sprintf("%s%016x", itemPrefix, uint64(id)) }
 
 // parseItemID reads an item ID in every form apps send: the long form
-// (with 16 or fewer hex digits), 16 bare hex digits, or decimal.
+// (with 16 or fewer hex digits), 16 bare hex digits, or decimal. Sixteen
+// digits are hex, as FreshRSS reads them: decimal IDs that long (10^15
+// items) are never made.
 func parseItemID(s string) (int64, error) {
 	s = strings.TrimSpace(s)
 	hex, long := strings.CutPrefix(s, itemPrefix)
