@@ -111,8 +111,8 @@ func opposite(m reader.Mark) reader.Mark {
 	return reader.MarkStarred
 }
 
-// markAllRead marks read the stream's items stored before ts (seconds or
-// microseconds), all of them without ts.
+// markAllRead marks read the stream's items published before ts (seconds
+// or microseconds), all of them without ts.
 func (h *handler) markAllRead(c *call) error {
 	s := c.form.Get("s")
 	if s == "" {

@@ -772,3 +772,41 @@ func slices(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestActionToken: a POST's T is the Auth token of the same user, empty
+// (FeedMe) or "x" (Reeder); any other is refused with the bad-token
+// header, and nothing changes.
+func TestActionToken(t *testing.T) {
+	e := newEnv(t, 1, 2)
+	u, tok := e.user(t, "alice")
+	_, btok := e.user(t, "bob")
+	e.subscribe(t, u, 0)
+	auth := e.login(t, "alice", tok)
+	bauth := e.login(t, "bob", btok)
+	tk := e.apiGet(t, auth, "token")
+	if tk.status != 200 || tk.body != auth || strings.ContainsAny(tk.body, "=\n") {
+		t.Fatalf("token: %d %q", tk.status, tk.body)
+	}
+	ids, _ := e.r.ItemIDs(context.Background(), u.ID, store.Query{})
+	i := strconv.FormatInt(ids[0], 10)
+	for _, c := range []struct {
+		t      string
+		status int
+	}{
+		{"alice/wrong", 401},
+		{bauth, 401},
+		{"", 200},
+		{"x", 200},
+		{tk.body, 200},
+	} {
+		a := e.apiPost(t, auth, "edit-tag", url.Values{"i": {i}, "a": {"user/-/state/com.google/starred"}, "T": {c.t}})
+		if a.status != c.status || (c.status == 401 && a.header.Get("X-Reader-Google-Bad-Token") != "true") {
+			t.Errorf("T=%q: %d %v", c.t, a.status, a.header)
+		}
+		if c.status == 401 {
+			if n, _ := e.r.CountItems(context.Background(), u.ID, store.Query{Starred: true}); n != 0 {
+				t.Fatalf("T=%q starred an item", c.t)
+			}
+		}
+	}
+}
