@@ -15,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"golang.org/x/crypto/bcrypt"
 
 	"tidings/reader"
 	"tidings/store"
+	"tidings/store/postgres"
 	"tidings/store/sqlite"
 	"tidings/web/greader"
 )
@@ -31,8 +33,8 @@ const (
 )
 
 // openBench returns a reader over a SQLite database with the benchmarks'
-// data, and its user. Building a million items through the store takes
-// minutes, so the file is kept in the temporary directory for the next run
+// data, and its user. Building a million items through the store takes a
+// while, so the file is kept in the temporary directory for the next run
 // (TIDINGS_GREADER_BENCH_DB names another place).
 func openBench(b *testing.B) (*reader.Reader, store.User) {
 	b.Helper()
@@ -47,18 +49,69 @@ func openBench(b *testing.B) (*reader.Reader, store.User) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close() })
+	return benchData(b, db, statErr == nil, func() { db.Close(); os.Remove(path) })
+}
+
+// openBenchPostgres is openBench on PostgreSQL (TIDINGS_TEST_POSTGRES, or
+// the local server), in a schema kept for the next run.
+func openBenchPostgres(b *testing.B) (*reader.Reader, store.User) {
+	b.Helper()
+	dsn := os.Getenv("TIDINGS_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatalf("PostgreSQL not reachable: %v", err)
+		}
+		b.Skipf("PostgreSQL not reachable (%v); set TIDINGS_TEST_POSTGRES", err)
+	}
+	defer conn.Close(ctx)
+	const schema = "tidings_bench_greader_v1"
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1", schema).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	if n == 0 {
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			b.Fatal(err)
+		}
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	return benchData(b, db, n == 1, func() {
+		db.Close()
+		_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+	})
+}
+
+// benchData checks the kept data, or builds it when there is none yet;
+// drop undoes a build that failed.
+func benchData(b *testing.B, db store.Store, kept bool, drop func()) (*reader.Reader, store.User) {
+	ctx := context.Background()
 	r := reader.New(reader.Options{Store: db, PasswordCost: bcrypt.MinCost})
-	if statErr == nil {
+	if kept {
 		if u, err := db.User(ctx, "reader"); err == nil {
 			if n, err := db.CountItems(ctx, u.ID, store.Query{}); err == nil && n == benchItems {
 				return r, u
 			}
 		}
-		b.Fatalf("%s holds other data; remove it to build it again", path)
+		b.Fatal("the kept benchmark data is not what it should be; remove it to build it again")
 	}
 	if err := buildBench(ctx, db); err != nil {
-		db.Close()
-		os.Remove(path)
+		drop()
 		b.Fatal(err)
 	}
 	u, err := db.User(ctx, "reader")
@@ -137,6 +190,16 @@ func buildBench(ctx context.Context, db store.Store) error {
 // NetNewsWire and Read You ask for them, and the contents of 250 of them.
 func BenchmarkStreams(b *testing.B) {
 	r, u := openBench(b)
+	benchStreams(b, r, u)
+}
+
+// BenchmarkStreamsPostgres is BenchmarkStreams on PostgreSQL.
+func BenchmarkStreamsPostgres(b *testing.B) {
+	r, u := openBenchPostgres(b)
+	benchStreams(b, r, u)
+}
+
+func benchStreams(b *testing.B, r *reader.Reader, u store.User) {
 	ctx := context.Background()
 	if n, err := r.CountItems(ctx, u.ID, store.Query{Unread: true}); err != nil || n < benchItems/20 || n > benchItems/5 {
 		b.Fatalf("%d unread, %v", n, err)
