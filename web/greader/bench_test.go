@@ -240,6 +240,14 @@ func benchStreams(b *testing.B, r *reader.Reader, u store.User) {
 			benchDo(b, "POST", base+"stream/items/contents", auth, contents)
 		}
 	})
+	// The store alone, by date and by ID, to tell its share of a request.
+	b.Run("core-ItemIDs-unread-10000-by-date", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := r.ItemIDs(ctx, u.ID, store.Query{Unread: true, Limit: 10001}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 	b.Run("core-ItemIDs-unread-10000", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := r.ItemIDs(ctx, u.ID, store.Query{Unread: true, ByID: true, Limit: 10001}); err != nil {
