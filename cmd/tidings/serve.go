@@ -15,6 +15,7 @@ import (
 
 	"tidings/fetch"
 	"tidings/web"
+	"tidings/web/greader"
 	"tidings/web/miniflux"
 	"tidings/web/ui"
 )
@@ -127,6 +128,12 @@ func newWebServer(ctx context.Context, e *env, addr string, fetcher *fetch.Fetch
 	// Miniflux's v1 API, for newsboat and the apps that sync with
 	// Miniflux; each request signs in with an app password.
 	ws.HandleAPI("/v1/", miniflux.New(e.rd, fetcher, e.log.With("api", "miniflux")))
+	// The Google Reader API, at its own path and FreshRSS's, for
+	// NetNewsWire, Reeder, Read You, FeedMe, Liferea and the rest.
+	gr := greader.New(greader.Options{Reader: e.rd, Logger: e.log.With("api", "greader")})
+	for _, p := range greader.Prefixes {
+		ws.HandleAPI(p, gr)
+	}
 	// The reading page: behind the login, its stylesheet and manifest
 	// in the open for the login page.
 	ui.Mount(ws, ui.New(ui.Options{Reader: e.rd, Fetcher: fetcher, Logger: e.log.With(slog.String("component", "ui"))}))
