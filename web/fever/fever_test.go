@@ -205,9 +205,14 @@ func TestAuth(t *testing.T) {
 		{"key in capitals", func() *http.Request {
 			return form(e.srv.URL+"/api/fever/?api", url.Values{"api_key": {strings.ToUpper(key)}})
 		}, 1},
-		{"key in the query", func() *http.Request { r, _ := http.NewRequest("GET", e.srv.URL+"/api/fever/?api&api_key="+key, nil); return r }, 1},
+		{"key in the query", func() *http.Request {
+			r, _ := http.NewRequest("GET", e.srv.URL+"/api/fever/?api&api_key="+key, nil)
+			return r
+		}, 1},
 		{"without ?api", func() *http.Request { return form(e.srv.URL+"/api/fever/", url.Values{"api_key": {key}}) }, 1},
-		{"multipart", func() *http.Request { return multipartForm(e.srv.URL+"/api/fever.php?api", url.Values{"api_key": {key}}) }, 1},
+		{"multipart", func() *http.Request {
+			return multipartForm(e.srv.URL+"/api/fever.php?api", url.Values{"api_key": {key}})
+		}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			st, a := do(t, tc.req())
