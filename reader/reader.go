@@ -43,6 +43,9 @@ type Options struct {
 	PasswordCost int
 	// Lease is how long Refresh holds its claims; 0 means 2 minutes.
 	Lease time.Duration
+	// SessionLifetime is how long a web session lasts after its last use;
+	// 0 means DefaultSessionLifetime.
+	SessionLifetime time.Duration
 }
 
 // Reader runs the use cases against one store. It is safe for concurrent
@@ -56,6 +59,7 @@ type Reader struct {
 	log      *slog.Logger
 	cost     int
 	lease    time.Duration
+	sessLife time.Duration
 }
 
 // New returns a Reader with o's settings, defaults filled in. It panics
@@ -65,7 +69,7 @@ func New(o Options) *Reader {
 		panic("reader: Options.Store is required")
 	}
 	r := &Reader{st: o.Store, fetcher: o.Fetcher, defSched: o.DefaultSchedule, now: o.Now, log: o.Logger,
-		cost: o.PasswordCost, lease: o.Lease}
+		cost: o.PasswordCost, lease: o.Lease, sessLife: o.SessionLifetime}
 	if r.defSched == "" {
 		r.defSched = fetch.DefaultSchedule
 	}
@@ -80,6 +84,9 @@ func New(o Options) *Reader {
 	}
 	if r.lease <= 0 {
 		r.lease = 2 * time.Minute
+	}
+	if r.sessLife <= 0 {
+		r.sessLife = DefaultSessionLifetime
 	}
 	r.planner = &fetch.Planner{Default: r.defSched}
 	return r

@@ -499,6 +499,47 @@ type Token struct {
 	LastUsed time.Time
 }
 
+// Session is a signed-in browser of a user. The cookie carries a random
+// secret; the store keeps only Hash, its digest, so a copy of the
+// database signs nobody in.
+type Session struct {
+	ID     int64
+	UserID int64
+	// Hash is the hex SHA-256 of the cookie's secret, looked up by
+	// SessionByHash; never the secret itself.
+	Hash      string
+	CreatedAt time.Time
+	// LastSeen is when the session was last used (its owner's clock
+	// writes it, at most once a minute); ExpiresAt is when it ends unless
+	// used again before (each use slides it).
+	LastSeen  time.Time
+	ExpiresAt time.Time
+	// UserAgent and Address describe the browser that signed in, for the
+	// list of one's sessions.
+	UserAgent string
+	Address   string
+}
+
+// The themes of Prefs.Theme.
+const (
+	ThemeAuto  = "auto" // follow the browser's prefers-color-scheme
+	ThemeLight = "light"
+	ThemeDark  = "dark"
+)
+
+// Prefs are a user's settings of the reading page.
+type Prefs struct {
+	// Theme is ThemeAuto, ThemeLight or ThemeDark.
+	Theme string
+	// Oldest lists items oldest first instead of newest first.
+	Oldest bool
+	// MarkOnOpen marks an item read when it is opened.
+	MarkOnOpen bool
+}
+
+// DefaultPrefs are the Prefs of a user who never set any.
+func DefaultPrefs() Prefs { return Prefs{Theme: ThemeAuto, MarkOnOpen: true} }
+
 // Tag is one of a user's tags, with a stable ID for APIs. Unread counts
 // the unread items of the tag's subscriptions.
 type Tag struct {
@@ -552,6 +593,40 @@ type Store interface {
 	TokenUser(ctx context.Context, hash string, now time.Time) (User, Token, error)
 	// FeverUser is TokenUser by FeverKey.
 	FeverUser(ctx context.Context, feverKey string, now time.Time) (User, Token, error)
+
+	// CreateSession stores a new session for s.UserID (ErrNotFound if no
+	// such user) with s's Hash, times, user agent and address, and returns
+	// it with its ID. ExpiresAt is required; a zero CreatedAt is now and a
+	// zero LastSeen is CreatedAt. Hashes are unique: the caller makes them
+	// from random secrets.
+	CreateSession(ctx context.Context, s Session) (Session, error)
+	// SessionByHash returns the session whose Hash is hash; ErrNotFound
+	// when there is none or it expired (ExpiresAt not after now). It
+	// changes nothing: the caller records uses with TouchSession.
+	SessionByHash(ctx context.Context, hash string, now time.Time) (Session, error)
+	// TouchSession records a use of the session: LastSeen and ExpiresAt
+	// become the given times. ErrNotFound if there is no such session.
+	TouchSession(ctx context.Context, id int64, lastSeen, expiresAt time.Time) error
+	// Sessions returns the user's sessions, most recently seen first,
+	// expired ones included until DeleteExpiredSessions removes them (the
+	// caller, who knows the time, leaves them out).
+	Sessions(ctx context.Context, userID int64) ([]Session, error)
+	// DeleteSession ends one of the user's sessions; ErrNotFound if the
+	// user has no session with that ID (another user's is not theirs).
+	DeleteSession(ctx context.Context, userID, id int64) error
+	// DeleteSessions ends every session of the user but exceptID (0: all
+	// of them), as a changed password does, and returns how many ended.
+	DeleteSessions(ctx context.Context, userID, exceptID int64) (int, error)
+	// DeleteExpiredSessions deletes every user's sessions whose ExpiresAt
+	// is not after now, and returns how many.
+	DeleteExpiredSessions(ctx context.Context, now time.Time) (int, error)
+	// Prefs returns the user's settings, DefaultPrefs when they never set
+	// any.
+	Prefs(ctx context.Context, userID int64) (Prefs, error)
+	// SetPrefs replaces the user's settings with p, stored as given (the
+	// caller validates them). RemoveUser removes a user's sessions and
+	// settings with them.
+	SetPrefs(ctx context.Context, userID int64, p Prefs) error
 
 	// Subscribe subscribes the user to s.URL (origin user unless set),
 	// adding the feed when no feed has that URL (or FetchURL); the feed's

@@ -47,6 +47,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Options) {
 	}{
 		{"Users", testUsers},
 		{"Tokens", testTokens},
+		{"Sessions", testSessions},
+		{"Prefs", testPrefs},
 		{"Subscriptions", testSubscriptions},
 		{"Sync", testSync},
 		{"Import", testImport},
