@@ -97,8 +97,10 @@ type call struct {
 	form   url.Values
 	user   store.User
 	answer map[string]any
-	// subs are the user's subscriptions, read once per request.
-	subs []store.Subscription
+	// subs are the user's subscriptions, read once per request; icons
+	// their icons, read when feeds or favicons are asked for.
+	subs  []store.Subscription
+	icons []store.Icon
 }
 
 // has reports whether the request names the parameter, in its query or

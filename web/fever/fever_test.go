@@ -3,6 +3,7 @@ package fever_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -731,5 +732,34 @@ func TestIsolation(t *testing.T) {
 	// Alice's key still reads her own.
 	if a := e.ok(t, akey, "api&saved_item_ids", nil); !slices.Equal(a.ids(t, "saved_item_ids"), aliceOnly[:1]) {
 		t.Errorf("alice's saved: %v", a["saved_item_ids"])
+	}
+}
+
+func TestFavicons(t *testing.T) {
+	e := newEnv(t, 2, 1)
+	u, key := e.user(t, "alice")
+	s0 := e.subscribe(t, u, 0)
+	s1 := e.subscribe(t, u, 1)
+	bob, bkey := e.user(t, "bob")
+	e.subscribe(t, bob, 1)
+	gif := []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\xff\xff\xff\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
+	if err := e.st.(store.IconStore).SaveIcon(context.Background(), s0.ID, store.Icon{Type: "image/gif", Data: gif}, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	a := e.ok(t, key, "api&favicons&feeds", nil)
+	favs := a.list(t, "favicons")
+	want := "image/gif;base64," + base64.StdEncoding.EncodeToString(gif)
+	if len(favs) != 1 || int64(favs[0]["id"].(float64)) != s0.ID || favs[0]["data"] != want {
+		t.Fatalf("favicons %v; want feed %d's with %q", favs, s0.ID, want)
+	}
+	for _, f := range a.list(t, "feeds") {
+		id, fav := int64(f["id"].(float64)), int64(f["favicon_id"].(float64))
+		if (id == s0.ID && fav != s0.ID) || (id == s1.ID && fav != 0) {
+			t.Errorf("feed %d has favicon_id %d", id, fav)
+		}
+	}
+	// Bob does not follow feed 0: its icon is not his.
+	if favs := e.ok(t, bkey, "api&favicons", nil).list(t, "favicons"); len(favs) != 0 {
+		t.Errorf("bob's favicons: %v", favs)
 	}
 }

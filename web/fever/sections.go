@@ -1,6 +1,7 @@
 package fever
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strconv"
@@ -49,15 +50,22 @@ func (h *handler) serve(c *call) error {
 			return err
 		}
 	}
+	if c.has("feeds") || c.has("favicons") {
+		icons, err := h.r.Icons(c.ctx, c.user.ID)
+		if err != nil {
+			return err
+		}
+		c.icons = icons
+	}
 	if c.has("feeds") {
 		if err := h.feeds(c); err != nil {
 			return err
 		}
 	}
 	if c.has("favicons") {
-		// tidings keeps no feed icons yet: the list is empty, and every
-		// feed's favicon_id is 0.
-		c.answer["favicons"] = []favicon{}
+		if err := h.favicons(c); err != nil {
+			return err
+		}
 	}
 	if c.has("links") {
 		// Fever's hot links rank links by how many feeds share them;
@@ -146,10 +154,29 @@ func (h *handler) groups(c *call) error {
 	return nil
 }
 
+// favicons answers the icons of the user's feeds: a favicon's ID is its
+// feed's, and its data a data URI without "data:", as Fever has it.
+func (h *handler) favicons(c *call) error {
+	out := make([]favicon, len(c.icons))
+	for i, ic := range c.icons {
+		out[i] = favicon{ID: ic.FeedID, Data: ic.Type + ";base64," + base64.StdEncoding.EncodeToString(ic.Data)}
+	}
+	c.answer["favicons"] = out
+	return nil
+}
+
 func (h *handler) feeds(c *call) error {
+	hasIcon := make(map[int64]bool, len(c.icons))
+	for _, ic := range c.icons {
+		hasIcon[ic.FeedID] = true
+	}
 	fs := make([]feed, len(c.subs))
 	for i, s := range c.subs {
 		fs[i] = feed{ID: s.ID, Title: s.Name(), URL: s.URL, SiteURL: s.SiteURL, LastUpdated: unix(s.State.LastSuccess)}
+		if hasIcon[s.ID] {
+			// A feed without an icon has favicon_id 0, as Miniflux answers.
+			fs[i].FaviconID = s.ID
+		}
 	}
 	c.answer["feeds"] = fs
 	if _, ok := c.answer["feeds_groups"]; !ok {
