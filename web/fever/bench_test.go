@@ -135,6 +135,11 @@ func buildBench(b *testing.B, path string) {
 // the call is the query.
 func BenchmarkUnreadItemIDs(b *testing.B) {
 	r, u, key := openBench(b)
+	benchSync(b, r, u, key)
+}
+
+// benchSync runs the calls of BenchmarkUnreadItemIDs on r's store.
+func benchSync(b *testing.B, r *reader.Reader, u store.User, key string) {
 	ctx := context.Background()
 	n, err := r.CountItems(ctx, u.ID, store.Query{Unread: true})
 	if err != nil || n < 90_000 || n > 110_000 {
