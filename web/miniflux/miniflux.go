@@ -58,8 +58,9 @@ var Version = "tidings"
 // Options configure the handler. Reader is required.
 type Options struct {
 	Reader *reader.Reader
-	// Fetcher finds the feeds a page links to, for /v1/discover; nil
-	// answers that call with 501.
+	// Fetcher is no longer read: /v1/discover asks the Reader
+	// (reader.Discover), which answers it with 501 when the Reader has no
+	// fetcher. It stays so that callers keep compiling.
 	Fetcher *fetch.Fetcher
 	// Logger receives the failures of requests; nil discards them.
 	Logger *slog.Logger
@@ -73,8 +74,8 @@ type handler struct {
 }
 
 // New returns the Miniflux API handler for r. It serves paths that start
-// with /v1/ (mount it at "/v1/" without stripping the prefix); f is used
-// by /v1/discover and may be nil.
+// with /v1/ (mount it at "/v1/" without stripping the prefix); f is no
+// longer read (see Options.Fetcher) and may be nil.
 func New(r *reader.Reader, f *fetch.Fetcher, log *slog.Logger) http.Handler {
 	return NewWith(Options{Reader: r, Fetcher: f, Logger: log})
 }
@@ -729,19 +730,15 @@ func (h *handler) discover(c *call) error {
 	if err := c.decode(&req); err != nil {
 		return err
 	}
-	u, err := reader.FeedURL(req.URL)
-	if err != nil {
-		return err
-	}
-	if h.f == nil {
+	cands, err := h.r.Discover(c.ctx, req.URL)
+	var nf *reader.NoFeedError
+	switch {
+	case errors.Is(err, reader.ErrNoFetcher):
 		return errorf(http.StatusNotImplemented, "this server does not look for feeds")
-	}
-	cands, err := h.f.Probe(c.ctx, u)
-	if err != nil {
-		return errorf(http.StatusBadRequest, "no feed found at %s: %v", u, err)
-	}
-	if len(cands) == 0 {
-		return errorf(http.StatusNotFound, "no feed found at %s", u)
+	case errors.As(err, &nf) && nf.Err != nil:
+		return errorf(http.StatusBadRequest, "%s", nf.Error())
+	case err != nil:
+		return err
 	}
 	out := make([]discovered, len(cands))
 	for i, cd := range cands {

@@ -1,0 +1,12 @@
+package postgres
+
+import (
+	"testing"
+
+	"tidings/store"
+	"tidings/store/storetest"
+)
+
+func TestIcons(t *testing.T) {
+	storetest.RunIcons(t, func(t *testing.T) store.Store { return openEmpty(t) })
+}
