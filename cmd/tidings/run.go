@@ -20,6 +20,7 @@ import (
 
 	"tidings/config"
 	"tidings/fetch"
+	"tidings/reader"
 	"tidings/store"
 )
 
@@ -64,6 +65,7 @@ func setupRun(fs *flag.FlagSet) runFunc {
 type daemon struct {
 	c     *cli
 	store store.Store
+	rd    *reader.Reader
 	log   *slog.Logger
 	// cfg is the config in force; SIGHUP replaces it.
 	cfg   atomic.Pointer[config.Config]
@@ -81,7 +83,7 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 		return err
 	}
 	defer e.Close()
-	d := &daemon{c: c, store: e.store, log: e.log}
+	d := &daemon{c: c, store: e.store, rd: e.rd, log: e.log}
 	d.cfg.Store(e.cfg)
 	cfg := e.cfg
 
@@ -380,6 +382,7 @@ func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 	// The specs are constants: they always parse.
 	_, _ = cr.AddFunc("@hourly", func() { d.prune(ctx) })
 	_, _ = cr.AddFunc("@hourly", func() { d.expireSessions(ctx) })
+	_, _ = cr.AddFunc("@every 5m", func() { d.refreshIcons(ctx) })
 	_, _ = cr.AddFunc("@daily", func() {
 		start := time.Now()
 		if err := d.store.Optimize(ctx); err != nil {
@@ -435,6 +438,22 @@ func (d *daemon) expireSessions(ctx context.Context) {
 	}
 	if n > 0 {
 		d.log.Info("expired sessions deleted", slog.Int("sessions", n))
+	}
+}
+
+// iconBatch is how many feeds one icon refresh looks at.
+const iconBatch = 50
+
+// refreshIcons looks for the icons of the feeds that are due a look (just
+// fetched for the first time, or not looked at for a week).
+func (d *daemon) refreshIcons(ctx context.Context) {
+	looked, found, err := d.rd.RefreshIcons(ctx, iconBatch)
+	if err != nil {
+		d.log.Error("looking for feed icons failed", slog.String("error", err.Error()))
+		return
+	}
+	if looked > 0 {
+		d.log.Debug("feed icons", slog.Int("looked", looked), slog.Int("found", found))
 	}
 }
 

@@ -15,6 +15,7 @@ import (
 
 	"tidings/fetch"
 	"tidings/web"
+	"tidings/web/fever"
 	"tidings/web/greader"
 	"tidings/web/miniflux"
 	"tidings/web/ui"
@@ -133,6 +134,12 @@ func newWebServer(ctx context.Context, e *env, addr string, fetcher *fetch.Fetch
 	gr := greader.New(greader.Options{Reader: e.rd, Logger: e.log.With("api", "greader")})
 	for _, p := range greader.Prefixes {
 		ws.HandleAPI(p, gr)
+	}
+	// The Fever API, for Reeder, Unread, FeedMe and Fiery Feeds; the
+	// exact /api/fever keeps the mux from redirecting a POST.
+	fv := fever.New(fever.Options{Reader: e.rd, Logger: e.log.With("api", "fever")})
+	for _, p := range []string{"/api/fever/", "/api/fever", "/api/fever.php"} {
+		ws.HandleAPI(p, fv)
 	}
 	// The reading page: behind the login, its stylesheet and manifest
 	// in the open for the login page.

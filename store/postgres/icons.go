@@ -47,7 +47,7 @@ func (db *DB) SaveIcon(ctx context.Context, feedID int64, icon store.Icon, check
 // IconsDue returns the feeds whose icon is to be looked for
 // (store.IconStore).
 func (db *DB) IconsDue(ctx context.Context, before time.Time, limit int) ([]store.Feed, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	var lim any
 	if limit > 0 {
@@ -57,22 +57,22 @@ func (db *DB) IconsDue(ctx context.Context, before time.Time, limit int) ([]stor
 		WHERE NOT f.gone AND f.last_fetch IS NOT NULL AND (f.icon_checked IS NULL OR f.icon_checked < $1)
 		ORDER BY f.icon_checked NULLS FIRST, f.id LIMIT $2`, ts(before), lim)
 	if err != nil {
-		return nil, fmt.Errorf("list feeds due for an icon: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list feeds due for an icon: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return feeds, nil
 }
 
 // Icons returns the icons of the user's feeds (store.IconStore).
 func (db *DB) Icons(ctx context.Context, userID int64) ([]store.Icon, error) {
-	ctx, cancel := db.queryCtx(ctx)
+	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	if err := checkUser(ctx, db.pool, userID); err != nil {
-		return nil, fmt.Errorf("list icons: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list icons: %w", db.QueryTimeoutError(ctx, err))
 	}
 	rows, err := db.pool.Query(ctx, `SELECT f.id, f.icon_type, f.icon_data FROM subscriptions s
 		JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = $1 AND length(f.icon_data) > 0 ORDER BY f.id`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("list icons: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list icons: %w", db.QueryTimeoutError(ctx, err))
 	}
 	icons, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (store.Icon, error) {
 		var ic store.Icon
@@ -80,7 +80,7 @@ func (db *DB) Icons(ctx context.Context, userID int64) ([]store.Icon, error) {
 		return ic, err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list icons: %w", db.queryErr(ctx, err))
+		return nil, fmt.Errorf("list icons: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return icons, nil
 }
