@@ -31,7 +31,7 @@ var schema = map[string][]string{
 	"retention": {"read_after"},
 	"store":     {"query_timeout"},
 	"content":   {"iframe_hosts"},
-	"feed":      {"url", "title", "tags", "schedule"},
+	"feed":      {"url", "title", "tags", "schedule", "full_content"},
 }
 
 // Upper bounds that catch typos (an extra zero or three) before they become
@@ -511,6 +511,12 @@ func (d *decoder) feed(ep []string, m map[string]any) (Feed, bool) {
 		case "schedule":
 			if s, ok := d.schedule(path, v); ok {
 				f.Schedule = s
+			}
+		case "full_content":
+			if b, ok := v.(bool); ok {
+				f.FullContent = b
+			} else {
+				d.errorf(path, "want true or false, got %s", typeName(v))
 			}
 		default:
 			d.unknown("feed", path)
