@@ -3,6 +3,7 @@ package fetch
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,7 @@ type ArticleStore interface {
 	FullContentFeeds(ctx context.Context, feedIDs []int64) (map[int64]bool, error)
 	PendingArticles(ctx context.Context, feedID int64, since time.Time, limit int) ([]store.Item, error)
 	SaveArticle(ctx context.Context, a store.Article) error
+	SetArticleError(ctx context.Context, feedID int64, msg string) error
 }
 
 // articleFetcher returns the Fetcher's ArticleFetcher, made once.
@@ -81,7 +83,15 @@ func (r *articleRun) feed(feed store.Feed, now time.Time) {
 		}
 		return
 	}
-	var wg sync.WaitGroup
+	if len(items) == 0 {
+		return
+	}
+	var (
+		wg     sync.WaitGroup
+		mu     sync.Mutex
+		failed int
+		last   string
+	)
 	for _, it := range items {
 		select {
 		case r.slots <- struct{}{}:
@@ -91,27 +101,53 @@ func (r *articleRun) feed(feed store.Feed, now time.Time) {
 		}
 		wg.Go(func() {
 			defer func() { <-r.slots }()
-			r.item(feed, it)
+			if msg, ok := r.item(feed, it); ok && msg != "" {
+				mu.Lock()
+				failed, last = failed+1, msg
+				mu.Unlock()
+			}
 		})
 	}
 	wg.Wait()
-}
-
-// item fetches and saves the article of one item. A canceled fetch saves
-// nothing: the item waits for a later run.
-func (r *articleRun) item(feed store.Feed, it store.Item) {
-	a, err := FetchAndKeep(r.ctx, r.art, it, r.f.opt.Now)
-	if errors.Is(err, ErrCanceled) || r.ctx.Err() != nil {
+	if ctx.Err() != nil {
 		return
 	}
-	err = r.st.SaveArticle(r.ctx, a)
-	if err == nil && a.Error == "" {
+	if err := r.st.SetArticleError(ctx, feed.ID, articleStatus(failed, len(items), last)); err != nil && ctx.Err() == nil {
+		r.f.log.LogAttrs(ctx, slog.LevelWarn, "full content: saving the feed's article status failed",
+			slog.String("feed_url", feed.URL), slog.String("error", err.Error()))
+	}
+}
+
+// articleStatus is a feed's ArticleError after the articles of one fetch:
+// "" when none failed.
+func articleStatus(failed, total int, last string) string {
+	if failed == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d of the %d whole articles of the last fetch could not be had (those items keep the feed's text); the last: %s",
+		failed, total, last)
+}
+
+// item fetches and saves the article of one item, and returns the
+// failure's message ("" when the article was found) with ok true once
+// the outcome is saved. A canceled fetch saves nothing: the item waits
+// for a later run.
+func (r *articleRun) item(feed store.Feed, it store.Item) (msg string, ok bool) {
+	a, err := FetchAndKeep(r.ctx, r.art, it, r.f.opt.Now)
+	if errors.Is(err, ErrCanceled) || r.ctx.Err() != nil {
+		return "", false
+	}
+	if err := r.st.SaveArticle(r.ctx, a); err != nil {
+		if r.ctx.Err() == nil {
+			r.f.log.LogAttrs(r.ctx, slog.LevelWarn, "full content: saving an article failed",
+				slog.String("feed_url", feed.URL), slog.String("item_url", it.URL), slog.String("error", err.Error()))
+		}
+		return "", false
+	}
+	if a.Error == "" {
 		r.found.Add(1)
 	}
-	if err != nil && r.ctx.Err() == nil {
-		r.f.log.LogAttrs(r.ctx, slog.LevelWarn, "full content: saving an article failed",
-			slog.String("feed_url", feed.URL), slog.String("item_url", it.URL), slog.String("error", err.Error()))
-	}
+	return a.Error, true
 }
 
 // FetchAndKeep fetches the article of it with a and returns what to save

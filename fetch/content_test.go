@@ -148,8 +148,9 @@ func TestRunFullContent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(sub.ArticleError, "404") {
-		t.Errorf("feed ArticleError %q, want the last failure (404)", sub.ArticleError)
+	if want := "2 of the 3 whole articles of the last fetch could not be had"; !strings.HasPrefix(sub.ArticleError, want) ||
+		!strings.Contains(sub.ArticleError, "the last: article "+base+"/missing: server answered 404") {
+		t.Errorf("feed ArticleError %q, want %q... ending with the last failure (404)", sub.ArticleError, want)
 	}
 	if sub.State.UnreadableDates != 1 || sub.State.LastError != "" {
 		t.Errorf("UnreadableDates %d, LastError %q; want 1 and none", sub.State.UnreadableDates, sub.State.LastError)

@@ -42,10 +42,13 @@ type ContentStore interface {
 	// fetched nor failed), oldest first: the new items of a fetch saved
 	// with FetchResult.Now == since.
 	PendingArticles(ctx context.Context, feedID int64, since time.Time, limit int) ([]Item, error)
-	// SaveArticle stores a.ItemID's article, replacing an earlier one, and
-	// sets the feed's ArticleError to a.Error. ErrNotFound if the item is
-	// gone.
+	// SaveArticle stores a.ItemID's article, replacing an earlier one.
+	// ErrNotFound if the item is gone.
 	SaveArticle(ctx context.Context, a Article) error
+	// SetArticleError sets the feed's ArticleError: what the fetcher says
+	// of the articles of its last fetch's new items ("" when all were
+	// found). ErrNotFound if the feed is gone.
+	SetArticleError(ctx context.Context, feedID int64, msg string) error
 	// Article returns the article of one of the user's items; ErrNotFound
 	// when the user may not read the item or it has no article.
 	Article(ctx context.Context, userID, itemID int64) (Article, error)

@@ -141,9 +141,9 @@ type Feed struct {
 	// asks (the earliest next time of all).
 	Schedules []string
 
-	// ArticleError is the last failure to fetch the whole article of one
-	// of the feed's items, empty after a success (SaveArticle writes it;
-	// SaveFetch leaves it alone).
+	// ArticleError says which whole articles of the new items of the
+	// feed's last fetch could not be had, empty when all were
+	// (SetArticleError writes it; SaveFetch leaves it alone).
 	ArticleError string
 
 	// State is the fetcher's knowledge of the feed. Subscribe and

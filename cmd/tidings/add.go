@@ -93,7 +93,7 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			fmt.Fprintf(c.stdout, "Fetched the whole article of %s.\n", plural(n, "item"))
 			if n < added.New {
 				if s, err := e.rd.Subscription(ctx, u.ID, added.URL); err == nil && s.ArticleError != "" {
-					fmt.Fprintf(c.stdout, "Last article failure: %s\n", sanitizeLine(s.ArticleError))
+					fmt.Fprintf(c.stdout, "%s.\n", sanitizeLine(s.ArticleError))
 				}
 			}
 		}

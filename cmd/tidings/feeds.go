@@ -137,8 +137,8 @@ func contentStatus(f store.Subscription) []string {
 	if n := f.State.UnreadableDates; n > 0 {
 		parts = append(parts, fmt.Sprintf("%s with an unreadable date (dated when first seen)", plural(n, "item")))
 	}
-	if f.ArticleError != "" {
-		parts = append(parts, "last whole article failed: "+f.ArticleError)
+	if f.ArticleError != "" && f.FullContent {
+		parts = append(parts, f.ArticleError)
 	}
 	return parts
 }
@@ -153,6 +153,11 @@ type jsonFeedContent struct {
 }
 
 func newJSONFeedContent(f store.Subscription, now time.Time) jsonFeedContent {
-	return jsonFeedContent{jsonFeed: newJSONFeed(f, now), FullContent: f.FullContent,
-		UnreadableDates: f.State.UnreadableDates, ArticleError: nullString(f.ArticleError)}
+	j := jsonFeedContent{jsonFeed: newJSONFeed(f, now), FullContent: f.FullContent,
+		UnreadableDates: f.State.UnreadableDates}
+	if f.FullContent {
+		// Said only to those who ask for whole articles.
+		j.ArticleError = nullString(f.ArticleError)
+	}
+	return j
 }

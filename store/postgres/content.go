@@ -114,30 +114,34 @@ func (db *DB) SaveArticle(ctx context.Context, a store.Article) error {
 	if a.FetchedAt.IsZero() {
 		a.FetchedAt = time.Now()
 	}
-	err := db.tx(ctx, func(tx pgx.Tx) error {
-		var feedID *int64
-		err := tx.QueryRow(ctx, "SELECT feed_id FROM items WHERE id = $1", a.ItemID).Scan(&feedID)
-		if errors.Is(err, pgx.ErrNoRows) {
+	err := retry(func() error {
+		// INSERT ... SELECT: no row when the item is gone.
+		tag, err := db.pool.Exec(ctx, `INSERT INTO item_articles (item_id, url, content, error, fetched_at)
+			SELECT id, $2, $3, $4, $5 FROM items WHERE id = $1 ON CONFLICT (item_id) DO UPDATE SET url = excluded.url,
+			content = excluded.content, error = excluded.error, fetched_at = excluded.fetched_at`,
+			a.ItemID, text(a.URL), text(a.Content), text(a.Error), ts(a.FetchedAt))
+		if err == nil && tag.RowsAffected() == 0 {
 			return fmt.Errorf("item %d: %w", a.ItemID, store.ErrNotFound)
 		}
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO item_articles (item_id, url, content, error, fetched_at)
-			VALUES ($1, $2, $3, $4, $5) ON CONFLICT (item_id) DO UPDATE SET url = excluded.url,
-			content = excluded.content, error = excluded.error, fetched_at = excluded.fetched_at`,
-			a.ItemID, text(a.URL), text(a.Content), text(a.Error), ts(a.FetchedAt)); err != nil {
-			return err
-		}
-		if feedID != nil {
-			if _, err := tx.Exec(ctx, "UPDATE feeds SET article_error = $2 WHERE id = $1", *feedID, text(a.Error)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return err
 	})
 	if err != nil {
 		return fmt.Errorf("save the article of item %d: %w", a.ItemID, err)
+	}
+	return nil
+}
+
+// SetArticleError sets the feed's ArticleError.
+func (db *DB) SetArticleError(ctx context.Context, feedID int64, msg string) error {
+	err := retry(func() error {
+		tag, err := db.pool.Exec(ctx, "UPDATE feeds SET article_error = $2 WHERE id = $1", feedID, text(msg))
+		if err == nil && tag.RowsAffected() == 0 {
+			return fmt.Errorf("feed %d: %w", feedID, store.ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("save the article status of feed %d: %w", feedID, err)
 	}
 	return nil
 }

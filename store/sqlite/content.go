@@ -136,29 +136,39 @@ func (db *DB) SaveArticle(ctx context.Context, a store.Article) error {
 		a.FetchedAt = time.Now()
 	}
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var feedID sql.NullInt64
-		err := tx.QueryRowContext(ctx, "SELECT feed_id FROM items WHERE id = ?", a.ItemID).Scan(&feedID)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("item %d: %w", a.ItemID, store.ErrNotFound)
-		}
+		// INSERT ... SELECT: no row when the item is gone.
+		r, err := tx.ExecContext(ctx, `INSERT INTO item_articles (item_id, url, content, error, fetched_at)
+			SELECT id, ?, ?, ?, ? FROM items WHERE id = ? ON CONFLICT (item_id) DO UPDATE SET url = excluded.url,
+			content = excluded.content, error = excluded.error, fetched_at = excluded.fetched_at`,
+			a.URL, a.Content, a.Error, toMillis(a.FetchedAt), a.ItemID)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO item_articles (item_id, url, content, error, fetched_at)
-			VALUES (?, ?, ?, ?, ?) ON CONFLICT (item_id) DO UPDATE SET url = excluded.url,
-			content = excluded.content, error = excluded.error, fetched_at = excluded.fetched_at`,
-			a.ItemID, a.URL, a.Content, a.Error, toMillis(a.FetchedAt)); err != nil {
-			return err
-		}
-		if feedID.Valid {
-			if _, err := tx.ExecContext(ctx, "UPDATE feeds SET article_error = ? WHERE id = ?", a.Error, feedID.Int64); err != nil {
-				return err
-			}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("item %d: %w", a.ItemID, store.ErrNotFound)
 		}
 		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("save the article of item %d: %w", a.ItemID, err)
+	}
+	return nil
+}
+
+// SetArticleError sets the feed's ArticleError.
+func (db *DB) SetArticleError(ctx context.Context, feedID int64, msg string) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		r, err := tx.ExecContext(ctx, "UPDATE feeds SET article_error = ? WHERE id = ?", msg, feedID)
+		if err != nil {
+			return err
+		}
+		if n, _ := r.RowsAffected(); n == 0 {
+			return fmt.Errorf("feed %d: %w", feedID, store.ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save the article status of feed %d: %w", feedID, err)
 	}
 	return nil
 }

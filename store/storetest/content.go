@@ -153,8 +153,22 @@ func testContent(t *testing.T, open opener) {
 		if got := pending(t, s, f.ID, fetchTime); len(got) != 0 {
 			t.Errorf("PendingArticles after both were tried = %v, want none", got)
 		}
-		if got := subByURL(t, s, alice, f.URL); got.ArticleError != "no article found on the page" {
-			t.Errorf("ArticleError %q, want the last failure", got.ArticleError)
+		if got := subByURL(t, s, alice, f.URL); got.ArticleError != "" {
+			t.Errorf("ArticleError %q after SaveArticle alone, want none: SetArticleError sets it", got.ArticleError)
+		}
+		if err := s.SetArticleError(ctx, f.ID, "1 of 2 failed"); err != nil {
+			t.Fatal(err)
+		}
+		if got := subByURL(t, s, alice, f.URL); got.ArticleError != "1 of 2 failed" {
+			t.Errorf("ArticleError %q, want the one set", got.ArticleError)
+		}
+		// A later fetch does not touch it.
+		save(t, s, f.ID, fetch(item("a", 0), item("a", 1), noLink))
+		if got := subByURL(t, s, alice, f.URL); got.ArticleError != "1 of 2 failed" {
+			t.Errorf("ArticleError %q after SaveFetch, want it kept", got.ArticleError)
+		}
+		if err := s.SetArticleError(ctx, f.ID, ""); err != nil {
+			t.Fatal(err)
 		}
 		a, err := s.Article(ctx, alice, first.ID)
 		if err != nil || a != art {
@@ -169,7 +183,7 @@ func testContent(t *testing.T, open opener) {
 		_, err = s.Article(ctx, alice, first.ID+1000)
 		wantErr(t, "Article of an unknown item", err, store.ErrNotFound)
 
-		// Fetched again on demand: replaced, and the feed's error ends.
+		// Fetched again on demand: replaced.
 		again := store.Article{ItemID: second.ID, URL: second.URL, Content: "<p>Found this time.</p>",
 			FetchedAt: fetchTime.Add(time.Hour)}
 		if err := s.SaveArticle(ctx, again); err != nil {
@@ -179,8 +193,10 @@ func testContent(t *testing.T, open opener) {
 			t.Errorf("Article after a second save = %+v, %v; want %+v", a, err, again)
 		}
 		if got := subByURL(t, s, alice, f.URL); got.ArticleError != "" {
-			t.Errorf("ArticleError %q after a success, want none", got.ArticleError)
+			t.Errorf("ArticleError %q after clearing it, want none", got.ArticleError)
 		}
+		err = s.SetArticleError(ctx, f.ID+1000, "x")
+		wantErr(t, "SetArticleError of an unknown feed", err, store.ErrNotFound)
 		err = s.SaveArticle(ctx, store.Article{ItemID: first.ID + 1000, Content: "x"})
 		wantErr(t, "SaveArticle of an unknown item", err, store.ErrNotFound)
 
