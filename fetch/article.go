@@ -224,14 +224,21 @@ func (a *ArticleFetcher) extract(body []byte, header http.Header, pageURL string
 
 // decodePage returns an HTML page as UTF-8: by byte order mark, HTTP
 // charset, meta charset (the browser's prescan), and else UTF-8 when the
-// bytes are valid UTF-8 or a detected legacy encoding.
+// bytes are valid UTF-8 or a detected legacy encoding. UTF-8 declared for
+// bytes that are not (no valid multi-byte sequence among them, or a sure
+// guess of a multi-byte legacy encoding) is detected too, as for feeds.
 func decodePage(body []byte, contentType string) []byte {
 	enc, name, certain := charset.DetermineEncoding(body, contentType)
+	if certain && name == "utf-8" && !utf8.Valid(body) && (!hasValidMultibyte(body) || detectedLegacy(body)) {
+		certain = false
+	}
 	if !certain {
 		if utf8.Valid(body) {
 			return body
 		}
 		if e, n := detectLegacy(body); e != nil {
+			enc, name = e, n
+		} else if e, n, ok := centralEuropean(body); ok {
 			enc, name = e, n
 		}
 	}

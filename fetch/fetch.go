@@ -361,7 +361,7 @@ func bodyHash(resp *response) string {
 // Parse, normalisation or sanitising make of a body: builds that carry no
 // version of their own ("dev", or the same revision with local changes)
 // then still parse every feed once more.
-const parseVersion = "2"
+const parseVersion = "3"
 
 // clampedToNow reports whether Parse clamped a date of items to now, as it
 // does with dates in the future (normalize): parsed later, the same body
