@@ -70,6 +70,7 @@ type Config struct {
 	Retention     Retention
 	Store         Store
 	Content       Content
+	Web           Web
 	// Feeds are the [[feed]] blocks, in file order, with distinct URLs.
 	Feeds []Feed
 }
@@ -168,6 +169,7 @@ func Default() *Config {
 		Retention: Retention{ReadAfter: DefaultReadAfter},
 		Store:     Store{QueryTimeout: DefaultQueryTimeout},
 		Content:   Content{IframeHosts: slices.Clone(DefaultIframeHosts)},
+		Web:       defaultWeb(),
 	}
 }
 

@@ -26,11 +26,12 @@ import (
 // schema lists the keys of each table, in the order the starter documents
 // them; it drives unknown-key messages.
 var schema = map[string][]string{
-	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "content", "feed"},
+	"":          {"database", "schedule", "listen", "log_level", "shutdown_grace", "user", "fetch", "retention", "store", "content", "web", "feed"},
 	"fetch":     {"concurrency", "per_host", "allow_private_networks", "timeout", "max_body", "max_items", "max_server_delay"},
 	"retention": {"read_after"},
 	"store":     {"query_timeout"},
 	"content":   {"iframe_hosts"},
+	"web":       {"trusted_proxy_header", "trusted_proxies", "session_lifetime"},
 	"feed":      {"url", "title", "tags", "schedule", "full_content"},
 }
 
@@ -188,7 +189,7 @@ func suggest(table, key string) string {
 	if table != "" && slices.Contains(schema[""], key) {
 		return fmt.Sprintf("%s belongs at the top of the file, before any [table]", key)
 	}
-	for _, t := range []string{"fetch", "retention", "content", "feed"} {
+	for _, t := range []string{"fetch", "retention", "content", "web", "feed"} {
 		if t != table && slices.Contains(schema[t], key) {
 			if t == "feed" {
 				return fmt.Sprintf("%s belongs in a [[feed]] block", key)
@@ -298,6 +299,10 @@ func (d *decoder) root(c *Config, raw map[string]any, dir string) {
 		case "content":
 			if t, ok := d.table(path, v, "[content]"); ok {
 				d.content(&c.Content, t, path)
+			}
+		case "web":
+			if t, ok := d.table(path, v, "[web]"); ok {
+				d.web(&c.Web, t, path)
 			}
 		case "feed":
 			c.Feeds = d.feeds(path, v)

@@ -86,6 +86,21 @@ const starter = `# tidings configuration file.
 # [] allows none.
 #iframe_hosts = ["youtube.com", "youtube-nocookie.com", "vimeo.com", "dailymotion.com"]
 
+[web]
+# For people behind an authenticating reverse proxy: the request header in
+# which it passes the signed-in user's name (e.g. "Remote-User"). It is
+# believed only from trusted_proxies, and needs them. Empty: none.
+#trusted_proxy_header = ""
+
+# Networks of the reverse proxies in front of tidings ("10.0.0.0/8", or
+# one address "192.0.2.7"): their X-Forwarded-For, X-Forwarded-Proto (for
+# Secure cookies) and trusted_proxy_header are believed; from anywhere
+# else they are ignored.
+#trusted_proxies = []
+
+# How long a web login lasts after its last use.
+#session_lifetime = "30d"
+
 # Feeds declared here are added to tidings on every start (and on SIGHUP for
 # "tidings run"), updated when their block changes, and removed when their
 # block goes. Feeds added with "tidings add" or an OPML import are kept apart

@@ -93,6 +93,7 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 		DefaultSchedule: cfg.Schedule,
 		Now:             c.now,
 		Logger:          log,
+		SessionLifetime: cfg.Web.SessionLifetime,
 	})
 	if c.command != "user" && c.command != "token" {
 		if err := sync(ctx, st, cfg, log); err != nil {

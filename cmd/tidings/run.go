@@ -6,10 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"os/signal"
+	"reflect"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -17,21 +16,20 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/robfig/cron/v3"
 
 	"tidings/config"
 	"tidings/fetch"
 	"tidings/store"
-	"tidings/web"
-	"tidings/web/miniflux"
 )
 
 const runHelp = `Runs the daemon: fetches every feed when it is due, keeps the database tidy,
-and serves GET /healthz, Prometheus GET /metrics and Miniflux's v1 API
-(/v1/, for newsboat and the apps that sync with Miniflux, signed in with an
-app password from 'tidings token') on the config's listen address (default
-127.0.0.1:7070).
+and serves the web page (log in with the password of 'tidings user
+passwd'), GET /healthz, Prometheus GET /metrics and Miniflux's v1 API (/v1/,
+for newsboat and the apps that sync with Miniflux, signed in with an app
+password from 'tidings token') on the config's listen address (default
+127.0.0.1:7070). On an address other than loopback it refuses to start
+while a user has no password; see 'tidings help serve' for logging in.
 
 Each feed follows its schedule (or the config's default): a cron expression
 such as "*/15 * * * *", a descriptor such as @hourly, "@every 20m", with an
@@ -103,21 +101,16 @@ func (c *cli) run(ctx context.Context, hup <-chan os.Signal) error {
 		Metrics:         metrics,
 	})
 
-	// Listen before anything starts, so a busy port fails the start.
-	ln, err := net.Listen("tcp", cfg.Listen)
+	// Build the web server and listen before anything starts, so users
+	// without a password on a public address, or a busy port, fail the
+	// start.
+	srv, err := newWebServer(ctx, e, cfg.Listen, fetcher, d.health, reg)
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w; set listen in the config to a free address", cfg.Listen, err)
+		return err
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /healthz", web.Health(d.health))
-	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(e.log.Handler(), slog.LevelError)}))
-	// Miniflux's v1 API, for newsboat and the apps that sync with
-	// Miniflux; each request signs in with an app password.
-	mux.Handle("/v1/", miniflux.New(e.rd, fetcher, e.log.With("api", "miniflux")))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
+	ln, err := listen(cfg.Listen)
+	if err != nil {
+		return err
 	}
 	httpErr := make(chan error, 1)
 	go func() { httpErr <- srv.Serve(ln) }()
@@ -223,6 +216,7 @@ func (d *daemon) announce(ctx context.Context, addr string) {
 		slog.String("config", file),
 		slog.Int("declared_feeds", len(cfg.Feeds)),
 		slog.String("default_schedule", cfg.Schedule),
+		slog.String("web", "http://"+addr+"/"),
 		slog.String("health", "http://"+addr+"/healthz"),
 		slog.String("metrics", "http://"+addr+"/metrics"))
 	if err == nil && next.IsZero() {
@@ -356,6 +350,7 @@ func restartKeys(a, b *config.Config) []string {
 		{"log_level", a.LogLevel != b.LogLevel},
 		{"shutdown_grace", a.ShutdownGrace != b.ShutdownGrace},
 		{"fetch", a.Fetch != b.Fetch},
+		{"web", !reflect.DeepEqual(a.Web, b.Web)},
 	} {
 		if k.changed {
 			keys = append(keys, k.name)
@@ -384,6 +379,7 @@ func (d *daemon) housekeeping(ctx context.Context) *cron.Cron {
 	cr := cron.New(cron.WithLogger(clog), cron.WithChain(count, cron.SkipIfStillRunning(clog), cron.Recover(clog)))
 	// The specs are constants: they always parse.
 	_, _ = cr.AddFunc("@hourly", func() { d.prune(ctx) })
+	_, _ = cr.AddFunc("@hourly", func() { d.expireSessions(ctx) })
 	_, _ = cr.AddFunc("@daily", func() {
 		start := time.Now()
 		if err := d.store.Optimize(ctx); err != nil {
@@ -427,6 +423,18 @@ func (d *daemon) prune(ctx context.Context) {
 	}
 	if n > 0 {
 		d.log.Info("retention prune", slog.Int("deleted_items", n), slog.Duration("read_after", keep))
+	}
+}
+
+// expireSessions deletes the web sessions that expired.
+func (d *daemon) expireSessions(ctx context.Context) {
+	n, err := d.store.DeleteExpiredSessions(ctx, time.Now())
+	if err != nil {
+		d.log.Error("deleting expired sessions failed", slog.String("error", err.Error()))
+		return
+	}
+	if n > 0 {
+		d.log.Info("expired sessions deleted", slog.Int("sessions", n))
 	}
 }
 
