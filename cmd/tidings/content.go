@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"tidings/config"
+	"tidings/fetch"
 	"tidings/store"
 )
 
@@ -18,3 +19,7 @@ func syncFullContent(ctx context.Context, st store.Store, userID int64, owned []
 	}
 	return st.SyncFullContent(ctx, userID, owned, urls)
 }
+
+// The store covers what Run's whole-article step needs; this fails to
+// compile the day it does not.
+var _ fetch.ArticleStore = store.Store(nil)
