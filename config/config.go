@@ -133,6 +133,9 @@ type Feed struct {
 	// Schedule is the feed's own schedule in the form NormalizeSchedule
 	// gives; "" means Config.Schedule.
 	Schedule string
+	// FullContent asks for the whole article of each new item, fetched
+	// from its web page (full_content = true).
+	FullContent bool
 	// Line is the line of the feed's [[feed]] header in Config.File.
 	Line int
 }

@@ -32,7 +32,7 @@ var schema = map[string][]string{
 	"store":     {"query_timeout"},
 	"content":   {"iframe_hosts"},
 	"web":       {"trusted_proxy_header", "trusted_proxies", "session_lifetime"},
-	"feed":      {"url", "title", "tags", "schedule"},
+	"feed":      {"url", "title", "tags", "schedule", "full_content"},
 }
 
 // Upper bounds that catch typos (an extra zero or three) before they become
@@ -516,6 +516,12 @@ func (d *decoder) feed(ep []string, m map[string]any) (Feed, bool) {
 		case "schedule":
 			if s, ok := d.schedule(path, v); ok {
 				f.Schedule = s
+			}
+		case "full_content":
+			if b, ok := v.(bool); ok {
+				f.FullContent = b
+			} else {
+				d.errorf(path, "want true or false, got %s", typeName(v))
 			}
 		default:
 			d.unknown("feed", path)

@@ -110,12 +110,15 @@ const starter = `# tidings configuration file.
 #   title    (optional) replaces the feed's own title
 #   tags     (optional) simple words: letters, digits, - _ . /
 #   schedule (optional) this feed's own schedule, as "schedule" above
+#   full_content (optional) true fetches the web page of each new item and
+#            keeps its whole article, for feeds that carry only summaries
 #
 #[[feed]]
 #url      = "https://go.dev/blog/feed.atom"
 #title    = "The Go Blog"
 #tags     = ["go", "programming"]
 #schedule = "0 */2 * * *"
+#full_content = false
 `
 
 // Starter returns the commented starter config file that `tidings init`

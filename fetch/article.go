@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -85,12 +86,16 @@ type ArticleFetcher struct {
 	f     *Fetcher
 	san   *sanitizer
 	hosts hostLimit
+	// extracting holds a token per page being extracted: at most half the
+	// CPUs, so that the feeds' own parses always have the rest.
+	extracting chan struct{}
 }
 
 // NewArticleFetcher returns an ArticleFetcher using f's client and
 // Options (Timeout, MaxBody, PerHost, UserAgent, IframeHosts).
 func NewArticleFetcher(f *Fetcher) *ArticleFetcher {
-	return &ArticleFetcher{f: f, san: f.sanitizer(), hosts: hostLimit{per: f.opt.PerHost}}
+	return &ArticleFetcher{f: f, san: f.sanitizer(), hosts: hostLimit{per: f.opt.PerHost},
+		extracting: make(chan struct{}, max(1, runtime.GOMAXPROCS(0)/2))}
 }
 
 // FetchArticle fetches pageURL (an item's link) and returns its article.
@@ -124,7 +129,13 @@ func (a *ArticleFetcher) FetchArticle(ctx context.Context, pageURL string) (Arti
 	if err != nil {
 		return fail(err)
 	}
+	select {
+	case a.extracting <- struct{}{}:
+	case <-ctx.Done():
+		return fail(errors.Join(ErrCanceled, ctx.Err()))
+	}
 	art, err := a.extract(page, header, finalURL)
+	<-a.extracting
 	if err != nil {
 		return Article{}, &ArticleError{URL: pageURL, Message: err.Error(), Err: err}
 	}
@@ -213,14 +224,21 @@ func (a *ArticleFetcher) extract(body []byte, header http.Header, pageURL string
 
 // decodePage returns an HTML page as UTF-8: by byte order mark, HTTP
 // charset, meta charset (the browser's prescan), and else UTF-8 when the
-// bytes are valid UTF-8 or a detected legacy encoding.
+// bytes are valid UTF-8 or a detected legacy encoding. UTF-8 declared for
+// bytes that are not (no valid multi-byte sequence among them, or a sure
+// guess of a multi-byte legacy encoding) is detected too, as for feeds.
 func decodePage(body []byte, contentType string) []byte {
 	enc, name, certain := charset.DetermineEncoding(body, contentType)
+	if certain && name == "utf-8" && !utf8.Valid(body) && (!hasValidMultibyte(body) || detectedLegacy(body)) {
+		certain = false
+	}
 	if !certain {
 		if utf8.Valid(body) {
 			return body
 		}
 		if e, n := detectLegacy(body); e != nil {
+			enc, name = e, n
+		} else if e, n, ok := centralEuropean(body); ok {
 			enc, name = e, n
 		}
 	}

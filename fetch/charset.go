@@ -78,6 +78,9 @@ func decodeBody(body []byte, contentType string) ([]byte, string) {
 			return finish(enc, name, body)
 		}
 		if !hasValidMultibyte(body) {
+			if enc, name, ok := centralEuropean(body); ok {
+				return finish(enc, name, body)
+			}
 			return finish(charmap.Windows1252, "windows-1252", body)
 		}
 	}
@@ -320,6 +323,11 @@ func detectLegacy(b []byte) (encoding.Encoding, string) {
 			continue
 		}
 		if enc, name := charset.Lookup(label); enc != nil && name != "utf-8" {
+			if name == "windows-1252" || name == "windows-1254" {
+				if e, n, ok := centralEuropean(b); ok {
+					return e, n
+				}
+			}
 			return enc, name
 		}
 	}

@@ -8,10 +8,8 @@ import (
 )
 
 // TestDetectUndeclaredEncodings: a feed in a legacy encoding that declares
-// none (or declares UTF-8) is read right. ISO-8859-2 is missing: the
-// detector takes undeclared Polish text for ISO-8859-1, and a wrongly
-// guessed single-byte encoding is no better than the windows-1252
-// default.
+// none (or declares UTF-8) is read right. ISO-8859-2 and windows-1250 are
+// told from windows-1252 by centralEuropean (see TestCentralEuropean).
 func TestDetectUndeclaredEncodings(t *testing.T) {
 	tests := []struct {
 		label, title, text string
@@ -24,6 +22,8 @@ func TestDetectUndeclaredEncodings(t *testing.T) {
 		{"euc-kr", "뉴스 제목", "서울시는 오늘 내년부터 모든 구에 공공 도서관과 자전거 도로를 늘리고 대중교통 서비스의 질을 높이겠다고 발표했습니다. 시민들의 생활이 더욱 편리해질 것입니다."},
 		{"koi8-r", "Заголовок новости", "Правительство Москвы сегодня объявило, что со следующего года во всех районах города будут открыты новые публичные библиотеки и велосипедные дорожки."},
 		{"windows-1251", "Заголовок новости", "Правительство Москвы сегодня объявило, что со следующего года во всех районах города будут открыты новые публичные библиотеки и велосипедные дорожки."},
+		{"iso-8859-2", "Żółta łódź", "Rada gminy postanowiła, że tegoroczne święto wsi odbędzie się w sierpniu, obok kościoła, z targiem lokalnych producentów."},
+		{"windows-1250", "Żółta łódź", "Rada gminy postanowiła, że tegoroczne święto wsi odbędzie się w sierpniu, obok kościoła, z targiem lokalnych producentów."},
 		{"windows-1252", "Café crème", "Le conseil municipal a décidé que la fête du village aurait lieu en août, près de l'église, avec un marché de producteurs et un concert en plein air."},
 	}
 	for _, tt := range tests {

@@ -114,7 +114,7 @@ func TestWorldDates(t *testing.T) {
 	}
 }
 
-// TestDatesInOtherElements: Atom 0.3 issued and modified, Dublin Core
+// TestDatesInOtherElements: Atom 0.3 issued, modified and created, Dublin Core
 // terms, dc:date.
 func TestDatesInOtherElements(t *testing.T) {
 	want := time.Date(2006, 1, 2, 15, 4, 5, 0, time.UTC)
@@ -123,6 +123,10 @@ func TestDatesInOtherElements(t *testing.T) {
 			`<entry><id>i</id><title>t</title><issued>2006-01-02T15:04:05Z</issued></entry></feed>`,
 		"atom 0.3 modified": `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title>` +
 			`<entry><id>i</id><title>t</title><modified>2006-01-02T15:04:05Z</modified></entry></feed>`,
+		"atom 0.3 created": `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title>` +
+			`<entry><id>i</id><title>t</title><created>2006-01-02T15:04:05Z</created></entry></feed>`,
+		"atom 0.3 created in its own zone": `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title>T</title>` +
+			`<entry><id>i</id><title>t</title><created>2006-01-02T17:04:05+02:00</created></entry></feed>`,
 		"dc:date": `<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>T</title>` +
 			`<item><guid>g</guid><dc:date>2006-01-02T15:04:05Z</dc:date></item></channel></rss>`,
 		"dcterms:issued": `<rss version="2.0" xmlns:dcterms="http://purl.org/dc/terms/"><channel><title>T</title>` +

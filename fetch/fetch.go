@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"tidings/store"
@@ -74,6 +75,11 @@ type Options struct {
 	// DefaultIframeHosts; an empty list allows none. Any other iframe
 	// becomes a link to its source.
 	IframeHosts []string
+	// ArticleConcurrency bounds the article pages Run fetches at once for
+	// feeds whose subscribers want whole articles (default
+	// DefaultArticleConcurrency), apart from the feed fetches; PerHost
+	// bounds them per host as well.
+	ArticleConcurrency int
 	// Client replaces the HTTP client New builds. It is used as given
 	// (its transport decides about network safety and timeouts), except
 	// that the fetcher's redirect policy is set when it has none.
@@ -90,6 +96,10 @@ type Fetcher struct {
 	// large holds a token per body larger than smallBody being read or
 	// parsed (see readBody).
 	large chan struct{}
+	// articles fetches whole articles for Run (see articleRun); made on
+	// first use, shared by every Run so that its per-host bound holds.
+	articlesOnce sync.Once
+	articles     *ArticleFetcher
 }
 
 // New returns a Fetcher with o's settings, defaults filled in.
@@ -118,6 +128,9 @@ func newFetcher(o Options, check addrCheck) *Fetcher {
 	}
 	if o.MaxItems <= 0 {
 		o.MaxItems = DefaultMaxItems
+	}
+	if o.ArticleConcurrency <= 0 {
+		o.ArticleConcurrency = DefaultArticleConcurrency
 	}
 	if o.UserAgent == "" {
 		o.UserAgent = "tidings/" + BuildVersion() + " (+https://github.com/tidings-reader/tidings)"
@@ -253,7 +266,7 @@ func (f *Fetcher) finish(ctx context.Context, feed store.Feed, now time.Time, re
 					fail(notFeed(resp, perr))
 					break
 				}
-				st.BodyHash, st.FeedDelay = sum, p.ServerDelay
+				st.BodyHash, st.FeedDelay, st.UnreadableDates = sum, p.ServerDelay, p.UnreadableDates
 				if clampedToNow(p.Items, now) {
 					// A later parse of these bytes gives a later date.
 					st.BodyHash = ""
@@ -348,7 +361,7 @@ func bodyHash(resp *response) string {
 // Parse, normalisation or sanitising make of a body: builds that carry no
 // version of their own ("dev", or the same revision with local changes)
 // then still parse every feed once more.
-const parseVersion = "2"
+const parseVersion = "3"
 
 // clampedToNow reports whether Parse clamped a date of items to now, as it
 // does with dates in the future (normalize): parsed later, the same body

@@ -94,7 +94,11 @@ func parseWith(body []byte, contentType, feedURL string, now time.Time, san *san
 		return nil, &NotFeedError{Looks: "json",
 			msg: "the server sent JSON that is not a JSON Feed (no jsonfeed.org version); check the feed URL"}
 	}
-	return normalize(f, feedURL, now, san), nil
+	p := normalize(f, feedURL, now, san)
+	if f.FeedType == "atom" {
+		applyAtomCreated(p, text, now)
+	}
+	return p, nil
 }
 
 // newFeedParser returns a gofeed parser for one parse. It keeps the

@@ -61,11 +61,22 @@ const batchWindow = 50 * time.Millisecond
 // promptly: fetches in flight, and results fetched but not yet saved (those
 // waiting for a batch among them), are abandoned, and results already saved
 // stay.
+//
+// When s is also an ArticleStore, the new items of each saved feed that
+// some subscriber wants whole articles of have their pages fetched, after
+// the save and beside the feed fetches (Options.ArticleConcurrency at
+// once, PerHost per host), each article saved on its own; a failure is
+// saved as the item's article error and the feed's ArticleError, and the
+// item keeps the feed's content. Run returns once those are done too; a
+// canceled run leaves the rest waiting (PendingArticles) for a later one.
 func (f *Fetcher) Run(ctx context.Context, in <-chan store.Feed, s Saver, done func(Outcome)) error {
 	if s == nil {
 		return errNoSaver
 	}
 	p := newPool(ctx, f)
+	if as, ok := s.(ArticleStore); ok {
+		p.articles = f.newArticleRun(ctx, as)
+	}
 	saved := make(chan error, 1)
 	go func() { saved <- p.write(s, done) }()
 
@@ -84,6 +95,9 @@ receive:
 	p.workers.Wait()
 	close(p.results)
 	err := <-saved
+	if p.articles != nil {
+		p.articles.wait()
+	}
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -133,6 +147,9 @@ type pool struct {
 	// window is how long the writer waits to fill a batch (batchWindow;
 	// 0 takes only what is queued).
 	window time.Duration
+	// articles fetches the whole articles of saved feeds' new items, when
+	// the Saver is an ArticleStore; nil otherwise.
+	articles *articleRun
 }
 
 // hostQueue is the feeds of one host waiting to be fetched, and how many
@@ -324,6 +341,9 @@ func (p *pool) write(s Saver, done func(Outcome)) error {
 				if first == nil {
 					first = o.SaveErr
 				}
+			}
+			if o.SaveErr == nil && o.Saved.New > 0 && p.articles != nil {
+				p.articles.add(o.Feed, o.Result.Now)
 			}
 			if done != nil {
 				done(*o)

@@ -28,6 +28,9 @@ type SubscribeRequest struct {
 	Schedule string
 	// NoFetch subscribes to URL as given, without fetching it first.
 	NoFetch bool
+	// FullContent asks for the whole article of each new item (see
+	// SetFullContent).
+	FullContent bool
 	// Choose picks one of the feeds a page offers when it offers more than
 	// one, returning its index; its error is returned as it is. Nil takes
 	// the first.
@@ -91,6 +94,8 @@ func (r *Reader) Subscribe(ctx context.Context, userID int64, req SubscribeReque
 		Tags:      tags,
 		Schedule:  sched,
 		Origin:    store.OriginUser,
+		// FullContent: see SetFullContent.
+		FullContent: req.FullContent,
 	}
 	var cand fetch.Probed
 	if !req.NoFetch {

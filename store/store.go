@@ -141,6 +141,11 @@ type Feed struct {
 	// asks (the earliest next time of all).
 	Schedules []string
 
+	// ArticleError says which whole articles of the new items of the
+	// feed's last fetch could not be had, empty when all were
+	// (SetArticleError writes it; SaveFetch leaves it alone).
+	ArticleError string
+
 	// State is the fetcher's knowledge of the feed. Subscribe and
 	// ImportFeeds store it as given for a feed new to the store (the zero
 	// State is a feed never fetched, due at once); only SaveFetch and
@@ -163,6 +168,10 @@ type Subscription struct {
 	Tags []string
 	// Schedule is the user's cron spec; empty means the global default.
 	Schedule string
+	// FullContent asks for the whole article of each new item (see
+	// ContentStore); the feed's articles are fetched when any subscriber
+	// asks.
+	FullContent bool
 
 	// Origin says who controls the subscription: OriginUser (the user's
 	// commands, the web page, imports, apps) or OriginConfig (config sync
@@ -262,6 +271,9 @@ type FeedState struct {
 	// found in that body, zero if none; fetches that do not parse the feed
 	// (304, or the same body again) plan with it.
 	FeedDelay time.Duration
+	// UnreadableDates counts the items of the last parsed body whose date
+	// could not be read: they are dated when first seen.
+	UnreadableDates int
 }
 
 // Enclosure is a media file attached to an item.
@@ -756,4 +768,6 @@ type Store interface {
 	Optimize(ctx context.Context) error
 	// Close releases the database.
 	Close() error
+
+	ContentStore
 }

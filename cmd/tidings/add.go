@@ -24,7 +24,11 @@ reason, and nothing is added. A URL without a scheme is taken as https.
 
 The items of the feed fetched are stored at once (with --no-fetch, on its
 first fetch); it is then fetched on its schedule (--schedule, else the
-config's default), or at once by 'tidings fetch'.`
+config's default), or at once by 'tidings fetch'.
+
+With --full-content, the web page of each new item is fetched too, and the
+article in it kept beside the feed's own text (for feeds that carry only
+summaries); the items of the first fetch get theirs at once, up to 50.`
 
 func setupAdd(fs *flag.FlagSet) runFunc {
 	var tags stringsFlag
@@ -33,11 +37,13 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 	title := fs.String("title", "", "show the feed under `T` instead of its own title")
 	first := fs.Bool("first", false, "when the page offers several feeds, take the first without asking")
 	noFetch := fs.Bool("no-fetch", false, "subscribe to URL as given, without fetching it first")
+	fullContent := fs.Bool("full-content", false, "fetch the whole article of each new item from its web page")
 	return func(ctx context.Context, c *cli, args []string) error {
 		if len(args) != 1 {
 			return usagef("add takes one feed URL")
 		}
-		req := reader.SubscribeRequest{URL: args[0], Title: *title, Tags: tags, Schedule: *schedule, NoFetch: *noFetch}
+		req := reader.SubscribeRequest{URL: args[0], Title: *title, Tags: tags, Schedule: *schedule, NoFetch: *noFetch,
+			FullContent: *fullContent}
 		// Rules first, so a bad flag is a usage error before anything opens.
 		if _, err := reader.FeedURL(req.URL); err != nil {
 			return usagef("%v", err)
@@ -79,6 +85,18 @@ func setupAdd(fs *flag.FlagSet) runFunc {
 			return nil
 		}
 		fmt.Fprintf(c.stdout, "Added %s: %s.\n", describeFeed(added.Subscription), plural(max(added.New, added.Items), "item"))
+		if *fullContent && added.New > 0 {
+			n, err := e.rd.FetchNewArticles(ctx, added.Subscription)
+			if err != nil {
+				return fmt.Errorf("fetch the whole articles of %s: %w; the next fetch tries again", added.URL, err)
+			}
+			fmt.Fprintf(c.stdout, "Fetched the whole article of %s.\n", plural(n, "item"))
+			if n < added.New {
+				if s, err := e.rd.Subscription(ctx, u.ID, added.URL); err == nil && s.ArticleError != "" {
+					fmt.Fprintf(c.stdout, "%s.\n", sanitizeLine(s.ArticleError))
+				}
+			}
+		}
 		return nil
 	}
 }

@@ -207,6 +207,9 @@ func syncConfigFeeds(ctx context.Context, st store.Store, cfg *config.Config, lo
 	if err != nil {
 		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
 	}
+	if err := syncFullContent(ctx, st, user.ID, owned, cfg.Feeds); err != nil {
+		return fmt.Errorf("sync the feeds declared in %s: %w", cfg.File, err)
+	}
 	logAll := func(msg string, urls []string) {
 		for _, u := range urls {
 			log.Log(ctx, level, msg, slog.String("feed_url", u))

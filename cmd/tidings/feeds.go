@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"tidings/fetch"
 	"tidings/store"
@@ -20,8 +21,11 @@ config file.
 With --json, prints one JSON object per feed with the fields url, title,
 site_url, origin ("config" or "user"), tags, schedule, last_fetch,
 last_error, next_due, waiting (the NEXT column: "due now", "in 12m
-(schedule)"), items and unread; times are RFC 3339 in UTC and absent values
-are null.`
+(schedule)"), items, unread, full_content (whether you asked for whole
+articles), unreadable_dates (items of the last fetch whose date could not
+be read, dated when first seen) and article_error (the last failure to
+fetch a whole article); times are RFC 3339 in UTC and absent values are
+null.`
 
 func setupFeeds(fs *flag.FlagSet) runFunc {
 	jsonOut := fs.Bool("json", false, "print one JSON object per line")
@@ -44,7 +48,7 @@ func setupFeeds(fs *flag.FlagSet) runFunc {
 		}
 		if *jsonOut {
 			for _, f := range feeds {
-				if err := writeJSONLine(c.stdout, newJSONFeed(f, c.now())); err != nil {
+				if err := writeJSONLine(c.stdout, newJSONFeedContent(f, c.now())); err != nil {
 					return err
 				}
 			}
@@ -119,5 +123,41 @@ func feedStatus(f store.Subscription) string {
 	if f.FetchURL != "" && f.Origin == store.OriginConfig {
 		parts = append(parts, fmt.Sprintf("moved to %s: update line %d of %s", f.FetchURL, f.ConfigLine, f.ConfigFile))
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(append(parts, contentStatus(f)...), "; ")
+}
+
+// contentStatus says what the feed's status says about its items'
+// content: whole articles asked for, dates that could not be read, the
+// last failure to fetch an article.
+func contentStatus(f store.Subscription) []string {
+	var parts []string
+	if f.FullContent {
+		parts = append(parts, "full content")
+	}
+	if n := f.State.UnreadableDates; n > 0 {
+		parts = append(parts, fmt.Sprintf("%s with an unreadable date (dated when first seen)", plural(n, "item")))
+	}
+	if f.ArticleError != "" && f.FullContent {
+		parts = append(parts, f.ArticleError)
+	}
+	return parts
+}
+
+// jsonFeedContent is feeds --json's feed: jsonFeed with what the status
+// says about content.
+type jsonFeedContent struct {
+	jsonFeed
+	FullContent     bool    `json:"full_content"`
+	UnreadableDates int     `json:"unreadable_dates"`
+	ArticleError    *string `json:"article_error"`
+}
+
+func newJSONFeedContent(f store.Subscription, now time.Time) jsonFeedContent {
+	j := jsonFeedContent{jsonFeed: newJSONFeed(f, now), FullContent: f.FullContent,
+		UnreadableDates: f.State.UnreadableDates}
+	if f.FullContent {
+		// Said only to those who ask for whole articles.
+		j.ArticleError = nullString(f.ArticleError)
+	}
+	return j
 }

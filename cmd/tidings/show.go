@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"tidings/fetch"
+	"tidings/reader"
 	"tidings/store"
 )
 
@@ -16,11 +18,17 @@ const showHelp = `Prints one item for reading in a terminal: its title, feed, da
 and link, then its content as text wrapped to $COLUMNS (else 80 columns),
 with the links and images it refers to numbered and listed at the end.
 Showing an item marks it read, as opening it in a reader does; --keep-unread
-leaves it unread.`
+leaves it unread.
+
+When the whole article of the item was fetched from its web page (its feed
+asks for full content), that is shown instead of the feed's text. --full
+fetches the article now, whatever the feed asks, and stores it; when the
+page has no article, or fails, the feed's text is shown and the reason said.`
 
 func setupShow(fs *flag.FlagSet) runFunc {
 	keepUnread := fs.Bool("keep-unread", false, "do not mark the item read")
 	jsonOut := fs.Bool("json", false, "print the item as one JSON object, as 'tidings items --json' does")
+	full := fs.Bool("full", false, "fetch the item's whole article from its web page now, and store it")
 	return func(ctx context.Context, c *cli, args []string) error {
 		if len(args) != 1 {
 			return usagef("show takes one item ID")
@@ -46,12 +54,63 @@ func setupShow(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if *jsonOut {
-			return writeJSONLine(c.stdout, newJSONItem(it))
+		art, note, err := c.article(ctx, e, u.ID, it, *full)
+		if err != nil {
+			return err
 		}
-		_, err = fmt.Fprint(c.stdout, c.renderItem(it, terminalWidth()))
+		if art.Content != "" {
+			it.Content = art.Content
+		}
+		if *jsonOut {
+			j := jsonShown{jsonItem: newJSONItem(it), ContentFrom: "feed", ArticleError: art.Error}
+			if art.Content != "" {
+				j.ContentFrom, j.ArticleURL = "article", art.URL
+			}
+			return writeJSONLine(c.stdout, j)
+		}
+		out := c.renderItem(it, terminalWidth())
+		if note != "" {
+			out = note + "\n\n" + out
+		}
+		_, err = fmt.Fprint(c.stdout, out)
 		return err
 	}
+}
+
+// jsonShown is show --json's item: 'items --json' fields, with content
+// from the whole article when there is one, and where it came from.
+type jsonShown struct {
+	jsonItem
+	// ContentFrom is "article" when content is the item's whole article
+	// fetched from its page, "feed" when it is the feed's own.
+	ContentFrom  string `json:"content_from"`
+	ArticleURL   string `json:"article_url,omitempty"`
+	ArticleError string `json:"article_error,omitempty"`
+}
+
+// article returns the whole article to show for it: fetched now with
+// full, else the stored one (none: the zero Article). A failure of the
+// fetch is not an error of the command: the feed's content is shown,
+// with note saying why.
+func (c *cli) article(ctx context.Context, e *env, userID int64, it store.Item, full bool) (store.Article, string, error) {
+	if full {
+		a, err := e.rd.FetchArticle(ctx, userID, it.ID)
+		var ae *fetch.ArticleError
+		switch {
+		case errors.As(err, &ae):
+			return a, "No whole article: " + sanitizeLine(ae.Error()) + ".", nil
+		case errors.Is(err, reader.ErrInvalid):
+			return a, "No whole article: " + sanitizeLine(err.Error()) + ".", nil
+		case err != nil:
+			return a, "", err
+		}
+		return a, "", nil
+	}
+	a, err := e.rd.StoredArticle(ctx, userID, it.ID)
+	if errors.Is(err, reader.ErrNoArticle) {
+		return store.Article{}, "", nil
+	}
+	return a, "", err
 }
 
 // terminalWidth is $COLUMNS when it is a sensible number, else 80.

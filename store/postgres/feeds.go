@@ -22,7 +22,7 @@ const schedulesExpr = `ARRAY(SELECT DISTINCT s.schedule COLLATE "C" FROM subscri
 const feedColumns = `f.id, f.url, f.fetch_url, f.moved_from, f.title, f.site_url, f.icon_url, ` + schedulesExpr + `,
 	f.etag, f.last_modified, f.last_fetch, f.last_success, f.last_error, f.error_count, f.next_due,
 	f.not_before, f.wait_reason, f.gone, f.redirect_url, f.redirect_count, f.identity, f.body_hash,
-	f.feed_delay, f.created_at`
+	f.feed_delay, f.created_at, f.unreadable_dates, f.article_error`
 
 // feedDest returns the scan targets of feedColumns for f, and the function
 // that finishes f once the row is scanned.
@@ -35,7 +35,7 @@ func feedDest(f *store.Feed) ([]any, func()) {
 	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.MovedFrom, &f.Title, &f.SiteURL, &f.IconURL, &f.Schedules,
 		&f.State.ETag, &f.State.LastModified, &lastFetch, &lastSuccess, &f.State.LastError, &f.State.ErrorCount,
 		&nextDue, &notBefore, &f.State.WaitReason, &f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount,
-		&identity, &f.State.BodyHash, &feedDelay, &createdAt}
+		&identity, &f.State.BodyHash, &feedDelay, &createdAt, &f.State.UnreadableDates, &f.ArticleError}
 	return dest, func() {
 		if f.Schedules == nil {
 			f.Schedules = []string{}
@@ -102,8 +102,8 @@ func checkURL(u string) error {
 // NextDue is due at once.
 const insertFeed = `INSERT INTO feeds (url, fetch_url, title, site_url, icon_url, etag, last_modified,
 	last_fetch, last_success, last_error, error_count, next_due, not_before, wait_reason, gone,
-	redirect_url, redirect_count, identity, body_hash, feed_delay, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)
+	redirect_url, redirect_count, identity, body_hash, feed_delay, created_at, unreadable_dates)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)
 	ON CONFLICT (url) DO NOTHING
 	RETURNING id`
 
@@ -116,7 +116,7 @@ func insertArgs(f store.Feed, now time.Time) []any {
 	return []any{text(f.URL), text(f.FetchURL), text(f.Title), text(f.SiteURL), text(f.IconURL),
 		text(s.ETag), text(s.LastModified), ts(s.LastFetch), ts(s.LastSuccess), text(s.LastError), s.ErrorCount,
 		ts(s.NextDue), ts(s.NotBefore), s.WaitReason, s.Gone, text(s.RedirectURL), s.RedirectCount,
-		int16(s.Identity), text(s.BodyHash), s.FeedDelay.Milliseconds(), ts(now)}
+		int16(s.Identity), text(s.BodyHash), s.FeedDelay.Milliseconds(), ts(now), s.UnreadableDates}
 }
 
 // feedFor finds the feed whose URL or FetchURL is f.URL, or adds f as a

@@ -213,12 +213,12 @@ func saveFetch(ctx context.Context, tx pgx.Tx, feedID int64, r store.FetchResult
 		etag = $7, last_modified = $8, last_fetch = $9, last_success = $10, last_error = $11, error_count = $12,
 		next_due = $13, not_before = $14, wait_reason = $15, gone = $16, redirect_url = $17, redirect_count = $18,
 		identity = $19, body_hash = $20, feed_delay = $21, claimed_until = NULL, item_count = item_count + $22,
-		moved_from = coalesce($23, moved_from)
+		moved_from = coalesce($23, moved_from), unreadable_dates = $24
 		WHERE id = $1`,
 		feedID, newURL, newFetchURL, text(r.Title), text(r.SiteURL), text(r.IconURL),
 		text(st.ETag), text(st.LastModified), ts(st.LastFetch), ts(st.LastSuccess), text(st.LastError), st.ErrorCount,
 		ts(st.NextDue), ts(st.NotBefore), text(st.WaitReason), st.Gone, text(st.RedirectURL), st.RedirectCount,
-		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds(), res.New, movedFrom)
+		int16(identity), text(st.BodyHash), st.FeedDelay.Milliseconds(), res.New, movedFrom, st.UnreadableDates)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return store.SaveResult{}, fmt.Errorf("save fetch of %s: %w", feedURL, err)
 	}

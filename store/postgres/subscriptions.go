@@ -22,7 +22,7 @@ const tagsExpr = `ARRAY(SELECT t.name FROM subscription_tags x JOIN tags t ON t.
 // subscription (alias s), with its counts.
 const subColumns = feedColumns + `, s.id, s.user_id, s.title, ` + tagsExpr + `, s.schedule, s.origin,
 	s.config_file, s.config_line, f.item_count, f.item_count - s.read_count, s.created_at,
-	s.prior_user, s.prior_title, s.prior_schedule, s.prior_tags`
+	s.prior_user, s.prior_title, s.prior_schedule, s.prior_tags, s.full_content`
 
 const subFrom = " FROM subscriptions s JOIN feeds f ON f.id = s.feed_id"
 
@@ -44,7 +44,8 @@ func scanSub(row pgx.Row) (sub, error) {
 	)
 	dest, finish := feedDest(&s.Feed)
 	dest = append(dest, &s.id, &s.UserID, &s.UserTitle, &s.Tags, &s.Schedule, &origin, &s.ConfigFile,
-		&s.ConfigLine, &s.Items, &s.Unread, &createdAt, &s.priorUser, &s.priorTitle, &s.priorSchedule, &s.priorTags)
+		&s.ConfigLine, &s.Items, &s.Unread, &createdAt, &s.priorUser, &s.priorTitle, &s.priorSchedule, &s.priorTags,
+		&s.FullContent)
 	if err := row.Scan(dest...); err != nil {
 		return sub{}, err
 	}
@@ -112,10 +113,10 @@ func subscribe(ctx context.Context, tx pgx.Tx, userID int64, s store.Subscriptio
 	}
 	var id int64
 	err = tx.QueryRow(ctx, `INSERT INTO subscriptions (user_id, feed_id, title, schedule, origin, config_file,
-		config_line, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+		config_line, created_at, full_content) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 		ON CONFLICT (user_id, feed_id) DO NOTHING RETURNING id`,
 		userID, feedID, text(strings.TrimSpace(s.UserTitle)), text(strings.TrimSpace(s.Schedule)), string(s.Origin),
-		text(s.ConfigFile), s.ConfigLine, ts(now)).Scan(&id)
+		text(s.ConfigFile), s.ConfigLine, ts(now), s.FullContent).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, false, nil
 	}

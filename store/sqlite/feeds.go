@@ -17,15 +17,16 @@ import (
 // for statements on feeds alone (RETURNING among them).
 const feedColumns = `id, url, fetch_url, moved_from, title, site_url, icon_url, etag, last_modified, last_fetch,
 	last_success, last_error, error_count, next_due, not_before, wait_reason, gone, redirect_url,
-	redirect_count, identity, body_hash, feed_delay, created_at`
+	redirect_count, identity, body_hash, feed_delay, created_at, unreadable_dates, article_error`
 
 // subColumns are what scanSub reads: the feed (alias f), then the
 // subscription (alias s) and its counts.
 const subColumns = `f.id, f.url, f.fetch_url, f.moved_from, f.title, f.site_url, f.icon_url, f.etag, f.last_modified,
 	f.last_fetch, f.last_success, f.last_error, f.error_count, f.next_due, f.not_before, f.wait_reason,
 	f.gone, f.redirect_url, f.redirect_count, f.identity, f.body_hash, f.feed_delay, f.created_at,
+	f.unreadable_dates, f.article_error,
 	s.id, s.user_id, s.title, s.schedule, s.origin, s.config_file, s.config_line, s.created_at,
-	f.item_count, f.item_count - s.read_count`
+	f.item_count, f.item_count - s.read_count, s.full_content`
 
 const subFrom = ` FROM subscriptions s JOIN feeds f ON f.id = s.feed_id`
 
@@ -40,7 +41,7 @@ func feedDest(f *store.Feed) ([]any, func()) {
 	dest := []any{&f.ID, &f.URL, &f.FetchURL, &f.MovedFrom, &f.Title, &f.SiteURL, &f.IconURL, &f.State.ETag,
 		&f.State.LastModified, &lastFetch, &lastSuccess, &f.State.LastError, &f.State.ErrorCount, &nextDue,
 		&notBefore, &f.State.WaitReason, &f.State.Gone, &f.State.RedirectURL, &f.State.RedirectCount, &identity,
-		&f.State.BodyHash, &feedDelay, &createdAt}
+		&f.State.BodyHash, &feedDelay, &createdAt, &f.State.UnreadableDates, &f.ArticleError}
 	return dest, func() {
 		f.State.LastFetch = fromMillis(lastFetch)
 		f.State.LastSuccess = fromMillis(lastSuccess)
@@ -77,7 +78,7 @@ func scanSub(s scanner) (sub, error) {
 	)
 	dest, done := feedDest(&out.Feed)
 	dest = append(dest, &out.rowID, &out.UserID, &out.UserTitle, &out.Schedule, &origin, &out.ConfigFile,
-		&out.ConfigLine, &subscribed, &out.Items, &out.Unread)
+		&out.ConfigLine, &subscribed, &out.Items, &out.Unread, &out.FullContent)
 	if err := s.Scan(dest...); err != nil {
 		return sub{}, err
 	}
@@ -284,12 +285,12 @@ func insertFeed(ctx context.Context, tx *sql.Tx, f store.Feed, now time.Time) (i
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO feeds (url, fetch_url, title, site_url, icon_url,
 		etag, last_modified, last_fetch, last_success, last_error, error_count, next_due, not_before,
-		wait_reason, gone, redirect_url, redirect_count, identity, body_hash, feed_delay, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		wait_reason, gone, redirect_url, redirect_count, identity, body_hash, feed_delay, created_at, unreadable_dates)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		f.URL, f.FetchURL, f.Title, f.SiteURL, f.IconURL, s.ETag, s.LastModified, toMillis(s.LastFetch),
 		toMillis(s.LastSuccess), s.LastError, s.ErrorCount, toMillis(s.NextDue), toMillis(s.NotBefore), s.WaitReason,
 		s.Gone, s.RedirectURL, s.RedirectCount, int(s.Identity), s.BodyHash, s.FeedDelay.Milliseconds(),
-		toMillis(now)).Scan(&id)
+		toMillis(now), s.UnreadableDates).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add feed %s: %w", f.URL, err)
 	}
@@ -384,9 +385,9 @@ func subscribe(ctx context.Context, tx *sql.Tx, userID int64, s store.Subscripti
 	}
 	var id int64
 	err = tx.QueryRowContext(ctx, `INSERT INTO subscriptions (user_id, feed_id, title, schedule, origin,
-		config_file, config_line, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		config_file, config_line, created_at, full_content) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		userID, feedID, strings.TrimSpace(s.UserTitle), strings.TrimSpace(s.Schedule), string(s.Origin),
-		s.ConfigFile, s.ConfigLine, toMillis(now)).Scan(&id)
+		s.ConfigFile, s.ConfigLine, toMillis(now), s.FullContent).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add feed %s: %w", s.URL, err)
 	}

@@ -189,7 +189,7 @@ func (db *DB) saveFetch(ctx context.Context, tx *sql.Tx, index *ftsBatch, feedID
 		newURL, newFetchURL, movedFrom, r.Title, r.Title, r.SiteURL, r.SiteURL, r.IconURL, r.IconURL,
 		st.ETag, st.LastModified, toMillis(st.LastFetch), toMillis(st.LastSuccess), st.LastError, st.ErrorCount,
 		toMillis(st.NextDue), toMillis(st.NotBefore), st.WaitReason, st.Gone, st.RedirectURL, st.RedirectCount,
-		int(identity), st.BodyHash, st.FeedDelay.Milliseconds(), res.New, feedID)
+		int(identity), st.BodyHash, st.FeedDelay.Milliseconds(), st.UnreadableDates, res.New, feedID)
 	if err != nil {
 		return store.SaveResult{}, fmt.Errorf("save state of %s: %w", feedURL, err)
 	}
@@ -203,7 +203,7 @@ const updateFeedSQL = `UPDATE feeds SET url = ?, fetch_url = ?, moved_from = coa
 		icon_url = CASE WHEN ? <> '' THEN ? ELSE icon_url END,
 		etag = ?, last_modified = ?, last_fetch = ?, last_success = ?, last_error = ?, error_count = ?,
 		next_due = ?, not_before = ?, wait_reason = ?, gone = ?, redirect_url = ?, redirect_count = ?,
-		identity = ?, body_hash = ?, feed_delay = ?, item_count = item_count + ?, claimed_until = 0
+		identity = ?, body_hash = ?, feed_delay = ?, unreadable_dates = ?, item_count = item_count + ?, claimed_until = 0
 		WHERE id = ?`
 
 // The statements SaveFetch runs per changed item.

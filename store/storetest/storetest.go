@@ -70,6 +70,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Options) {
 		{"Prune", testPrune},
 		{"Move", testMove},
 		{"Optimize", testOptimize},
+		{"Content", testContent},
 	}
 	for _, s := range suites {
 		t.Run(s.name, func(t *testing.T) { s.fn(t, open) })
