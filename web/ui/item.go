@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"html/template"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"tidings/reader"
 	"tidings/store"
 )
 
@@ -76,6 +78,13 @@ func (h *handler) openItem(c *call, lp listParams, it store.Item, items []store.
 		Content: template.HTML(dropMeta(opened.Content)), Read: opened.Read, Starred: opened.Starred, ListURL: lp.URL()}
 	if iv.Feed == "" {
 		iv.Feed = opened.FeedURL
+	}
+	// The whole article, when the feed asks for them (or `tidings show
+	// --full` fetched it), reads better than the feed's summary.
+	if a, err := h.r.StoredArticle(c.ctx, c.user.ID, opened.ID); err == nil && a.Content != "" {
+		iv.Content = template.HTML(dropMeta(a.Content))
+	} else if err != nil && !errors.Is(err, reader.ErrNoArticle) {
+		return nil, err
 	}
 	for _, e := range opened.Enclosures {
 		iv.Enclosures = append(iv.Enclosures, enclosure{URL: e.URL, Type: e.Type, Player: player(e), Size: size(e.Length)})

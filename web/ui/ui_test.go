@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"tidings/fetch/fetchtest"
 	"tidings/reader"
@@ -529,4 +530,37 @@ func FuzzListQuery(f *testing.F) {
 			t.Fatalf("%s?%s: %d %s", path, query, a.code, a.body)
 		}
 	})
+}
+
+// TestWholeArticle: an item with a stored whole article shows the article
+// in place of the feed's summary; one whose article fetch failed shows the
+// summary.
+func TestWholeArticle(t *testing.T) {
+	e := newEnv(t)
+	fs := newFeedServer(t)
+	feedURL := fs.set("/a.xml", rss("Feed A",
+		rssItem{Title: "Summary only", Link: "http://site.test/1", Desc: "just the summary"},
+		rssItem{Title: "Failed page", Link: "http://site.test/2", Desc: "summary kept"},
+	))
+	u, c := e.user("alice")
+	e.subscribe(u, feedURL)
+	its := e.items(u, store.Query{})
+	if len(its) != 2 {
+		t.Fatalf("%d items", len(its))
+	}
+	if its[0].Title != "Summary only" {
+		its[0], its[1] = its[1], its[0]
+	}
+	ctx := context.Background()
+	if err := e.st.SaveArticle(ctx, store.Article{ItemID: its[0].ID, URL: "http://site.test/1", Content: "<p>The whole article, every paragraph.</p>", FetchedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SaveArticle(ctx, store.Article{ItemID: its[1].ID, URL: "http://site.test/2", Error: "the page has no article", FetchedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	a := c.get("/item/"+id(its[0].ID)).must(t, http.StatusOK, "The whole article, every paragraph.")
+	if strings.Contains(a.body, "just the summary") {
+		t.Fatal("the summary is shown beside the whole article")
+	}
+	c.get("/item/"+id(its[1].ID)).must(t, http.StatusOK, "summary kept")
 }
