@@ -4,9 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -348,5 +352,67 @@ func TestRefresh(t *testing.T) {
 	}
 	if _, err := r.Refresh(ctx, me.ID, []string{"https://nowhere.example/"}); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("Refresh of an unknown feed: %v", err)
+	}
+}
+
+// TestRefreshMany: a refresh of many feeds fetches several at once (never
+// more than its bound) and saves every one.
+func TestRefreshMany(t *testing.T) {
+	ctx := context.Background()
+	const feeds = 20
+	var (
+		mu       sync.Mutex
+		inFlight int
+		most     int
+	)
+	together := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		mu.Lock()
+		inFlight++
+		most = max(most, inFlight)
+		if inFlight >= 2 {
+			once.Do(func() { close(together) })
+		}
+		mu.Unlock()
+		// The first fetches wait for a second one in flight; a refresh that
+		// fetched one at a time would get here alone and time out below.
+		select {
+		case <-together:
+		case <-time.After(3 * time.Second):
+		}
+		mu.Lock()
+		inFlight--
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprintf(w, `<rss version="2.0"><channel><title>%s</title><item><title>one</title><guid>%s-1</guid></item></channel></rss>`, req.URL.Path, req.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	r, _ := newReader(t)
+	me, _ := r.ActingUser(ctx, "")
+	var urls []string
+	for i := range feeds {
+		u := fmt.Sprintf("%s/feed/%d", srv.URL, i)
+		if _, err := r.Subscribe(ctx, me.ID, reader.SubscribeRequest{URL: u, NoFetch: true}); err != nil {
+			t.Fatal(err)
+		}
+		urls = append(urls, u)
+	}
+	got, err := r.Refresh(ctx, me.ID, urls)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range got {
+		if !g.Fetched || g.Outcome.Saved.New != 1 {
+			t.Errorf("%s: fetched %v, %d new", g.URL, g.Fetched, g.Outcome.Saved.New)
+		}
+	}
+	if len(got) != feeds {
+		t.Errorf("%d feeds refreshed, want %d", len(got), feeds)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most < 2 || most > 8 {
+		t.Errorf("at most %d fetches at once, want 2 to 8", most)
 	}
 }

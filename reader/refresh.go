@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync"
 
 	"tidings/fetch"
 	"tidings/store"
@@ -21,11 +22,14 @@ type Refreshed struct {
 	Outcome fetch.Outcome
 }
 
+// refreshConcurrency is how many feeds one Refresh fetches at once.
+const refreshConcurrency = 8
+
 // Refresh fetches the user's feeds that the URLs name now, whether due or
 // not (a feed gone for good too), and saves what they bring; never before
 // a server's Retry-After, and never a feed another process is fetching.
 // The feeds are claimed, so a daemon on the same database does not fetch
-// them at the same time.
+// them at the same time; up to refreshConcurrency are fetched at once.
 func (r *Reader) Refresh(ctx context.Context, userID int64, urls []string) ([]Refreshed, error) {
 	if r.fetcher == nil {
 		return nil, errors.New("refresh: no fetcher")
@@ -54,22 +58,53 @@ func (r *Reader) Refresh(ctx context.Context, userID int64, urls []string) ([]Re
 	for _, f := range claimed {
 		byID[f.ID] = f
 	}
-	for i := range out {
-		f, ok := byID[out[i].ID]
-		if !ok {
-			continue
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		o := r.fetcher.Fetch(ctx, f)
-		if errors.Is(o.Err, fetch.ErrCanceled) {
-			break
-		}
-		o.Saved, o.SaveErr = r.st.SaveFetch(ctx, f.ID, o.Result)
-		delete(byID, f.ID)
-		out[i].Fetched, out[i].Outcome = true, o
+	// Fetch them a few at a time: a list of many feeds is done in about
+	// the time of its slowest few, not the sum of all.
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, refreshConcurrency)
+		stop bool
+	)
+	type job struct {
+		i int
+		f store.Feed
 	}
+	var jobs []job
+	for i := range out {
+		if f, ok := byID[out[i].ID]; ok {
+			jobs = append(jobs, job{i, f})
+		}
+	}
+	for _, j := range jobs {
+		i, f := j.i, j.f
+		sem <- struct{}{}
+		mu.Lock()
+		stopped := stop || ctx.Err() != nil
+		mu.Unlock()
+		if stopped {
+			<-sem
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			o := r.fetcher.Fetch(ctx, f)
+			if errors.Is(o.Err, fetch.ErrCanceled) {
+				mu.Lock()
+				stop = true
+				mu.Unlock()
+				return
+			}
+			o.Saved, o.SaveErr = r.st.SaveFetch(ctx, f.ID, o.Result)
+			mu.Lock()
+			delete(byID, f.ID)
+			out[i].Fetched, out[i].Outcome = true, o
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
 	if len(byID) > 0 {
 		// Stopped early: the claims not saved end now, not with the lease.
 		left := make([]int64, 0, len(byID))
