@@ -62,10 +62,13 @@ type Options struct {
 // their pages with Handle and their self-authenticating APIs with
 // HandleAPI, before the first request. It is safe for concurrent use.
 type Server struct {
-	rd       *reader.Reader
-	log      *slog.Logger
-	mux      *http.ServeMux
-	handler  http.Handler
+	rd      *reader.Reader
+	log     *slog.Logger
+	mux     *http.ServeMux
+	handler http.Handler
+	// apis are the subtrees mounted by HandleAPI, served before the mux
+	// when their path holds "//" (see dispatch).
+	apis     []apiRoute
 	loopback bool
 	proxyHdr string
 	proxies  []netip.Prefix
@@ -123,8 +126,30 @@ func New(ctx context.Context, o Options) (*Server, error) {
 	if o.Metrics != nil {
 		s.mux.Handle("GET /metrics", o.Metrics)
 	}
-	s.handler = s.headers(s.mux)
+	s.handler = s.headers(http.HandlerFunc(s.dispatch))
 	return s, nil
+}
+
+// apiRoute is a subtree mounted by HandleAPI.
+type apiRoute struct {
+	prefix string
+	h      http.Handler
+}
+
+// dispatch serves a request through the mux, except a reader-app API
+// request whose path holds "//": the Google Reader API puts stream IDs
+// such as feed/https://example.org/feed in the path, which the mux would
+// clean of the double slash and redirect to another, wrong, path.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if strings.Contains(r.URL.Path, "//") {
+		for _, a := range s.apis {
+			if strings.HasPrefix(r.URL.Path, a.prefix) {
+				a.h.ServeHTTP(w, r)
+				return
+			}
+		}
+	}
+	s.mux.ServeHTTP(w, r)
 }
 
 // PasswordsError lists the users who have no password, which a server on a
@@ -208,7 +233,11 @@ func (s *Server) HandlePublic(pattern string, h http.Handler) {
 // itself (an app password): no cookie, no session, no CSRF token; the
 // security headers and the body cap still apply.
 func (s *Server) HandleAPI(pattern string, h http.Handler) {
-	s.mux.Handle(pattern, s.public(h))
+	h = s.public(h)
+	s.mux.Handle(pattern, h)
+	if strings.HasPrefix(pattern, "/") && strings.HasSuffix(pattern, "/") {
+		s.apis = append(s.apis, apiRoute{prefix: pattern, h: h})
+	}
 }
 
 // public caps the request body.
