@@ -26,8 +26,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
