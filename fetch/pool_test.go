@@ -73,20 +73,27 @@ func (c *htInflight) leave() { c.now.Add(-1) }
 func TestRunPerHostBound(t *testing.T) {
 	const perHost = 2
 	var count htInflight
-	// Each request waits for perHost requests to be in (or gives up after
-	// a while): the peak is then exactly perHost if the pool fetches in
-	// parallel, and never more.
+	// Each request waits until perHost requests are in, or until every
+	// request not yet answered is in: the peak is then exactly perHost if
+	// the pool fetches in parallel, and never more. No clock decides.
+	const total = 12
+	var answered atomic.Int32
 	body := htRSS("Host", 2)
 	srv := htServe(t, "127.0.0.2", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		count.enter()
 		defer count.leave()
-		for deadline := time.Now().Add(300 * time.Millisecond); count.now.Load() < perHost && time.Now().Before(deadline); {
-			time.Sleep(time.Millisecond)
+		for n := count.now.Load(); n < perHost && n < total-answered.Load(); n = count.now.Load() {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
 		}
+		answered.Add(1)
 		w.Write(body)
 	}))
 	var feeds []store.Feed
-	for i := range 12 {
+	for i := range total {
 		feeds = append(feeds, store.Feed{ID: int64(i + 1), URL: fmt.Sprintf("%s/feed/%d", srv.URL, i)})
 	}
 	rec := &htRecorder{}

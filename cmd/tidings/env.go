@@ -30,6 +30,8 @@ type env struct {
 	// rd runs the use cases; userName is --user or TIDINGS_USER.
 	rd       *reader.Reader
 	userName string
+	// readOnly is set when the database was opened read-only.
+	readOnly bool
 }
 
 // actingUser returns the user the command acts for (reader.ActingUser).
@@ -74,6 +76,12 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 	}
 	log := newLogger(c.stderr, cfg.LogLevel)
 	st, err := openStore(ctx, cfg.Database)
+	readOnly := false
+	if errors.Is(err, sqlite.ErrReadOnly) && readsOnly(c.command) {
+		// A file this process may only read: the reading commands work.
+		st, err = openReadOnlyStore(ctx, cfg.Database, err, c.stderr)
+		readOnly = true
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +94,7 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 			return syncConfigFeeds(ctx, st, cfg, log, slog.LevelDebug, c.stderr)
 		}
 	}
-	e := &env{cfg: cfg, store: st, log: log, userName: c.userFlag()}
+	e := &env{cfg: cfg, store: st, log: log, userName: c.userFlag(), readOnly: readOnly}
 	e.rd = reader.New(reader.Options{
 		Store:           st,
 		Fetcher:         newFetcher(cfg, log, c.now, nil),
@@ -95,7 +103,7 @@ func (c *cli) open(ctx context.Context) (*env, error) {
 		Logger:          log,
 		SessionLifetime: cfg.Web.SessionLifetime,
 	})
-	if c.command != "user" && c.command != "token" {
+	if c.command != "user" && c.command != "token" && !readOnly {
 		if err := sync(ctx, st, cfg, log); err != nil {
 			st.Close()
 			return nil, err

@@ -266,9 +266,10 @@ func openDB(t *testing.T, dir string) *sqlite.DB {
 	return db
 }
 
-// slowServer answers every request with a one-item RSS feed after delay,
-// on 127.0.0.2 so that it is another host than fetchtest's 127.0.0.1.
-func slowServer(t *testing.T, delay time.Duration) (url string, requests func() int) {
+// slowServer answers every request with a one-item RSS feed once release
+// is closed, on 127.0.0.2 so that it is another host than fetchtest's
+// 127.0.0.1.
+func slowServer(t *testing.T, release <-chan struct{}) (url string, requests func() int) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.2:0")
 	if err != nil {
@@ -281,7 +282,7 @@ func slowServer(t *testing.T, delay time.Duration) (url string, requests func() 
 		n++
 		mu.Unlock()
 		select {
-		case <-time.After(delay):
+		case <-release:
 		case <-r.Context().Done():
 			return
 		}
@@ -298,20 +299,35 @@ func slowServer(t *testing.T, delay time.Duration) (url string, requests func() 
 	}
 }
 
+// TestRunFetchesOnScheduleWithASlowFeed: while one feed's answer is held
+// back, the other feeds keep their schedule; /healthz and /metrics answer;
+// SIGTERM lets the held fetch finish and saves it. It asserts what happens
+// and in which order, not how long it takes.
 func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
 	var reqs requestLog
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 4, Items: 3, OnRequest: reqs.record})
-	slowURL, slowRequests := slowServer(t, 5*time.Second)
+	release := make(chan struct{})
+	slowURL, slowRequests := slowServer(t, release)
 	dir := t.TempDir()
-	cfg := daemonConfig(t, dir, "shutdown_grace = \"20s\"\n[fetch]\nallow_private_networks = true\ntimeout = \"10s\"",
+	cfg := daemonConfig(t, dir, "shutdown_grace = \"60s\"\n[fetch]\nallow_private_networks = true\ntimeout = \"60s\"",
 		"@every 1s", append(srv.URLs(), slowURL)...)
 
 	d := startDaemon(t, dir, cfg)
-	start := time.Now()
-	// While the slow feed's first answer takes 5 seconds, the others keep
-	// their 1-second schedule.
 	eventually(t, "the slow feed's first request", func() bool { return slowRequests() > 0 })
-	time.Sleep(4 * time.Second)
+	// While the slow feed's first answer is held, each other feed is
+	// fetched three more times on its 1-second schedule.
+	base := make(map[string]int)
+	for _, u := range srv.URLs() {
+		base[u] = len(reqs.of(u))
+	}
+	eventually(t, "three more fetches of every other feed while the slow one answers", func() bool {
+		for _, u := range srv.URLs() {
+			if len(reqs.of(u)) < base[u]+3 {
+				return false
+			}
+		}
+		return true
+	})
 	code, body := d.get("/healthz")
 	var health map[string]any
 	if err := json.Unmarshal([]byte(body), &health); err != nil || code != http.StatusOK ||
@@ -325,31 +341,15 @@ func TestRunFetchesOnScheduleWithASlowFeed(t *testing.T) {
 	if code != http.StatusOK || !regexp.MustCompile(`(?m)^tidings_fetches_total\{outcome="not_modified"\} [1-9]`).MatchString(metrics) {
 		t.Errorf("GET /metrics = %d, want 304s counted in tidings_fetches_total:\n%s", code, grepLines(metrics, "tidings_"))
 	}
-	// SIGTERM while the slow fetch is in flight: it finishes and is saved.
+	// SIGTERM while the slow fetch is in flight: once the daemon says it
+	// lets it finish, its answer comes, and it is saved.
 	d.signal(syscall.SIGTERM)
+	d.waitLog("letting fetches in flight finish")
+	close(release)
 	if code := d.wait(); code != 0 {
 		t.Fatalf("exit status %d after SIGTERM, want 0", code)
 	}
-	elapsed := time.Since(start)
 
-	for i, u := range srv.URLs() {
-		times := reqs.of(u)
-		// About one a second: at least one every three seconds (a loaded
-		// machine delays some), and never two in less than a quarter of a
-		// second (no burst; @every counts from the whole second of the
-		// last fetch, so a late fetch shortens the next gap a little).
-		if min := int(elapsed / (3 * time.Second)); len(times) < min {
-			t.Errorf("feed %d: %d requests in %v, want at least %d", i, len(times), elapsed.Round(time.Millisecond), min)
-		}
-		if max := int(elapsed/time.Second) + 2; len(times) > max {
-			t.Errorf("feed %d: %d requests in %v, want at most %d", i, len(times), elapsed.Round(time.Millisecond), max)
-		}
-		for j := 1; j < len(times); j++ {
-			if gap := times[j].Sub(times[j-1]); gap < 250*time.Millisecond {
-				t.Errorf("feed %d: requests %d and %d only %v apart", i, j-1, j, gap)
-			}
-		}
-	}
 	if n := slowRequests(); n != 1 {
 		t.Errorf("slow feed: %d requests, want 1 (it was still answering)", n)
 	}

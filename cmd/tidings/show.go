@@ -47,7 +47,7 @@ func setupShow(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		// Marked first, so what is printed is the state it is left in.
-		it, err := e.rd.Open(ctx, u.ID, id, !*keepUnread)
+		it, err := e.rd.Open(ctx, u.ID, id, !*keepUnread && !e.readOnly)
 		if errors.Is(err, store.ErrNotFound) {
 			return fmt.Errorf("%w; see 'tidings items'", err)
 		}

@@ -261,9 +261,26 @@ func TestCounters(t *testing.T) {
 }
 
 func TestMaxConcurrency(t *testing.T) {
-	// Latency keeps every request in flight long enough to overlap; the
-	// assertions are on counts, not on time.
-	s := fetchtest.NewServer(t, fetchtest.Options{Feeds: 6, Addrs: fetchtest.LoopbackAddrs(2), Latency: 300 * time.Millisecond})
+	// Each request waits in OnRequest (counted in flight already) until
+	// all four are in: they overlap by construction, not by a latency
+	// that a loaded machine could outlast.
+	const requests = 4
+	var (
+		mu      sync.Mutex
+		arrived int
+		allIn   = make(chan struct{})
+	)
+	s := fetchtest.NewServer(t, fetchtest.Options{Feeds: 6, Addrs: fetchtest.LoopbackAddrs(2), OnRequest: func(r *http.Request) {
+		mu.Lock()
+		if arrived++; arrived == requests {
+			close(allIn)
+		}
+		mu.Unlock()
+		select {
+		case <-allIn:
+		case <-r.Context().Done():
+		}
+	}})
 	var wg sync.WaitGroup
 	start := make(chan struct{})
 	// Feeds 0, 2, 4 are on host 0; 1, 3, 5 on host 1.
@@ -276,11 +293,11 @@ func TestMaxConcurrency(t *testing.T) {
 	close(start)
 	wg.Wait()
 	st := s.Stats()
-	if st.MaxConcurrent < 2 || st.MaxConcurrent > 4 {
-		t.Errorf("MaxConcurrent = %d, want 2..4", st.MaxConcurrent)
+	if st.MaxConcurrent != requests {
+		t.Errorf("MaxConcurrent = %d, want %d", st.MaxConcurrent, requests)
 	}
-	if st.MaxConcurrentPerHost > 3 || st.MaxConcurrentPerHost < 1 {
-		t.Errorf("MaxConcurrentPerHost = %d, want 1..3", st.MaxConcurrentPerHost)
+	if st.MaxConcurrentPerHost != 3 {
+		t.Errorf("MaxConcurrentPerHost = %d, want 3 (feeds 0, 2 and 4)", st.MaxConcurrentPerHost)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -62,13 +63,16 @@ func TestCheckStopsWrites(t *testing.T) {
 
 func TestPermissionError(t *testing.T) {
 	denied := &os.PathError{Op: "open", Path: "/x/tidings.db", Err: fs.ErrPermission}
+	rofs := &os.PathError{Op: "open", Path: "/x/tidings.db", Err: syscall.EROFS}
 	tests := []struct {
 		isDir bool
 		err   error
 		want  []string
 	}{
-		{false, denied, []string{"/x/tidings.db: this file is read-only for you (no write permission)", "chmod u+w /x/tidings.db"}},
-		{true, denied, []string{"/x: this directory is not writable for you", "-wal and -shm", "chmod u+w /x"}},
+		{false, denied, []string{"/x/tidings.db: this file is read-only (no write permission for you)", "reading it works", "chmod u+w /x/tidings.db"}},
+		{true, denied, []string{"/x: this directory is not writable (no write permission for you)", "-wal and -shm", "chmod u+w /x"}},
+		{false, rofs, []string{"/x/tidings.db: this file is read-only (on a read-only file system)"}},
+		{true, rofs, []string{"/x: this directory is not writable (on a read-only file system)"}},
 		{false, errors.New("other"), []string{"/x/tidings.db: other"}},
 	}
 	for _, tt := range tests {
@@ -81,6 +85,9 @@ func TestPermissionError(t *testing.T) {
 			if !strings.Contains(err.Error(), w) {
 				t.Errorf("permissionError(%s): %q lacks %q", path, err, w)
 			}
+		}
+		if readOnlyCause(tt.err) != errors.Is(err, ErrReadOnly) {
+			t.Errorf("permissionError(%s, %v): errors.Is(ErrReadOnly) = %v", path, tt.err, !readOnlyCause(tt.err))
 		}
 		if !errors.Is(err, tt.err) {
 			t.Errorf("permissionError(%s) does not wrap %v", path, tt.err)

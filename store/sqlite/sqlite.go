@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"modernc.org/sqlite" // also registers the "sqlite" driver
@@ -172,15 +173,20 @@ func checkWritable(abs string) error {
 // permissionError is the error of a file (or, isDir, a directory) tidings
 // may not write: what is missing and what to do, wrapping err.
 func permissionError(path string, isDir bool, err error) error {
-	if !errors.Is(err, fs.ErrPermission) {
+	if !readOnlyCause(err) {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	if isDir {
-		return fmt.Errorf("%s: this directory is not writable for you, and SQLite creates the database's -wal and -shm files in it: "+
-			"give yourself write permission on it (chmod u+w %s), or point database at a writable place: %w", path, path, err)
+	why := "no write permission for you"
+	if errors.Is(err, syscall.EROFS) {
+		why = "on a read-only file system"
 	}
-	return fmt.Errorf("%s: this file is read-only for you (no write permission), and tidings writes to its database even to read it "+
-		"(config sync, WAL): give yourself write permission (chmod u+w %s), or copy it somewhere writable: %w", path, path, err)
+	if isDir {
+		return fmt.Errorf("%s: this directory is not writable (%s), and SQLite creates the database's -wal and -shm files in it: "+
+			"reading the database works; to change it, give yourself write permission on the directory (chmod u+w %s), "+
+			"or point database at a writable place: %w (%w)", path, why, path, ErrReadOnly, err)
+	}
+	return fmt.Errorf("%s: this file is read-only (%s): reading it works; to change it, "+
+		"give yourself write permission (chmod u+w %s), or copy it somewhere writable: %w (%w)", path, why, path, ErrReadOnly, err)
 }
 
 // Path returns the absolute path of the database file.
@@ -258,6 +264,12 @@ func probe(ctx context.Context, abs string, known int) error {
 	q := url.Values{}
 	q.Add("_pragma", "query_only(1)")
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(busyTimeout.Milliseconds(), 10)+")")
+	if readOnlyFS(filepath.Dir(abs)) {
+		// SQLite cannot make the -shm file of a WAL database there; and
+		// nothing can change the file there either.
+		q.Add("mode", "ro")
+		q.Add("immutable", "1")
+	}
 	conn, err := sql.Open("sqlite", dsn(abs, q))
 	if err != nil {
 		return fmt.Errorf("%s: %w", abs, err)
@@ -266,6 +278,9 @@ func probe(ctx context.Context, abs string, known int) error {
 	conn.SetMaxOpenConns(1)
 
 	rows, err := conn.QueryContext(ctx, "SELECT name FROM sqlite_schema WHERE type = 'table'")
+	if isCorrupt(err) {
+		return damagedFile(abs, err)
+	}
 	if err != nil {
 		return fmt.Errorf("%s: cannot read it as SQLite (%v); "+
 			"point database at another path (tidings leaves this file alone): %w", abs, err, store.ErrNotTidings)
@@ -279,10 +294,14 @@ func probe(ctx context.Context, abs string, known int) error {
 		}
 		tables = append(tables, name)
 	}
-	if err := rows.Close(); err != nil {
+	if err := rows.Close(); isCorrupt(err) {
+		return damagedFile(abs, err)
+	} else if err != nil {
 		return fmt.Errorf("%s: %w", abs, err)
 	}
-	if err := rows.Err(); err != nil {
+	if err := rows.Err(); isCorrupt(err) {
+		return damagedFile(abs, err)
+	} else if err != nil {
 		return fmt.Errorf("%s: cannot read it as SQLite (%v): %w", abs, err, store.ErrNotTidings)
 	}
 	if len(tables) == 0 {
@@ -294,13 +313,33 @@ func probe(ctx context.Context, abs string, known int) error {
 			abs, strings.Join(firstN(tables, 5), ", "), store.ErrNotTidings)
 	}
 	var version int
-	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT coalesce(max(version), 0) FROM "+versionTable).Scan(&version); isCorrupt(err) {
+		return damagedFile(abs, err)
+	} else if err != nil {
 		return fmt.Errorf("%s: read schema version: %w", abs, err)
 	}
 	if version > known {
 		return tooNew(abs, version, known)
 	}
 	return nil
+}
+
+// isCorrupt reports whether err is SQLite's SQLITE_CORRUPT: a file that
+// starts as an SQLite database and is damaged (cut short, pages
+// overwritten). SQLITE_NOTADB, a header followed by something else, is
+// another program's file.
+func isCorrupt(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CORRUPT
+}
+
+// damagedFile is Open's error for a file with SQLite's header that SQLite
+// finds damaged: most likely a tidings database cut short or overwritten,
+// so it is called damaged, not another program's; nothing is written to it.
+func damagedFile(abs string, err error) error {
+	return fmt.Errorf("%w: %s starts as an SQLite database but is damaged (%v); tidings leaves it alone: "+
+		"restore a copy made by 'tidings backup', or copy what can be read with 'sqlite3 %s .recover'",
+		store.ErrCorrupt, abs, err, abs)
 }
 
 func tooNew(abs string, version, known int) error {
