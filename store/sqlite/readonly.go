@@ -87,6 +87,5 @@ func openRO(ctx context.Context, abs string, q url.Values) (*DB, int, error) {
 	r.SetMaxOpenConns(8)
 	r.SetMaxIdleConns(8)
 	db := &DB{path: abs, write: w, read: r}
-	db.queryTimeout.Store(int64(store.DefaultQueryTimeout))
 	return db, version, nil
 }
