@@ -472,13 +472,15 @@ func TestRunReloadsOnSIGHUP(t *testing.T) {
 func TestRunCrashLosesNothing(t *testing.T) {
 	// SIGKILL `tidings run` while fetches are in flight, start it again:
 	// every item is stored exactly once, and the feeds the dead process had
-	// claimed are fetched again once their lease (2s: timeout 1s plus as
-	// much again) runs out.
+	// claimed are fetched again once their lease (10s: timeout 5s plus as
+	// much again) runs out. The timeout is well above the server's 300ms,
+	// so that a loaded machine does not turn fetches into failures, whose
+	// backoff starts at a minute.
 	var requests atomic.Int64
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 24, Items: 5, Latency: 300 * time.Millisecond,
 		Addrs: fetchtest.LoopbackAddrs(6), OnRequest: func(*http.Request) { requests.Add(1) }})
 	dir := t.TempDir()
-	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"1s\"\nconcurrency = 8",
+	cfg := daemonConfig(t, dir, "[fetch]\nallow_private_networks = true\ntimeout = \"5s\"\nconcurrency = 8",
 		"@every 1s", srv.URLs()...)
 	ctx := context.Background()
 	db := openDB(t, dir)
@@ -501,7 +503,9 @@ func TestRunCrashLosesNothing(t *testing.T) {
 	}
 	waitUntil := func(what string, cond func() bool) {
 		t.Helper()
-		deadline := time.Now().Add(time.Minute)
+		// Three minutes: long enough for a feed that failed anyway to come
+		// back from its first backoff.
+		deadline := time.Now().Add(3 * time.Minute)
 		for !cond() {
 			if time.Now().After(deadline) {
 				t.Fatalf("timed out waiting for %s", what)
