@@ -34,7 +34,9 @@ type feedRow struct {
 	Config   bool
 	Title    string // the user's own title
 	Schedule string
-	ItemsURL string
+	// FullContent: the user asks for the whole article of each new item.
+	FullContent bool
+	ItemsURL    string
 }
 
 // feedsPage is what the feeds template shows.
@@ -109,7 +111,7 @@ func (h *handler) row(s store.Subscription) feedRow {
 	return feedRow{ID: s.ID, Name: s.Name(), URL: s.URL, SiteURL: s.SiteURL, Tags: s.Tags, Unread: s.Unread,
 		Items: s.Items, State: h.describe(s, h.now()), Failing: s.State.LastError != "", Gone: s.State.Gone,
 		Config: s.Origin == store.OriginConfig, Title: s.UserTitle, Schedule: s.Schedule,
-		ItemsURL: listParams{Kind: "all", Feed: s.ID}.URL()}
+		FullContent: s.FullContent, ItemsURL: listParams{Kind: "all", Feed: s.ID}.URL()}
 }
 
 // feeds is /feeds: every subscription with its state, the subscribe and
@@ -209,8 +211,8 @@ func (h *handler) subscribe(c *call) error {
 	return c.done("/feeds/" + strconv.FormatInt(added.ID, 10))
 }
 
-// editFeed changes a feed's title, tags and schedule: the form sends
-// all three as they should be.
+// editFeed changes a feed's title, tags, schedule and whether its whole
+// articles are fetched: the form sends them all as they should be.
 func (h *handler) editFeed(c *call) error {
 	id, err := c.pathID("id")
 	if err != nil {
@@ -262,12 +264,22 @@ func (h *handler) editFeed(c *call) error {
 			}
 		}
 	}
-	back := "/feeds/" + strconv.FormatInt(id, 10)
-	if e.Title == nil && e.Schedule == nil && len(e.AddTags) == 0 && len(e.RemoveTags) == 0 {
-		return c.done(back)
+	// An unchecked box sends nothing: the form says it holds one.
+	full, setFull := s.FullContent, false
+	if _, ok := c.req.PostForm["full_content_shown"]; ok {
+		full = c.req.PostForm.Get("full_content") == "on"
+		setFull = full != s.FullContent
 	}
-	if _, err := h.r.Edit(c.ctx, c.user.ID, s.URL, e); err != nil {
-		return err
+	back := "/feeds/" + strconv.FormatInt(id, 10)
+	if e.Title != nil || e.Schedule != nil || len(e.AddTags) > 0 || len(e.RemoveTags) > 0 {
+		if _, err := h.r.Edit(c.ctx, c.user.ID, s.URL, e); err != nil {
+			return err
+		}
+	}
+	if setFull {
+		if _, err := h.r.SetFullContent(c.ctx, c.user.ID, s.URL, full); err != nil {
+			return err
+		}
 	}
 	return c.done(back)
 }

@@ -105,6 +105,16 @@ func TestReadingFlow(t *testing.T) {
 	c.post("/feeds/"+id(sub)+"/edit", url.Values{"title": {"My A"}, "tags": {"go"}, "schedule": {"@hourly"}}).must(t, http.StatusSeeOther)
 	c.get("/feeds/"+id(sub)).must(t, http.StatusOK, "My A", `value="go"`, `value="@hourly"`)
 	c.post("/feeds/"+id(sub)+"/edit", url.Values{"schedule": {"every tuesday"}}).must(t, http.StatusBadRequest, "Schedule")
+	// Whole articles: the box checked turns them on, the form without it off.
+	c.post("/feeds/"+id(sub)+"/edit", url.Values{"full_content_shown": {"1"}, "full_content": {"on"}}).must(t, http.StatusSeeOther)
+	c.get("/feeds/"+id(sub)).must(t, http.StatusOK, `name="full_content" value="on" checked`)
+	if s, err := e.r.SubscriptionByID(context.Background(), u.ID, sub); err != nil || !s.FullContent {
+		t.Fatalf("after checking the box: full content %v, %v", s.FullContent, err)
+	}
+	c.post("/feeds/"+id(sub)+"/edit", url.Values{"full_content_shown": {"1"}, "title": {"My A"}}).must(t, http.StatusSeeOther)
+	if s, err := e.r.SubscriptionByID(context.Background(), u.ID, sub); err != nil || s.FullContent {
+		t.Fatalf("after clearing the box: full content %v, %v", s.FullContent, err)
+	}
 	c.post("/feeds/refresh", url.Values{"feed": {id(sub)}}).must(t, http.StatusSeeOther)
 	c.post("/feeds/"+id(sub)+"/unsubscribe", nil).must(t, http.StatusSeeOther)
 	c.get("/feeds/"+id(sub)).must(t, http.StatusNotFound)
