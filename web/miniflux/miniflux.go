@@ -507,6 +507,8 @@ func (v *view) feedJSON(userID int64, s store.Subscription) feedJSON {
 		EtagHeader: s.State.ETag, LastModifiedHeader: s.State.LastModified,
 		ParsingErrorMsg: s.State.LastError, ParsingErrorCount: s.State.ErrorCount,
 		Disabled: s.State.Gone, Category: &cat, Tags: tags,
+		// Miniflux's crawler is tidings' whole-article fetching.
+		Crawler: s.FullContent,
 	}
 }
 
@@ -553,6 +555,7 @@ func (h *handler) createFeed(c *call) error {
 		CategoryID int64    `json:"category_id"`
 		Title      string   `json:"title"`
 		Tags       []string `json:"tags"`
+		Crawler    bool     `json:"crawler"`
 	}
 	if err := c.decode(&req); err != nil {
 		return err
@@ -568,7 +571,7 @@ func (h *handler) createFeed(c *call) error {
 	if err != nil {
 		return err
 	}
-	sub, err := h.r.Subscribe(c.ctx, c.user.ID, reader.SubscribeRequest{URL: req.FeedURL, Title: req.Title, Tags: tags})
+	sub, err := h.r.Subscribe(c.ctx, c.user.ID, reader.SubscribeRequest{URL: req.FeedURL, Title: req.Title, Tags: tags, FullContent: req.Crawler})
 	if err != nil {
 		return err
 	}
@@ -610,6 +613,7 @@ func (h *handler) updateFeed(c *call) error {
 		Title      *string   `json:"title"`
 		CategoryID *int64    `json:"category_id"`
 		Tags       *[]string `json:"tags"`
+		Crawler    *bool     `json:"crawler"`
 	}
 	if err := c.decode(&req); err != nil {
 		return err
@@ -649,6 +653,11 @@ func (h *handler) updateFeed(c *call) error {
 	}
 	if e.Title != nil || len(e.AddTags) > 0 {
 		if _, err := h.r.Edit(c.ctx, c.user.ID, s.URL, e); err != nil {
+			return err
+		}
+	}
+	if req.Crawler != nil && *req.Crawler != s.FullContent {
+		if _, err := h.r.SetFullContent(c.ctx, c.user.ID, s.URL, *req.Crawler); err != nil {
 			return err
 		}
 	}

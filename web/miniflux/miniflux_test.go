@@ -175,6 +175,17 @@ func TestOfficialClient(t *testing.T) {
 	if err != nil || upd.Title != title || upd.Category.Title != "go" {
 		t.Fatalf("UpdateFeed: %+v, %v", upd, err)
 	}
+	// The crawler is whole-article fetching.
+	upd, err = c.UpdateFeed(cf[0].ID, &mfclient.FeedModificationRequest{Crawler: ptr(true)})
+	if err != nil || !upd.Crawler {
+		t.Fatalf("UpdateFeed crawler on: %+v, %v", upd, err)
+	}
+	if got, err := c.Feed(cf[0].ID); err != nil || !got.Crawler {
+		t.Fatalf("Feed after crawler on: %+v, %v", got, err)
+	}
+	if upd, err = c.UpdateFeed(cf[0].ID, &mfclient.FeedModificationRequest{Crawler: ptr(false)}); err != nil || upd.Crawler {
+		t.Fatalf("UpdateFeed crawler off: %+v, %v", upd, err)
+	}
 	raw := e.get(t, tok, fmt.Sprintf("/v1/feeds/%d", cf[0].ID))
 	var tagged struct{ Tags []string }
 	if err := json.Unmarshal(raw, &tagged); err != nil || strings.Join(tagged.Tags, ",") != "go" {
