@@ -12,11 +12,11 @@ import (
 // alike; they part at 0xA1-0xBF, which ISO-8859-2 (and windows-1250)
 // fill with letters (ą ł ś š ž ź ż...) and windows-1252 with symbols (± ³
 // ¶ ¹ ¾ ¼ ¿...). A symbol seldom stands inside a word; a letter does.
-// centralEuropean counts those bytes that stand inside words. Not told
-// apart this way: Hungarian, whose ő and ű are at 0xF5 and 0xFB, where
-// windows-1252 has the letters õ and û; and Czech or Slovak in
-// windows-1250, whose š, ž and ť are at 0x80-0x9F, as windows-1252's š
-// and ž are.
+// centralEuropean counts those bytes that stand inside words. Hungarian
+// needs another test (hungarian): its ő and ű are at 0xF5 and 0xFB, where
+// windows-1252 has the letters õ and û. Not told apart: Czech or Slovak
+// in windows-1250, whose š, ž and ť are at 0x80-0x9F, as windows-1252's
+// š and ž are.
 
 // latin2Letter marks the bytes of 0xA1-0xBF that are letters in
 // ISO-8859-2 and symbols in windows-1252 (not µ, a letter in both);
@@ -75,10 +75,45 @@ func centralEuropean(b []byte) (encoding.Encoding, string, bool) {
 		}
 	}
 	if between < 1 || between+touching < 3 || between+touching <= other {
+		if hungarian(b) {
+			return charmap.ISO8859_2, "iso-8859-2", true
+		}
 		return nil, "", false
 	}
 	if c1 {
 		return charmap.Windows1250, "windows-1250", true
 	}
 	return charmap.ISO8859_2, "iso-8859-2", true
+}
+
+// hungarian reports whether b, text in a single-byte Latin encoding, is
+// Hungarian in ISO-8859-2 (or windows-1250, the same for Hungarian):
+// ő and ű (0xF5 and 0xFB, õ and û in windows-1252) inside words, three
+// times at least, none of the letters that Hungarian lacks and the
+// languages with õ or û use (Portuguese ã ç and "õe", Estonian ä, French
+// à è ê ç), and the digraphs of Hungarian spelling (gy, sz, cs, zs).
+func hungarian(b []byte) bool {
+	hu, western, digraphs := 0, 0, 0
+	for i, c := range b {
+		switch c {
+		case 0xF5, 0xFB, 0xD5, 0xDB:
+			if i+1 < len(b) && b[i+1]|0x20 == 'e' && c == 0xF5 {
+				western++ // Portuguese "ões"
+				continue
+			}
+			if i > 0 && letterish(b[i-1]) || i+1 < len(b) && letterish(b[i+1]) {
+				hu++
+			}
+		case 0xE0, 0xE3, 0xE4, 0xE7, 0xE8, 0xEA, 0xC0, 0xC3, 0xC4, 0xC7, 0xC8, 0xCA:
+			western++
+		case 'y', 'z', 's', 'Y', 'Z', 'S':
+			if i > 0 {
+				switch string([]byte{b[i-1] | 0x20, c | 0x20}) {
+				case "gy", "sz", "cs", "zs":
+					digraphs++
+				}
+			}
+		}
+	}
+	return hu >= 3 && western == 0 && digraphs >= 2
 }

@@ -23,6 +23,11 @@ func TestCentralEuropean(t *testing.T) {
 		{"french with symbols", "windows-1252", "Le conseil a décidé que la fête aurait lieu en août. «Très bien», dit-il. © 2026, 25 °C, ½ kilo, ± 3, 50 ¢.", "windows-1252"},
 		{"spanish", "windows-1252", "El ayuntamiento decidió que la fiesta será en agosto. ¡Qué bien! ¿Cuándo? El niño comió piñas. 3ª edición, 1º piso.", "windows-1252"},
 		{"german with units", "windows-1252", "Der Gemeinderat hat beschlossen: Größe 5 m³, Grüße, Öl, Übermaß, 3 µg. Windows® und Office™ kosten 5 €.", "windows-1252"},
+		{"hungarian", "iso-8859-2", "A városi tanács úgy döntött, hogy az első falunapot augusztusban tartják a templom előtt. Árvíztűrő tükörfúrógép, műszaki ünnep.", "iso-8859-2"},
+		{"hungarian in windows-1250", "windows-1250", "A képviselő-testület szerint a fűtés költsége nő; a lakók összegyűltek, hogy megvitassák a következő lépéseket.", "iso-8859-2"},
+		{"portuguese without ã or ç", "windows-1252", "Limões e melões, leões e botões: põe os cordões.", "windows-1252"},
+		{"estonian", "windows-1252", "Õhtul läks sõber koju, sõi õuna ja jõi teed. Täna on õues ilus ilm.", "windows-1252"},
+		{"french with û", "windows-1252", "Il est sûr que le goût du pain est dû au four, à la fête de août.", "windows-1252"},
 		{"portuguese", "windows-1252", "A câmara decidiu que a festa será em agosto, junto à igreja. Não há ações nem lições. 1ª vez, nº 5.", "windows-1252"},
 	}
 	for _, tt := range tests {
