@@ -107,13 +107,16 @@ func hungarian(b []byte) bool {
 		case 0xE0, 0xE3, 0xE4, 0xE7, 0xE8, 0xEA, 0xC0, 0xC3, 0xC4, 0xC7, 0xC8, 0xCA:
 			western++
 		case 'y', 'z', 's', 'Y', 'Z', 'S':
-			if i > 0 {
-				switch string([]byte{b[i-1] | 0x20, c | 0x20}) {
-				case "gy", "sz", "cs", "zs":
-					digraphs++
-				}
+			if i > 0 && isDigraph(b[i-1]|0x20, c|0x20) {
+				digraphs++
 			}
 		}
 	}
 	return hu >= 3 && western == 0 && digraphs >= 2
+}
+
+// isDigraph reports whether the lower-case letters p and c are gy, sz, cs
+// or zs.
+func isDigraph(p, c byte) bool {
+	return p == 'g' && c == 'y' || p == 's' && c == 'z' || (p == 'c' || p == 'z') && c == 's'
 }

@@ -128,7 +128,7 @@ func newWebServer(ctx context.Context, e *env, addr string, fetcher *fetch.Fetch
 	}
 	// Miniflux's v1 API, for newsboat and the apps that sync with
 	// Miniflux; each request signs in with an app password.
-	ws.HandleAPI("/v1/", miniflux.New(e.rd, fetcher, e.log.With("api", "miniflux")))
+	ws.HandleAPI("/v1/", miniflux.New(e.rd, e.log.With("api", "miniflux")))
 	// The Google Reader API, at its own path and FreshRSS's, for
 	// NetNewsWire, Reeder, Read You, FeedMe, Liferea and the rest.
 	gr := greader.New(greader.Options{Reader: e.rd, Logger: e.log.With("api", "greader")})

@@ -24,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"tidings/fetch"
 	"tidings/reader"
 	"tidings/store"
 )
@@ -58,26 +57,21 @@ var Version = "tidings"
 // Options configure the handler. Reader is required.
 type Options struct {
 	Reader *reader.Reader
-	// Fetcher is no longer read: /v1/discover asks the Reader
-	// (reader.Discover), which answers it with 501 when the Reader has no
-	// fetcher. It stays so that callers keep compiling.
-	Fetcher *fetch.Fetcher
 	// Logger receives the failures of requests; nil discards them.
 	Logger *slog.Logger
 }
 
 type handler struct {
 	r   *reader.Reader
-	f   *fetch.Fetcher
 	log *slog.Logger
 	mux *http.ServeMux
 }
 
 // New returns the Miniflux API handler for r. It serves paths that start
-// with /v1/ (mount it at "/v1/" without stripping the prefix); f is no
-// longer read (see Options.Fetcher) and may be nil.
-func New(r *reader.Reader, f *fetch.Fetcher, log *slog.Logger) http.Handler {
-	return NewWith(Options{Reader: r, Fetcher: f, Logger: log})
+// with /v1/ (mount it at "/v1/" without stripping the prefix). Discovery
+// and refreshing fetch with r's fetcher (501 when it has none).
+func New(r *reader.Reader, log *slog.Logger) http.Handler {
+	return NewWith(Options{Reader: r, Logger: log})
 }
 
 // NewWith is New with Options.
@@ -85,7 +79,7 @@ func NewWith(o Options) http.Handler {
 	if o.Reader == nil {
 		panic("miniflux: Options.Reader is required")
 	}
-	h := &handler{r: o.Reader, f: o.Fetcher, log: o.Logger, mux: http.NewServeMux()}
+	h := &handler{r: o.Reader, log: o.Logger, mux: http.NewServeMux()}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}

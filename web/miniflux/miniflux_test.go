@@ -44,7 +44,7 @@ func newEnv(t testing.TB, feeds, items int) *env {
 	f := fetch.New(fetch.Options{AllowPrivateNetworks: true, Timeout: 5 * time.Second})
 	r := reader.New(reader.Options{Store: db, Fetcher: f, PasswordCost: bcrypt.MinCost})
 	fs := fetchtest.NewServer(t, fetchtest.Options{Feeds: feeds, Items: items})
-	srv := httptest.NewServer(miniflux.New(r, f, nil))
+	srv := httptest.NewServer(miniflux.New(r, nil))
 	t.Cleanup(srv.Close)
 	return &env{r: r, st: db, srv: srv, feeds: fs}
 }
