@@ -61,10 +61,9 @@ func (r *Reader) Refresh(ctx context.Context, userID int64, urls []string) ([]Re
 	// Fetch them a few at a time: a list of many feeds is done in about
 	// the time of its slowest few, not the sum of all.
 	var (
-		mu   sync.Mutex
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, refreshConcurrency)
-		stop bool
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, refreshConcurrency)
 	)
 	type job struct {
 		i int
@@ -79,10 +78,7 @@ func (r *Reader) Refresh(ctx context.Context, userID int64, urls []string) ([]Re
 	for _, j := range jobs {
 		i, f := j.i, j.f
 		sem <- struct{}{}
-		mu.Lock()
-		stopped := stop || ctx.Err() != nil
-		mu.Unlock()
-		if stopped {
+		if ctx.Err() != nil {
 			<-sem
 			break
 		}
@@ -92,10 +88,7 @@ func (r *Reader) Refresh(ctx context.Context, userID int64, urls []string) ([]Re
 			defer func() { <-sem }()
 			o := r.fetcher.Fetch(ctx, f)
 			if errors.Is(o.Err, fetch.ErrCanceled) {
-				mu.Lock()
-				stop = true
-				mu.Unlock()
-				return
+				return // ctx ended: the claim is released below
 			}
 			o.Saved, o.SaveErr = r.st.SaveFetch(ctx, f.ID, o.Result)
 			mu.Lock()
