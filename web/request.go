@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net"
 	"net/http"
 
 	"tidings/store"
@@ -20,6 +21,7 @@ const (
 	userKey ctxKey = iota
 	csrfKey
 	sessionKey
+	clientAddrKey
 )
 
 // WithUser returns ctx carrying the user a request acts for. The Server's
@@ -58,4 +60,26 @@ func WithSessionID(ctx context.Context, id int64) context.Context {
 func SessionID(r *http.Request) int64 {
 	id, _ := r.Context().Value(sessionKey).(int64)
 	return id
+}
+
+// WithClientAddr returns ctx carrying the address of the client a request
+// came from, as the Server computes it for its own login limit.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey, addr)
+}
+
+// ClientAddr returns the address of the client that made the request,
+// without a port: the connection's peer or, behind one of the Server's
+// trusted proxies, the address the proxies forwarded for. A handler mounted
+// with HandleAPI or HandlePublic gets the Server's answer; any other
+// request gets its peer's address.
+func ClientAddr(r *http.Request) string {
+	if a, ok := r.Context().Value(clientAddrKey).(string); ok && a != "" {
+		return a
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }

@@ -240,7 +240,8 @@ func (s *Server) HandleAPI(pattern string, h http.Handler) {
 	}
 }
 
-// public caps the request body.
+// public caps the request body and tells the handler the client's
+// address (ClientAddr).
 func (s *Server) public(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ContentLength > s.maxBody {
@@ -248,7 +249,7 @@ func (s *Server) public(h http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.maxBody)
-		h.ServeHTTP(w, r)
+		h.ServeHTTP(w, r.WithContext(WithClientAddr(r.Context(), s.clientAddr(r))))
 	})
 }
 

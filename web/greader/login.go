@@ -3,7 +3,6 @@ package greader
 import (
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -11,11 +10,13 @@ import (
 	"time"
 
 	"tidings/reader"
+	"tidings/web"
 )
 
 // ThrottleOptions limit failed ClientLogins, per client address and per
 // user name: after Failures failures within Window, ClientLogin answers
-// 429 until the window has passed.
+// 429 until the window has passed. The client address is web.ClientAddr's:
+// behind a trusted reverse proxy, the address the proxy forwarded for.
 type ThrottleOptions struct {
 	Failures int
 	Window   time.Duration
@@ -121,15 +122,6 @@ func (t *throttle) forget(key string) {
 	delete(t.m, key)
 }
 
-// clientAddr is the request's client address without its port.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // clientLogin signs an app in: Email is the user name, Passwd an app
 // password. The answer is the text lines SID=, LSID= and Auth= (or JSON
 // with output=json); the Auth token is "name/app-password", with no "="
@@ -151,7 +143,7 @@ func (h *handler) clientLogin(w http.ResponseWriter, r *http.Request) {
 		writeText(w, http.StatusBadRequest, "send Email (your tidings user name) and Passwd (an app password from tidings token add)")
 		return
 	}
-	addrKey, userKey := "addr:"+clientAddr(r), "user:"+strings.ToLower(name)
+	addrKey, userKey := "addr:"+web.ClientAddr(r), "user:"+strings.ToLower(name)
 	if wait := h.logins.wait(addrKey, userKey); wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())+1))
 		writeText(w, http.StatusTooManyRequests, "too many failed sign-ins; wait "+wait.Round(time.Second).String()+" and try again")
@@ -163,7 +155,7 @@ func (h *handler) clientLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	if errors.Is(err, reader.ErrBadLogin) {
 		h.logins.fail(addrKey, userKey)
-		h.log.Warn("greader: failed sign-in", slog.String("user", name), slog.String("addr", clientAddr(r)))
+		h.log.Warn("greader: failed sign-in", slog.String("user", name), slog.String("addr", web.ClientAddr(r)))
 		writeText(w, http.StatusUnauthorized, "Error=BadAuthentication\n\nthe user name or app password is wrong; make one with tidings token add")
 		return
 	}
