@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"tidings/store"
 )
 
 func FuzzParseItemID(f *testing.F) {
@@ -34,20 +36,21 @@ func FuzzParseItemID(f *testing.F) {
 }
 
 func FuzzContinuation(f *testing.F) {
-	h := &handler{secret: []byte("fuzz key")}
 	f.Add(int64(1), int64(42), "")
 	f.Add(int64(7), int64(1)<<62, "AAAA")
 	f.Fuzz(func(t *testing.T, user, last int64, junk string) {
+		key := contKey(&call{auth: "alice/fuzz-password", user: store.User{ID: user}})
 		if last > 0 {
-			c := h.continuation(user, last)
-			if got, err := h.parseContinuation(user, c); err != nil || got != last {
+			c := continuation(key, last)
+			if got, err := parseContinuation(key, c); err != nil || got != last {
 				t.Fatalf("continuation %q of %d read back as %d, %v", c, last, got, err)
 			}
-			if _, err := h.parseContinuation(user+1, c); err == nil {
+			other := contKey(&call{auth: "alice/fuzz-password", user: store.User{ID: user + 1}})
+			if _, err := parseContinuation(other, c); err == nil {
 				t.Fatalf("user %d's continuation accepted for user %d", user, user+1)
 			}
 		}
-		if got, err := h.parseContinuation(user, junk); err == nil && got <= 0 {
+		if got, err := parseContinuation(key, junk); err == nil && got <= 0 {
 			t.Fatalf("%q read as %d", junk, got)
 		}
 	})

@@ -17,7 +17,6 @@ package greader
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -59,10 +58,6 @@ type Options struct {
 	Reader *reader.Reader
 	// Logger receives the failures of requests; nil discards them.
 	Logger *slog.Logger
-	// Secret signs the continuations the handler issues; nil makes a random
-	// one, so that continuations of an earlier run are refused (apps then
-	// start the listing again).
-	Secret []byte
 	// Now is the clock of the login throttle; nil means time.Now.
 	Now func() time.Time
 	// Throttle limits failed ClientLogins; the zero value means
@@ -73,7 +68,6 @@ type Options struct {
 type handler struct {
 	r      *reader.Reader
 	log    *slog.Logger
-	secret []byte
 	now    func() time.Time
 	logins *throttle
 	routes map[string]route
@@ -94,18 +88,12 @@ func New(o Options) http.Handler {
 	if o.Reader == nil {
 		panic("greader: Options.Reader is required")
 	}
-	h := &handler{r: o.Reader, log: o.Logger, secret: o.Secret, now: o.Now}
+	h := &handler{r: o.Reader, log: o.Logger, now: o.Now}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)
 	}
 	if h.now == nil {
 		h.now = time.Now
-	}
-	if len(h.secret) == 0 {
-		h.secret = make([]byte, 32)
-		if _, err := rand.Read(h.secret); err != nil {
-			panic("greader: no random numbers for the continuation key: " + err.Error())
-		}
 	}
 	h.logins = newThrottle(o.Throttle, h.now)
 	h.routes = map[string]route{

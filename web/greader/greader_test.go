@@ -731,7 +731,7 @@ func TestIsolation(t *testing.T) {
 		t.Errorf("bob's reading list: %v, want %v", got, bobIDs)
 	}
 	for _, id := range aliceIDs {
-		if slices(got, strconv.FormatInt(id, 10)) {
+		if has(got, strconv.FormatInt(id, 10)) {
 			t.Errorf("bob sees alice's item %d", id)
 		}
 	}
@@ -764,7 +764,7 @@ func TestIsolation(t *testing.T) {
 	}
 }
 
-func slices(list []string, s string) bool {
+func has(list []string, s string) bool {
 	for _, v := range list {
 		if v == s {
 			return true

@@ -136,31 +136,44 @@ func (h *handler) feedByStream(c *call, f string) (store.Subscription, error) {
 }
 
 // The continuation of a listing is the last item ID of the page, signed
-// for the user so that a continuation never issued is told apart.
+// so that a continuation never issued is told apart. The key is the app
+// password the request signed in with (see contKey).
 const macLen = 12
 
-func (h *handler) continuation(userID, lastID int64) string {
+func continuation(key []byte, lastID int64) string {
 	b := binary.AppendUvarint(nil, uint64(lastID))
-	b = append(b, h.mac(userID, b)...)
+	b = append(b, mac(key, b)...)
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-func (h *handler) mac(userID int64, payload []byte) []byte {
-	m := hmac.New(sha256.New, h.secret)
-	_, _ = fmt.Fprintf(m, "greader continuation %d:", userID)
+func mac(key, payload []byte) []byte {
+	m := hmac.New(sha256.New, key)
 	m.Write(payload)
 	return m.Sum(nil)[:macLen]
 }
 
-// parseContinuation returns the last item ID that c continues after.
-func (h *handler) parseContinuation(userID int64, c string) (int64, error) {
-	bad := badRequest("continuation %q was not issued by this server; start the listing again without c", clip(c))
-	b, err := base64.RawURLEncoding.DecodeString(c)
+// contKey is the key of the continuations of a request's user: an HMAC of
+// the user ID under the app password of the request's Auth token. Every
+// tidings process on one database, before and after a restart, derives the
+// same key with nothing stored, and nobody without the app password can
+// make one; another user's continuation, or one of a revoked password, is
+// refused.
+func contKey(c *call) []byte {
+	_, secret, _ := strings.Cut(c.auth, "/")
+	m := hmac.New(sha256.New, []byte(secret))
+	_, _ = fmt.Fprintf(m, "tidings greader continuation key, user %d", c.user.ID)
+	return m.Sum(nil)
+}
+
+// parseContinuation returns the last item ID that s continues after.
+func parseContinuation(key []byte, s string) (int64, error) {
+	bad := badRequest("continuation %q was not issued by this server; start the listing again without c", clip(s))
+	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil || len(b) <= macLen {
 		return 0, bad
 	}
 	payload, sum := b[:len(b)-macLen], b[len(b)-macLen:]
-	if !hmac.Equal(sum, h.mac(userID, payload)) {
+	if !hmac.Equal(sum, mac(key, payload)) {
 		return 0, bad
 	}
 	id, n := binary.Uvarint(payload)

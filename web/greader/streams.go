@@ -76,7 +76,7 @@ func (h *handler) parseListing(c *call, maxN int64) (listing, error) {
 		}
 	}
 	if cont := c.form.Get("c"); cont != "" {
-		last, err := h.parseContinuation(c.user.ID, cont)
+		last, err := parseContinuation(contKey(c), cont)
 		if err != nil {
 			return listing{}, err
 		}
@@ -124,7 +124,7 @@ func (h *handler) page(c *call, l listing, ids []int64) ([]int64, string) {
 		return ids, ""
 	}
 	ids = ids[:l.n]
-	return ids, h.continuation(c.user.ID, ids[len(ids)-1])
+	return ids, continuation(contKey(c), ids[len(ids)-1])
 }
 
 // itemIDs answers stream/items/ids: the stream's item IDs, decimal.
@@ -168,7 +168,7 @@ func (h *handler) streamContents(c *call) error {
 	cont := ""
 	if len(items) > l.n {
 		items = items[:l.n]
-		cont = h.continuation(c.user.ID, items[len(items)-1].ID)
+		cont = continuation(contKey(c), items[len(items)-1].ID)
 	}
 	out, err := h.contents(c, l.id, items)
 	if err != nil {
