@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"tidings/fetch"
 	"tidings/reader"
@@ -111,8 +112,8 @@ func opposite(m reader.Mark) reader.Mark {
 	return reader.MarkStarred
 }
 
-// markAllRead marks read the stream's items published before ts (seconds
-// or microseconds), all of them without ts.
+// markAllRead marks read the stream's items stored at or before ts
+// (seconds or microseconds, as timestampUsec), all of them without ts.
 func (h *handler) markAllRead(c *call) error {
 	s := c.form.Get("s")
 	if s == "" {
@@ -128,7 +129,13 @@ func (h *handler) markAllRead(c *call) error {
 	}
 	q := st.q
 	if !ts.IsZero() {
-		q.Until = ts
+		// ts is the time the newest item the app showed was stored (its
+		// timestampUsec): that one and those before it, no later one.
+		last, err := h.lastStoredBefore(c, ts.Add(time.Microsecond))
+		if err != nil {
+			return err
+		}
+		q.BeforeID = last + 1
 	}
 	if _, err := h.r.MarkAllRead(c.ctx, c.user.ID, q); err != nil {
 		return err

@@ -45,15 +45,26 @@ func (h *handler) parseListing(c *call, maxN int64) (listing, error) {
 	default:
 		return listing{}, badRequest("r=%q: want o (oldest first) or nothing (newest first)", clip(r))
 	}
+	// ot and nt are times items were stored, as FreshRSS reads them: an
+	// app asks for what came in since its last sync, whatever the date
+	// the feed gave the items.
 	if ot, err := timeParam(c, "ot"); err != nil {
 		return listing{}, err
 	} else if !ot.IsZero() {
-		q.Since = ot
+		last, err := h.lastStoredBefore(c, ot.Add(-storedSlack))
+		if err != nil {
+			return listing{}, err
+		}
+		q.AfterID = max(q.AfterID, last)
 	}
 	if nt, err := timeParam(c, "nt"); err != nil {
 		return listing{}, err
 	} else if !nt.IsZero() {
-		q.Until = nt
+		last, err := h.lastStoredBefore(c, nt.Add(storedSlack))
+		if err != nil {
+			return listing{}, err
+		}
+		q.BeforeID = before(q.BeforeID, last+1)
 	}
 	for _, x := range c.form["xt"] {
 		switch userState(x) {
@@ -81,9 +92,9 @@ func (h *handler) parseListing(c *call, maxN int64) (listing, error) {
 			return listing{}, err
 		}
 		if q.Oldest {
-			q.AfterID = last
+			q.AfterID = max(q.AfterID, last)
 		} else {
-			q.BeforeID = last
+			q.BeforeID = before(q.BeforeID, last)
 		}
 	}
 	// One more than asked tells whether there is a next page.
@@ -91,8 +102,53 @@ func (h *handler) parseListing(c *call, maxN int64) (listing, error) {
 	return listing{id: id, q: q, n: int(n)}, nil
 }
 
+// before is the tighter of two BeforeID bounds, 0 meaning none.
+func before(a, b int64) int64 {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// storedSlack widens ot and nt by the time a fetch may take between
+// stamping its items and committing them: an item stamped just before an
+// app's last sync, but committed after it, is in the next one.
+const storedSlack = 2 * time.Minute
+
+// lastStoredBefore returns the ID of the user's last item stored before
+// t, 0 if there is none: the items after it were stored at or after t.
+// IDs grow as items are stored, so it is a binary search over the IDs,
+// one indexed probe of one item each.
+func (h *handler) lastStoredBefore(c *call, t time.Time) (int64, error) {
+	newest, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{ByID: true, Limit: 1})
+	if err != nil || len(newest) == 0 {
+		return 0, err
+	}
+	if newest[0].FirstSeen.Before(t) {
+		return newest[0].ID, nil
+	}
+	// The items up to lo were stored before t, those from hi on at or
+	// after it.
+	lo, hi := int64(0), newest[0].ID
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		next, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{ByID: true, Oldest: true, AfterID: mid - 1, Limit: 1})
+		if err != nil {
+			return 0, err
+		}
+		if len(next) == 1 && next[0].ID < hi && next[0].FirstSeen.Before(t) {
+			lo = next[0].ID
+		} else {
+			// The first item from mid on was stored at or after t, or
+			// there is none before hi.
+			hi = mid
+		}
+	}
+	return lo, nil
+}
+
 // timeParam reads a time in seconds (or, past year 5138, microseconds)
-// since 1970; zero when absent.
+// since 1970; zero when absent or 0.
 func timeParam(c *call, name string) (time.Time, error) {
 	v := strings.TrimSpace(c.form.Get(name))
 	if v == "" {
@@ -101,6 +157,10 @@ func timeParam(c *call, name string) (time.Time, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	if err != nil || n < 0 {
 		return time.Time{}, badRequest("%s=%q: want a time in seconds or microseconds since 1970", name, clip(v))
+	}
+	if n == 0 {
+		// FeedMe asks ot=0 for all.
+		return time.Time{}, nil
 	}
 	return unixTime(n), nil
 }
@@ -138,15 +198,14 @@ func (h *handler) itemIDs(c *call) error {
 		return err
 	}
 	ids, cont := h.page(c, l, ids)
+	// Only the ID, as FreshRSS answers: a time would cost reading every
+	// item, and the apps read the times from stream/items/contents.
 	type ref struct {
-		ID              string   `json:"id"`
-		DirectStreamIDs []string `json:"directStreamIds"`
-		TimestampUsec   string   `json:"timestampUsec"`
+		ID string `json:"id"`
 	}
 	refs := make([]ref, len(ids))
 	for i, id := range ids {
-		// IDs grow as items are stored; apps only order by it.
-		refs[i] = ref{ID: strconv.FormatInt(id, 10), DirectStreamIDs: []string{}, TimestampUsec: strconv.FormatInt(id, 10)}
+		refs[i] = ref{ID: strconv.FormatInt(id, 10)}
 	}
 	out := map[string]any{"itemRefs": refs}
 	if cont != "" {
@@ -331,7 +390,8 @@ func itemJSON(it store.Item) itemOut {
 }
 
 // unreadCount answers the unread counts per feed and label, and of the
-// reading list.
+// reading list, each with newestItemTimestampUsec, the time its newest item
+// was stored, as FreshRSS gives it ("0" for none).
 func (h *handler) unreadCount(c *call) error {
 	counts, err := h.r.Counts(c.ctx, c.user.ID)
 	if err != nil {
@@ -345,17 +405,65 @@ func (h *handler) unreadCount(c *call) error {
 	if err != nil {
 		return err
 	}
-	type count struct {
-		ID    string `json:"id"`
-		Count int    `json:"count"`
+	newest, err := h.newestStored(c, subs)
+	if err != nil {
+		return err
 	}
+	type count struct {
+		ID     string `json:"id"`
+		Count  int    `json:"count"`
+		Newest string `json:"newestItemTimestampUsec"`
+	}
+	usec := func(t time.Time) string {
+		if t.IsZero() {
+			return "0"
+		}
+		return strconv.FormatInt(t.UnixMicro(), 10)
+	}
+	byTag := map[string]time.Time{}
+	var all time.Time
 	out := make([]count, 0, len(subs)+len(tags)+1)
 	for _, s := range subs {
-		out = append(out, count{ID: feedPrefix + strconv.FormatInt(s.ID, 10), Count: counts.Feeds[s.ID]})
+		t := newest[s.ID]
+		out = append(out, count{ID: feedPrefix + strconv.FormatInt(s.ID, 10), Count: counts.Feeds[s.ID], Newest: usec(t)})
+		for _, tag := range s.Tags {
+			if t.After(byTag[tag]) {
+				byTag[tag] = t
+			}
+		}
+		if t.After(all) {
+			all = t
+		}
 	}
 	for _, t := range tags {
-		out = append(out, count{ID: labelPrefix + t.Name, Count: counts.Tags[t.ID]})
+		out = append(out, count{ID: labelPrefix + t.Name, Count: counts.Tags[t.ID], Newest: usec(byTag[store.NormalizeTag(t.Name)])})
 	}
-	out = append(out, count{ID: stateReadingList, Count: counts.Total})
+	out = append(out, count{ID: stateReadingList, Count: counts.Total, Newest: usec(all)})
 	return writeJSON(c.w, map[string]any{"max": counts.Total, "unreadcounts": out})
+}
+
+// newestStored returns when the newest item of each feed was stored: the
+// item with the feed's greatest ID (IDs grow as items are stored), one
+// indexed probe per feed, then their times in one query.
+func (h *handler) newestStored(c *call, subs []store.Subscription) (map[int64]time.Time, error) {
+	ids := make([]int64, 0, len(subs))
+	for _, s := range subs {
+		last, err := h.r.ItemIDs(c.ctx, c.user.ID, store.Query{FeedID: s.ID, ByID: true, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		ids = append(ids, last...)
+	}
+	out := make(map[int64]time.Time, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	items, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{IDs: ids, ByID: true, Limit: len(ids)})
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range items {
+		out[it.FeedID] = it.FirstSeen
+	}
+	return out, nil
 }
