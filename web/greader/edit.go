@@ -26,8 +26,16 @@ func (h *handler) editTag(c *call) error {
 		return badRequest("%d items sent; send %d at most per request", len(raw), MaxEdit)
 	}
 	var marks []reader.Mark
+	tracking := false
 	for _, field := range []string{"a", "r"} {
 		for _, t := range c.form[field] {
+			// Liferea follows each mark unread with a=tracking-kept-unread,
+			// Google Reader's record of who kept what unread: nothing to
+			// keep here.
+			if strings.HasPrefix(userState(strings.TrimSpace(t)), trackingPrefix) {
+				tracking = true
+				continue
+			}
 			m, err := tagMark(t, field == "a")
 			if err != nil {
 				return err
@@ -37,7 +45,7 @@ func (h *handler) editTag(c *call) error {
 			}
 		}
 	}
-	if len(marks) == 0 {
+	if len(marks) == 0 && !tracking {
 		return badRequest("say what to change with a= or r= (%s or %s)", stateRead, stateStarred)
 	}
 	for _, m := range marks {

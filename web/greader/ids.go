@@ -18,6 +18,7 @@ const (
 	stateRead        = "user/-/state/com.google/read"
 	stateStarred     = "user/-/state/com.google/starred"
 	stateKeptUnread  = "user/-/state/com.google/kept-unread"
+	trackingPrefix   = "user/-/state/com.google/tracking-"
 	labelPrefix      = "user/-/label/"
 	feedPrefix       = "feed/"
 	itemPrefix       = "tag:google.com,2005:reader/item/"
