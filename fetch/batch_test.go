@@ -7,64 +7,102 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"tidings/store"
 	"tidings/store/sqlite"
 )
 
-// batchRecorder is a BatchSaver that records the size of every save call
-// and fails the feeds in fail, each on its own.
-type batchRecorder struct {
-	batches []int // sizes of SaveFetches calls; 1 for a SaveFetch
-	saved   []int64
-	fail    map[int64]bool
-	// broken fails every SaveFetches as a whole (SaveFetch still works).
-	broken bool
+// batchStore is a real SQLite store in a temporary file that records the
+// size of every save call it is given (1 for a SaveFetch). With wholeFails
+// set, its SaveFetches fails as a whole before it reaches the database, as
+// a transaction that cannot begin or commit does, and saves nothing;
+// SaveFetch still saves.
+type batchStore struct {
+	*sqlite.DB
+	mu         sync.Mutex
+	batches    []int
+	wholeFails bool
 }
 
-func (r *batchRecorder) SaveFetch(ctx context.Context, feedID int64, res store.FetchResult) (store.SaveResult, error) {
-	r.batches = append(r.batches, 1)
-	if r.fail[feedID] {
-		return store.SaveResult{}, fmt.Errorf("feed %d: %w", feedID, store.ErrNotFound)
-	}
-	r.saved = append(r.saved, feedID)
-	return store.SaveResult{New: len(res.Items)}, nil
+func (s *batchStore) SaveFetch(ctx context.Context, feedID int64, res store.FetchResult) (store.SaveResult, error) {
+	s.mu.Lock()
+	s.batches = append(s.batches, 1)
+	s.mu.Unlock()
+	return s.DB.SaveFetch(ctx, feedID, res)
 }
 
-func (r *batchRecorder) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
-	if r.broken {
+func (s *batchStore) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store.SaveResult, []error, error) {
+	if s.wholeFails {
 		return nil, nil, errors.New("database is locked")
 	}
-	r.batches = append(r.batches, len(batch))
-	results := make([]store.SaveResult, len(batch))
-	errs := make([]error, len(batch))
-	for i, f := range batch {
-		if r.fail[f.FeedID] {
-			errs[i] = fmt.Errorf("feed %d: %w", f.FeedID, store.ErrNotFound)
-			continue
-		}
-		r.saved = append(r.saved, f.FeedID)
-		results[i] = store.SaveResult{New: len(f.Result.Items)}
-	}
-	return results, errs, nil
+	s.mu.Lock()
+	s.batches = append(s.batches, len(batch))
+	s.mu.Unlock()
+	return s.DB.SaveFetches(ctx, batch)
+}
+
+func (s *batchStore) sizes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.batches)
 }
 
 // plainSaver hides SaveFetches: a Saver that cannot batch.
-type plainSaver struct{ r *batchRecorder }
+type plainSaver struct{ s *batchStore }
 
 func (p plainSaver) SaveFetch(ctx context.Context, feedID int64, res store.FetchResult) (store.SaveResult, error) {
-	return p.r.SaveFetch(ctx, feedID, res)
+	return p.s.SaveFetch(ctx, feedID, res)
 }
 
-// queued is a pool whose results channel holds n outcomes (feeds 1..n, feed
-// i with i items) and is closed, as the writer finds it when the fetches
-// finished faster than it saved.
-func queued(ctx context.Context, n int) *pool {
-	p := &pool{ctx: ctx, results: make(chan Outcome, n)}
+// batchFeeds opens a real store with the feeds https://i.test/feed for i
+// in 1..n subscribed, except those in missing: their outcomes carry a
+// feed ID that the store does not have, as a feed removed while it was
+// fetched. It returns the store and the outcome of fetching feed i, with
+// i items, at index i-1.
+func batchFeeds(t testing.TB, n int, missing ...int) (*batchStore, []Outcome) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "tidings.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	outcomes := make([]Outcome, n)
 	for i := 1; i <= n; i++ {
-		p.results <- outcome(i)
+		o := outcome(i)
+		if slices.Contains(missing, i) {
+			o.Feed.ID = 1_000_000 + int64(i)
+		} else {
+			s, err := db.Subscribe(context.Background(), me(t, db), store.Subscription{Feed: store.Feed{URL: o.Feed.URL}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Feed.ID = s.ID
+		}
+		outcomes[i-1] = o
+	}
+	return &batchStore{DB: db}, outcomes
+}
+
+// storedItems returns how many items the store holds of feed i.
+func storedItems(t testing.TB, s *batchStore, i int) int {
+	t.Helper()
+	sub, err := s.Subscription(context.Background(), me(t, s), fmt.Sprintf("https://%d.test/feed", i))
+	if err != nil {
+		t.Fatalf("feed %d: %v", i, err)
+	}
+	return sub.Items
+}
+
+// queued is a pool whose results channel holds outcomes and is closed, as
+// the writer finds it when the fetches finished faster than it saved.
+func queued(ctx context.Context, outcomes []Outcome) *pool {
+	p := &pool{ctx: ctx, results: make(chan Outcome, len(outcomes))}
+	for _, o := range outcomes {
+		p.results <- o
 	}
 	close(p.results)
 	return p
@@ -74,59 +112,58 @@ func TestWriteBatches(t *testing.T) {
 	tests := []struct {
 		name        string
 		n           int
-		fail        []int64
+		missing     []int
 		plain       bool
-		broken      bool
+		wholeFails  bool
 		wantBatches []int
 	}{
 		{name: "one", n: 1, wantBatches: []int{1}},
 		{name: "queued", n: 20, wantBatches: []int{16, 4}},
 		{name: "exactly a batch", n: 16, wantBatches: []int{16}},
-		{name: "failures are per feed", n: 5, fail: []int64{2, 4}, wantBatches: []int{5}},
+		{name: "failures are per feed", n: 5, missing: []int{2, 4}, wantBatches: []int{5}},
 		{name: "no BatchSaver", n: 3, plain: true, wantBatches: []int{1, 1, 1}},
-		{name: "batch fails whole", n: 3, fail: []int64{2}, broken: true, wantBatches: []int{1, 1, 1}},
+		{name: "batch fails whole", n: 3, missing: []int{2}, wholeFails: true, wantBatches: []int{1, 1, 1}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rec := &batchRecorder{fail: make(map[int64]bool), broken: tt.broken}
-			for _, id := range tt.fail {
-				rec.fail[id] = true
-			}
-			var s Saver = rec
+			st, queue := batchFeeds(t, tt.n, tt.missing...)
+			st.wholeFails = tt.wholeFails
+			var s Saver = st
 			if tt.plain {
-				s = plainSaver{rec}
+				s = plainSaver{st}
 			}
 			var outcomes []Outcome
-			err := queued(t.Context(), tt.n).write(s, func(o Outcome) { outcomes = append(outcomes, o) })
+			err := queued(t.Context(), queue).write(s, func(o Outcome) { outcomes = append(outcomes, o) })
 
-			if !slices.Equal(rec.batches, tt.wantBatches) {
-				t.Errorf("save calls of sizes %v; want %v", rec.batches, tt.wantBatches)
+			if got := st.sizes(); !slices.Equal(got, tt.wantBatches) {
+				t.Errorf("save calls of sizes %v; want %v", got, tt.wantBatches)
 			}
 			if len(outcomes) != tt.n {
 				t.Fatalf("done called %d times; want once per outcome, %d", len(outcomes), tt.n)
 			}
 			for i, o := range outcomes {
-				if want := int64(i + 1); o.Feed.ID != want {
-					t.Errorf("outcome %d is feed %d; want %d (queue order)", i, o.Feed.ID, want)
+				feed := i + 1
+				if o.Feed.URL != queue[i].Feed.URL {
+					t.Errorf("outcome %d is %s; want %s (queue order)", i, o.Feed.URL, queue[i].Feed.URL)
 				}
-				if rec.fail[o.Feed.ID] {
-					want := fmt.Sprintf("save feed %s: feed %d: ", o.Feed.URL, o.Feed.ID)
+				if slices.Contains(tt.missing, feed) {
+					want := fmt.Sprintf("save feed %s: ", o.Feed.URL)
 					if !errors.Is(o.SaveErr, store.ErrNotFound) || !strings.HasPrefix(o.SaveErr.Error(), want) {
-						t.Errorf("feed %d SaveErr = %v; want its own not-found error", o.Feed.ID, o.SaveErr)
+						t.Errorf("feed %d SaveErr = %v; want its own not-found error", feed, o.SaveErr)
 					}
 					continue
 				}
-				if o.SaveErr != nil || o.Saved.New != int(o.Feed.ID) {
-					t.Errorf("feed %d: Saved %+v, SaveErr %v; want %d new, no error", o.Feed.ID, o.Saved, o.SaveErr, o.Feed.ID)
+				if o.SaveErr != nil || o.Saved.New != feed {
+					t.Errorf("feed %d: Saved %+v, SaveErr %v; want %d new, no error", feed, o.Saved, o.SaveErr, feed)
+				}
+				if n := storedItems(t, st, feed); n != feed {
+					t.Errorf("feed %d: %d items stored; want %d", feed, n, feed)
 				}
 			}
-			if len(rec.saved) != tt.n-len(tt.fail) {
-				t.Errorf("%d feeds saved; want %d", len(rec.saved), tt.n-len(tt.fail))
-			}
-			if wantErr := len(tt.fail) > 0; (err != nil) != wantErr {
+			if wantErr := len(tt.missing) > 0; (err != nil) != wantErr {
 				t.Errorf("write = %v; want an error %v", err, wantErr)
-			} else if err != nil && !strings.HasPrefix(err.Error(), fmt.Sprintf("%d fetched", len(tt.fail))) {
-				t.Errorf("write = %v; want it to count %d failed saves", err, len(tt.fail))
+			} else if err != nil && (!strings.HasPrefix(err.Error(), fmt.Sprintf("%d fetched", len(tt.missing))) || !errors.Is(err, store.ErrNotFound)) {
+				t.Errorf("write = %v; want it to count %d failed saves and wrap the first", err, len(tt.missing))
 			}
 		})
 	}
@@ -135,18 +172,23 @@ func TestWriteBatches(t *testing.T) {
 // TestWriteCanceledSavesNothing: a run canceled before the writer gets to
 // the queue saves none of it.
 func TestWriteCanceledSavesNothing(t *testing.T) {
+	st, queue := batchFeeds(t, 5)
 	ctx, cancel := context.WithCancel(t.Context())
-	p := queued(ctx, 5)
+	p := queued(ctx, queue)
 	cancel()
-	rec := &batchRecorder{}
 	var done int
-	err := p.write(rec, func(Outcome) { done++ })
-	if !errors.Is(err, context.Canceled) || len(rec.saved) != 0 || done != 0 {
-		t.Errorf("canceled write = %v, saved %v, done %d times; want context.Canceled, nothing", err, rec.saved, done)
+	err := p.write(st, func(Outcome) { done++ })
+	if !errors.Is(err, context.Canceled) || len(st.sizes()) != 0 || done != 0 {
+		t.Errorf("canceled write = %v, save calls %v, done %d times; want context.Canceled, nothing", err, st.sizes(), done)
+	}
+	for i := 1; i <= 5; i++ {
+		if n := storedItems(t, st, i); n != 0 {
+			t.Errorf("feed %d: %d items stored by a canceled write", i, n)
+		}
 	}
 }
 
-// outcome is the result of fetching feed i, with i items, as queued makes.
+// outcome is the result of fetching feed i, with i items.
 func outcome(i int) Outcome {
 	items := make([]store.Item, i)
 	for j := range items {
@@ -169,15 +211,15 @@ func TestWriteWindow(t *testing.T) {
 		window time.Duration
 		// send sends the outcomes to results and closes it (or not); saved
 		// receives the number of outcomes saved after each save call.
-		send        func(results chan<- Outcome, saved <-chan int, cancel func())
+		send        func(results chan<- Outcome, queue []Outcome, saved <-chan int, cancel func())
 		wantBatches []int
 		wantErr     error
 	}{
 		{
 			name: "arrivals within the window share a batch", window: time.Hour,
-			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
-				for i := 1; i <= 5; i++ {
-					results <- outcome(i)
+			send: func(results chan<- Outcome, queue []Outcome, saved <-chan int, cancel func()) {
+				for _, o := range queue[:5] {
+					results <- o
 				}
 				close(results) // ends the window: the run is over
 			},
@@ -185,9 +227,9 @@ func TestWriteWindow(t *testing.T) {
 		},
 		{
 			name: "a full batch does not wait", window: time.Hour,
-			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
-				for i := 1; i <= maxBatch+1; i++ {
-					results <- outcome(i)
+			send: func(results chan<- Outcome, queue []Outcome, saved <-chan int, cancel func()) {
+				for _, o := range queue[:maxBatch+1] {
+					results <- o
 				}
 				<-saved // the first batch is saved within the hour
 				close(results)
@@ -196,18 +238,18 @@ func TestWriteWindow(t *testing.T) {
 		},
 		{
 			name: "a result after the window has its own batch", window: time.Millisecond,
-			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
-				results <- outcome(1)
+			send: func(results chan<- Outcome, queue []Outcome, saved <-chan int, cancel func()) {
+				results <- queue[0]
 				<-saved // saved alone: the window ended without more
-				results <- outcome(2)
+				results <- queue[1]
 				close(results)
 			},
 			wantBatches: []int{1, 1},
 		},
 		{
 			name: "a cancel ends the window and saves nothing", window: time.Hour,
-			send: func(results chan<- Outcome, saved <-chan int, cancel func()) {
-				results <- outcome(1)
+			send: func(results chan<- Outcome, queue []Outcome, saved <-chan int, cancel func()) {
+				results <- queue[0]
 				cancel()
 			},
 			wantErr: context.Canceled,
@@ -215,27 +257,43 @@ func TestWriteWindow(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			st, queue := batchFeeds(t, maxBatch+1)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
 			p := &pool{ctx: ctx, results: make(chan Outcome), window: tt.window}
 			saved := make(chan int, 2*maxBatch)
-			rec := &batchRecorder{}
 			var outcomes int
 			sent := make(chan struct{})
 			go func() {
 				defer close(sent)
-				tt.send(p.results, saved, cancel)
+				tt.send(p.results, queue, saved, cancel)
 			}()
-			err := p.write(rec, func(Outcome) {
+			err := p.write(st, func(o Outcome) {
 				outcomes++
+				if o.SaveErr != nil {
+					t.Errorf("feed %s: %v", o.Feed.URL, o.SaveErr)
+				}
 				saved <- outcomes
 			})
 			<-sent
 			if !errors.Is(err, tt.wantErr) {
 				t.Errorf("write = %v; want %v", err, tt.wantErr)
 			}
-			if !slices.Equal(rec.batches, tt.wantBatches) {
-				t.Errorf("save calls of sizes %v; want %v", rec.batches, tt.wantBatches)
+			if got := st.sizes(); !slices.Equal(got, tt.wantBatches) {
+				t.Errorf("save calls of sizes %v; want %v", got, tt.wantBatches)
+			}
+			want := 0
+			for _, n := range tt.wantBatches {
+				want += n
+			}
+			total := 0
+			for i := 1; i <= maxBatch+1; i++ {
+				if n := storedItems(t, st, i); n > 0 {
+					total++
+				}
+			}
+			if total != want || outcomes != want {
+				t.Errorf("%d feeds stored, %d reported; want %d", total, outcomes, want)
 			}
 		})
 	}
@@ -245,38 +303,10 @@ func TestWriteWindow(t *testing.T) {
 // does not exist, into a real SQLite store: that one fails alone, every
 // other feed has its items.
 func TestWriteBatchSQLite(t *testing.T) {
-	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tidings.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
 	const n = 20
-	p := queued(ctx, n)
-	// The queue's feed IDs are 1..n; the store's are whatever AddFeed
-	// gives, so map them, leaving feed 7 unknown.
-	ids := make(map[int64]int64)
-	for i := int64(1); i <= n; i++ {
-		if i == 7 {
-			ids[i] = 1_000_000
-			continue
-		}
-		f, err := db.Subscribe(ctx, me(t, db), store.Subscription{Feed: store.Feed{URL: fmt.Sprintf("https://%d.test/feed", i)}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		ids[i] = f.ID
-	}
-	mapped := make(chan Outcome, n)
-	for o := range p.results {
-		o.Feed.ID = ids[o.Feed.ID]
-		mapped <- o
-	}
-	close(mapped)
-	p.results = mapped
-
+	st, queue := batchFeeds(t, n, 7)
 	saved := make(map[string]Outcome)
-	err = p.write(db, func(o Outcome) { saved[o.Feed.URL] = o })
+	err := queued(t.Context(), queue).write(st.DB, func(o Outcome) { saved[o.Feed.URL] = o })
 	if err == nil || !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("write = %v; want one failed save, not found", err)
 	}
@@ -295,7 +325,7 @@ func TestWriteBatchSQLite(t *testing.T) {
 		if o.SaveErr != nil || o.Saved.New != i {
 			t.Errorf("%s: Saved %+v, SaveErr %v; want %d new", url, o.Saved, o.SaveErr, i)
 		}
-		f, err := db.Subscription(ctx, me(t, db), url)
+		f, err := st.Subscription(t.Context(), me(t, st), url)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -305,9 +335,48 @@ func TestWriteBatchSQLite(t *testing.T) {
 	}
 }
 
-// TestRunBatchWindow: Run's writer waits batchWindow to fill a batch.
+// TestRunBatchWindow: the pool a Run writes with (newPool) waits
+// batchWindow after a batch's first result for more: a result that comes
+// within the window shares its commit, one that comes after has its own.
+// The clock is synctest's: the gaps are exact, whatever the machine.
 func TestRunBatchWindow(t *testing.T) {
-	if p := newPool(t.Context(), New(Options{})); p.window != batchWindow || batchWindow <= 0 {
-		t.Errorf("Run's pool waits %v to fill a batch; want batchWindow, %v", p.window, batchWindow)
+	tests := []struct {
+		name string
+		gap  time.Duration
+		want []int
+	}{
+		{name: "within the window", gap: batchWindow - time.Millisecond, want: []int{2}},
+		{name: "after the window", gap: batchWindow + time.Millisecond, want: []int{1, 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			st, queue := batchFeeds(t, 2)
+			synctest.Test(t, func(t *testing.T) {
+				p := newPool(t.Context(), New(Options{}))
+				go func() {
+					p.results <- queue[0]
+					time.Sleep(tt.gap)
+					p.results <- queue[1]
+					close(p.results)
+				}()
+				var done int
+				if err := p.write(st, func(o Outcome) {
+					done++
+					if o.SaveErr != nil {
+						t.Errorf("feed %s: %v", o.Feed.URL, o.SaveErr)
+					}
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if got := st.sizes(); !slices.Equal(got, tt.want) || done != 2 {
+					t.Errorf("results %v apart saved in calls of sizes %v (%d reported); want %v", tt.gap, got, done, tt.want)
+				}
+			})
+			for i := 1; i <= 2; i++ {
+				if n := storedItems(t, st, i); n != i {
+					t.Errorf("feed %d: %d items stored; want %d", i, n, i)
+				}
+			}
+		})
 	}
 }

@@ -27,7 +27,10 @@ func TestRealWorldCorpusStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jsonFiles, _ := filepath.Glob(filepath.Join("testdata", "realworld", "*.json"))
+	jsonFiles, err := filepath.Glob(filepath.Join("testdata", "realworld", "*.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, f := range jsonFiles {
 		if !strings.HasSuffix(f, ".golden.json") {
 			files = append(files, f)

@@ -43,7 +43,10 @@ func benchSets(b *testing.B) map[string][]benchBody {
 		sets[name] = append(sets[name], benchBody{srv.URL(i), resp.Header.Get("Content-Type"), body})
 		sets["fetchtest-all"] = append(sets["fetchtest-all"], benchBody{srv.URL(i), resp.Header.Get("Content-Type"), body})
 	}
-	files, _ := filepath.Glob("testdata/realworld/*")
+	files, err := filepath.Glob("testdata/realworld/*")
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no real-world snapshots (%v)", err)
+	}
 	for _, f := range files {
 		name := filepath.Base(f)
 		if strings.Contains(name, ".golden.") || strings.Contains(name, "FirstEntry") || !strings.Contains(name, ".") {

@@ -27,8 +27,14 @@ var fuzzSeeds = []string{
 }
 
 func addFeedSeeds(f *testing.F) {
-	files, _ := filepath.Glob("testdata/realworld/*")
-	more, _ := filepath.Glob("testdata/parse/*")
+	files, err := filepath.Glob("testdata/realworld/*")
+	if err != nil {
+		f.Fatal(err)
+	}
+	more, err := filepath.Glob("testdata/parse/*")
+	if err != nil || len(files) == 0 || len(more) == 0 {
+		f.Fatalf("seed files: %d real-world, %d parse, %v; want some of each", len(files), len(more), err)
+	}
 	for _, p := range append(files, more...) {
 		if strings.Contains(p, ".golden.") || filepath.Base(p) == "LICENSE" || filepath.Base(p) == "README.md" {
 			continue

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"tidings/store"
@@ -175,6 +176,8 @@ type Scheduler struct {
 	// writer goroutine).
 	saveFails  int
 	saveLogged time.Time
+	// damageSaid is set once the damage of the database was logged.
+	damageSaid atomic.Bool
 }
 
 // pausedLocked reports whether claims and fetches are paused for a full
@@ -391,6 +394,9 @@ loop:
 // database down or a disk full for hours does not write a line a poll.
 func (s *Scheduler) claimFailed(err error) {
 	s.claimFails++
+	if s.saidDamaged(err) {
+		return
+	}
 	if now := time.Now(); s.claimFails == 1 || now.Sub(s.claimLogged) >= claimLogEvery {
 		s.claimLogged = now
 		s.log.Error("claim due feeds failed; retrying", slog.String("error", err.Error()),
@@ -789,9 +795,11 @@ func (s *Scheduler) done(o Outcome) {
 // then again at most every claimLogEvery with how many failed, and each
 // at debug, so that a database gone away for a while, which fails the save
 // of every feed in flight, is one line and not one per feed; a full disk
-// was said once already (its pause). The first save that works after
-// failures says so. It runs on the fetcher's writer goroutine.
+// was said once already (its pause), a damaged database once for the
+// whole run. The first save that works after failures says so. It runs on the fetcher's writer goroutine.
 func (s *Scheduler) logSave(o Outcome, full bool) {
+	// A damaged database is said once for the whole run.
+	damaged := o.SaveErr != nil && s.saidDamaged(o.SaveErr)
 	s.mu.Lock()
 	var (
 		fails  int
@@ -803,7 +811,7 @@ func (s *Scheduler) logSave(o Outcome, full bool) {
 	case o.SaveErr != nil:
 		s.saveFails++
 		fails = s.saveFails
-		if now := time.Now(); !full && (fails == 1 || now.Sub(s.saveLogged) >= claimLogEvery) {
+		if now := time.Now(); !full && !damaged && (fails == 1 || now.Sub(s.saveLogged) >= claimLogEvery) {
 			s.saveLogged, logged = now, true
 		}
 	}
@@ -820,6 +828,26 @@ func (s *Scheduler) logSave(o Outcome, full bool) {
 		s.log.Debug("saving a fetched feed failed; it will be fetched again when its claim ends",
 			slog.String("feed_url", o.Feed.URL), slog.String("error", o.SaveErr.Error()))
 	}
+}
+
+// saidDamaged reports whether err says the database is damaged
+// (store.ErrCorrupt, or the store's Damaged says so, when it has one), and
+// logs that the first time only: the damage lasts
+// as long as the process, and every later claim and save fails with it.
+func (s *Scheduler) saidDamaged(err error) bool {
+	if !errors.Is(err, store.ErrCorrupt) {
+		// The store may know better than the error it gave.
+		dr, ok := s.opt.Store.(interface{ Damaged() error })
+		if !ok || dr.Damaged() == nil {
+			return false
+		}
+		err = dr.Damaged()
+	}
+	if !s.damageSaid.Swap(true) {
+		s.log.Error("the database is damaged: nothing more is written to it and no feed is fetched; "+
+			"the error says what to do, then restart tidings", slog.String("error", err.Error()))
+	}
+	return true
 }
 
 // logRound writes the debug line of a finished round, and the info

@@ -862,8 +862,18 @@ func (s *itemsFull) SaveFetch(ctx context.Context, feedID int64, r store.FetchRe
 // clear DiskFullErr, which /healthz reports.
 func TestSchedulerDiskFullUntilPauseEnds(t *testing.T) {
 	srv := fetchtest.NewServer(t, fetchtest.Options{Feeds: 1, Items: 3})
+	var sched atomic.Pointer[fetch.Scheduler]
 	slow := htServe(t, "127.0.0.1", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
+		// Fail only once the other feed's save found the disk full: this
+		// failure's save comes during the pause, whatever the machine's
+		// speed.
+		for s := sched.Load(); s == nil || s.Status().DiskFullErr == nil; s = sched.Load() {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-time.After(time.Millisecond):
+			}
+		}
 		w.WriteHeader(http.StatusInternalServerError)
 	}))
 	st := &itemsFull{openSQLite(t)}
@@ -871,6 +881,7 @@ func TestSchedulerDiskFullUntilPauseEnds(t *testing.T) {
 	addFeed(t, st.DB, slow.URL+"/feed", "@every 1h")
 	s := fetch.NewScheduler(fetch.SchedulerOptions{Store: st,
 		Fetcher: fetch.New(fetch.Options{AllowPrivateNetworks: true}), Poll: 5 * time.Millisecond})
+	sched.Store(s)
 	stop := startScheduler(t, s)
 	defer stop()
 	waitFor(t, "the slow feed's failure saved", func() bool { return feedByURL(t, st.DB, slow.URL+"/feed").State.LastError != "" })

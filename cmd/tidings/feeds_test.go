@@ -132,7 +132,9 @@ tags = ["config"]
 	}
 	// The block goes: the feed goes at the next start; a user feed stays.
 	h.mustRun(exitOK, "add", "--no-fetch", "https://user.example/rss")
-	os.WriteFile(h.configPath, []byte("database = \"tidings.db\"\n"), 0o644)
+	if err := os.WriteFile(h.configPath, []byte("database = \"tidings.db\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r = h.mustRun(exitOK, "feeds", "--json")
 	if strings.Contains(r.stdout, "declared.example") || !strings.Contains(r.stdout, "user.example") {
 		t.Errorf("after removing the block: %s", r.stdout)
@@ -157,7 +159,9 @@ func TestInit(t *testing.T) {
 	if _, err := config.Load(path); err != nil {
 		t.Errorf("the starter does not load: %v", err)
 	}
-	os.WriteFile(path, []byte("# mine\n"), 0o644)
+	if err := os.WriteFile(path, []byte("# mine\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r = h.run("init")
 	if r.code != exitFailure || !strings.Contains(r.stderr, "already exists") {
 		t.Errorf("second init: exit %d %q", r.code, r.stderr)

@@ -331,7 +331,9 @@ func TestNoConfigAtAll(t *testing.T) {
 func TestPostgresUnreachable(t *testing.T) {
 	h := newBareHarness(t)
 	path := filepath.Join(h.dir, "pg.toml")
-	os.WriteFile(path, []byte(`database = "postgres://tidings@127.0.0.1:1/tidings?connect_timeout=2"`+"\n"), 0o644)
+	if err := os.WriteFile(path, []byte(`database = "postgres://tidings@127.0.0.1:1/tidings?connect_timeout=2"`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r := h.run("--config", path, "feeds")
 	if r.code != exitFailure || !strings.Contains(r.stderr, "PostgreSQL") {
 		t.Fatalf("exit %d, stderr %q", r.code, r.stderr)
@@ -341,7 +343,9 @@ func TestPostgresUnreachable(t *testing.T) {
 func TestNotATidingsDatabase(t *testing.T) {
 	h := newHarness(t, "")
 	junk := []byte("this is not a database, it is a shopping list\n")
-	os.WriteFile(h.dbPath, junk, 0o644)
+	if err := os.WriteFile(h.dbPath, junk, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	r := h.run("feeds")
 	if r.code != exitFailure {
 		t.Fatalf("exit %d, want 1; stderr %q", r.code, r.stderr)

@@ -226,6 +226,12 @@ func (d *daemon) announce(ctx context.Context, addr string) {
 	}
 }
 
+// damageReporter is a store that tells whether it found its database
+// damaged (store.ErrCorrupt), by any statement: both backends are.
+type damageReporter interface {
+	Damaged() error
+}
+
 // health is the /healthz check: the database answers, and how the last
 // round went.
 func (d *daemon) health(ctx context.Context) (map[string]any, error) {
@@ -247,13 +253,20 @@ func (d *daemon) health(ctx context.Context) (map[string]any, error) {
 			"errors":       r.Errors,
 		}
 	}
-	if _, err := d.store.NextDue(ctx); err != nil {
-		fields["database"] = "unreachable"
-		return fields, fmt.Errorf("database: %w", err)
+	// The damage first: a damaged table may fail the query below too.
+	if dr, ok := d.store.(damageReporter); ok {
+		if err := dr.Damaged(); err != nil {
+			fields["database"] = "damaged"
+			return fields, err
+		}
 	}
 	if err := d.damaged.Load(); err != nil {
 		fields["database"] = "damaged"
 		return fields, *err
+	}
+	if _, err := d.store.NextDue(ctx); err != nil {
+		fields["database"] = "unreachable"
+		return fields, fmt.Errorf("database: %w", err)
 	}
 	fields["database"] = "ok"
 	if st.DiskFullErr != nil {

@@ -80,7 +80,7 @@ func (db *DB) ClaimFeeds(ctx context.Context, r store.ClaimRequest) ([]store.Fee
 	RETURNING ` + feedColumns
 
 	var feeds []store.Feed
-	err := retry(func() error {
+	err := db.retry(func() error {
 		var err error
 		feeds, err = queryFeeds(ctx, db.pool, query, p...)
 		return err
@@ -104,7 +104,7 @@ func (db *DB) Release(ctx context.Context, feedIDs []int64) error {
 	if len(feedIDs) == 0 {
 		return nil
 	}
-	err := retry(func() error {
+	err := db.retry(func() error {
 		_, err := db.pool.Exec(ctx, "UPDATE feeds SET claimed_until = NULL WHERE id = ANY($1)", feedIDs)
 		return err
 	})

@@ -63,6 +63,9 @@ type DB struct {
 	name string
 	// QueryDeadline bounds the user's listings, counts and searches.
 	store.QueryDeadline
+	// damage is set when the server says the database is damaged; from
+	// then on nothing is written (see Damaged).
+	damage damage
 }
 
 var _ store.Store = (*DB)(nil)
@@ -106,11 +109,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	if err := migrate(ctx, cfg.ConnConfig, name, migs); err != nil {
 		return nil, err
 	}
+	db := &DB{name: name}
+	db.damage.watch(cfg)
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", name, err)
 	}
-	db := &DB{pool: pool, name: name}
+	db.pool = pool
 	return db, nil
 }
 
@@ -250,21 +255,24 @@ const maxTries = 3
 
 // tx runs fn in a read-write transaction and commits if fn returns nil. fn
 // may run more than once, so it must set its results afresh each time.
+// Once the server said the database is damaged, tx returns that error
+// without beginning (see Damaged).
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return retry(func() error { return pgx.BeginFunc(ctx, db.pool, fn) })
+	return db.retry(func() error { return pgx.BeginFunc(ctx, db.pool, fn) })
 }
 
 // retry runs fn, again while it fails with an error a retry resolves. A
 // single statement needs no transaction of its own: it is one already.
-// A full disk's error wraps store.ErrDiskFull (diskFull).
+// A full disk's error wraps store.ErrDiskFull (diskFull), a damaged
+// database's store.ErrCorrupt (corrupted).
 func retry(fn func() error) error {
 	var err error
 	for range maxTries {
 		if err = fn(); !retryable(err) {
-			return diskFull(err)
+			break
 		}
 	}
-	return diskFull(err)
+	return corrupted(diskFull(err))
 }
 
 // diskFull makes PostgreSQL's disk_full (53100) an error wrapping

@@ -454,6 +454,16 @@ func (db *DB) damaged(what string) error {
 	return *db.corrupt.Load()
 }
 
+// Damaged returns nil while the file is intact; once a statement or a
+// Check found it damaged, the error wrapping store.ErrCorrupt that every
+// write gets from then on, saying what to do.
+func (db *DB) Damaged() error {
+	if err := db.corrupt.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
+
 // Check runs SQLite's PRAGMA quick_check over the whole file: nil when it
 // finds nothing wrong; else an error wrapping store.ErrCorrupt with the
 // first problems it reports, and no write is made from then on.
