@@ -31,16 +31,29 @@ func ftsQuery(input string) (match string, literals []string, err error) {
 	return strings.Join(terms, " "), s.Literals, nil
 }
 
-// ftsRanked is the full-text query of a search, its one argument the
-// MATCH expression: the ids of the matching items, newest first, and their
-// bm25 rank (lower is better), for at most store.MaxSearchCandidates of
-// them. MATERIALIZED use keeps bm25 inside the full-text query, where it is
-// defined, whatever the planner does with the filters after it. The bound
-// is what keeps the cost of a common word bounded: ranking every match of
-// "the" among 1,000,000 items took seconds; FTS5 reads its matches newest
-// first and stops at the bound.
-var ftsRanked = "SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
-	" WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT " + maxCandidates
+// ftsRanked is the full-text query of a search: the ids of the matching
+// items and their rank (lower is better), for at most
+// store.MaxSearchCandidates of them. Its one argument is the MATCH
+// expression, ?2 of the statement: written "MATCH ?" the first time, which
+// itemQuery numbers ?2, and "?2" after that.
+//
+// c is the newest store.MaxSearchCandidates matches (FTS5 reads its matches
+// newest first and stops at the bound). When there are fewer, they are
+// ranked by bm25, title matches weighing most; when there are that many,
+// newest first. bm25 reads, besides the matches, every item holding each
+// term, to weigh how rare it is: for a word in most of 1,000,000 items
+// that took over 100 ms a word, and weighs nothing, as a word in most
+// items is no sign of relevance. The condition on c's count does not
+// depend on a row, so SQLite tests it once, before it starts either
+// part; the other part costs nothing. MATERIALIZED keeps bm25 inside the
+// full-text query, where it is defined, whatever the planner does with the
+// filters after it.
+var ftsRanked = "WITH c AS MATERIALIZED (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
+	" ORDER BY rowid DESC LIMIT " + maxCandidates + ")" +
+	" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
+	" WHERE items_fts MATCH ?2 LIMIT CASE WHEN (SELECT count(*) FROM c) < " + maxCandidates + " THEN -1 ELSE 0 END)" +
+	" UNION ALL SELECT * FROM (SELECT id, -id FROM c LIMIT CASE WHEN (SELECT count(*) FROM c) < " + maxCandidates +
+	" THEN 0 ELSE -1 END)"
 
 // maxCandidates is store.MaxSearchCandidates in SQL.
 var maxCandidates = strconv.Itoa(store.MaxSearchCandidates)
