@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"database/sql/driver"
+	"encoding/json"
 	"strconv"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"tidings/store"
 )
@@ -34,29 +38,133 @@ func ftsQuery(input string) (match string, literals []string, err error) {
 // ftsRanked is the full-text query of a search: the ids of the matching
 // items and their rank (lower is better), for at most
 // store.MaxSearchCandidates of them. Its one argument is the MATCH
-// expression, ?2 of the statement: written "MATCH ?" the first time, which
-// itemQuery numbers ?2, and "?2" after that.
+// expression, ?2 of the statement, as itemQuery numbers it: it rewrites
+// the first "MATCH ?", which is why the others are written "?2".
+var ftsRanked = rankedSQL(searchBounds{
+	sample:     10_000,
+	scan:       500_000,
+	phraseWord: 7,
+	common:     50_000,
+	ranked:     200_000,
+})
+
+// searchBounds are the bounds of a search's cost, in items read (see
+// rankedSQL).
+type searchBounds struct {
+	// sample is how many of the newest items tell how common a word is.
+	sample int
+	// scan bounds the items a search reads to find its matches among all
+	// items: the items of its rarest word times its words, a word of a
+	// phrase counting phraseWord times (its positions are compared).
+	// 500,000 is about 100 ms.
+	scan, phraseWord int
+	// common is how many of the newest items a search reads beyond
+	// that bound: a phrase of common words costs about a microsecond an
+	// item.
+	common int
+	// ranked is how many items may hold the words of a search, all
+	// counted, for bm25 to rank its matches.
+	ranked int
+}
+
+// rankedSQL is ftsRanked within bounds b.
 //
-// c is the newest store.MaxSearchCandidates matches (FTS5 reads its matches
-// newest first and stops at the bound). When there are fewer, they are
-// ranked by bm25, title matches weighing most; when there are that many,
-// newest first. bm25 reads, besides the matches, every item holding each
-// term, to weigh how rare it is: for a word in most of 1,000,000 items
-// that took over 100 ms a word, and weighs nothing, as a word in most
-// items is no sign of relevance. The condition on c's count does not
-// depend on a row, so SQLite tests it once, before it starts either
-// part; the other part costs nothing. MATERIALIZED keeps bm25 inside the
+// What a search costs in FTS5 is the items holding its words, not its
+// matches: a phrase of common words, or common words seldom together,
+// read every item holding them to find few matches (four phrases of the
+// commonest words took 1.9 s at 1,000,000 items), and bm25 reads every
+// item holding each word to weigh how rare it is (over 100 ms for a word
+// in most items). So how many items hold each word of the search is
+// estimated first, from the newest b.sample items (w; a prefix is not
+// counted: reading it costs what the search does), and:
+//
+//   - when the search's rarest word keeps it within b.scan, it reads all
+//     the items (c): FTS5 steps from match to match of that word;
+//   - else it reads the newest b.common items only: its words are all
+//     common, and finding few matches among them reads every item;
+//   - when its words are in fewer than b.ranked items together, its
+//     newest store.MaxSearchCandidates matches of all the items are
+//     ranked by bm25, title matches weighing most; else they are those of
+//     c, newest first: bm25 would read every item holding a common word,
+//     to weigh it at next to nothing.
+//
+// The LIMIT of 0 or more runs one of the two parts; a WHERE on the choice
+// was tested per row, after the scan. MATERIALIZED keeps bm25 inside the
 // full-text query, where it is defined, whatever the planner does with the
 // filters after it.
-var ftsRanked = "WITH c AS MATERIALIZED (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
-	" ORDER BY rowid DESC LIMIT " + maxCandidates + ")" +
-	" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
-	" WHERE items_fts MATCH ?2 LIMIT CASE WHEN (SELECT count(*) FROM c) < " + maxCandidates + " THEN -1 ELSE 0 END)" +
-	" UNION ALL SELECT * FROM (SELECT id, -id FROM c LIMIT CASE WHEN (SELECT count(*) FROM c) < " + maxCandidates +
-	" THEN 0 ELSE -1 END)"
+func rankedSQL(b searchBounds) string {
+	itoa := strconv.Itoa
+	sample, candidates := itoa(b.sample), itoa(store.MaxSearchCandidates)
+	return "WITH top AS MATERIALIZED (SELECT coalesce(max(id), 0) AS hi FROM items)," +
+		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH (j.value ->> '$.word')" +
+		" AND rowid > (SELECT hi FROM top) - " + sample + ") * max((SELECT hi FROM top), " + sample + ") / " + sample +
+		" AS n, iif(j.value ->> '$.phrase', " + itoa(b.phraseWord) + ", 1) AS cost" +
+		" FROM json_each(" + searchWordsFunc + "(?2)) j)," +
+		" k AS MATERIALIZED (SELECT coalesce(min(n), 0) * coalesce(sum(cost), 0) < " + itoa(b.scan) + " AS selective," +
+		" coalesce(sum(n), 0) < " + itoa(b.ranked) + " AS rankable FROM w)," +
+		" c AS MATERIALIZED (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
+		" AND rowid > (SELECT CASE WHEN selective THEN 0 ELSE (SELECT hi FROM top) - " + itoa(b.common) +
+		" END FROM k) ORDER BY rowid DESC LIMIT " + candidates + ")" +
+		" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
+		" WHERE items_fts MATCH ?2 ORDER BY rowid DESC LIMIT CASE WHEN (SELECT rankable FROM k) THEN " + candidates +
+		" ELSE 0 END)" +
+		" UNION ALL SELECT * FROM (SELECT id, -id FROM c LIMIT CASE WHEN (SELECT rankable FROM k) THEN 0 ELSE -1 END)"
+}
 
-// maxCandidates is store.MaxSearchCandidates in SQL.
-var maxCandidates = strconv.Itoa(store.MaxSearchCandidates)
+// searchWordsFunc is the SQL function that takes a MATCH expression of
+// ftsQuery and returns the JSON array of its words (see matchWords).
+const searchWordsFunc = "tidings_search_words"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		m, _ := args[0].(string)
+		b, err := json.Marshal(matchWords(m))
+		return string(b), err
+	})
+}
+
+// matchWord is a word of a search, as ftsRanked weighs it.
+type matchWord struct {
+	Word   string `json:"word"`   // a MATCH expression of the word alone
+	Phrase bool   `json:"phrase"` // the word is part of a phrase
+}
+
+// matchWords returns the words of a MATCH expression of ftsQuery, without
+// the prefixes: "a b" "c"* gives "a" and "b", of a phrase (the term's last
+// word, "c", is the prefix).
+func matchWords(match string) []matchWord {
+	words := []matchWord{}
+	for rest := match; rest != ""; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		var term strings.Builder
+		for rest != "" {
+			if rest[0] == '"' {
+				if strings.HasPrefix(rest, `""`) {
+					term.WriteByte('"')
+					rest = rest[2:]
+					continue
+				}
+				rest = rest[1:]
+				break
+			}
+			term.WriteByte(rest[0])
+			rest = rest[1:]
+		}
+		ws := strings.Fields(term.String())
+		phrase := len(ws) > 1
+		if strings.HasPrefix(rest, "*") && len(ws) > 0 {
+			ws = ws[:len(ws)-1]
+		}
+		for _, w := range ws {
+			words = append(words, matchWord{Word: `"` + strings.ReplaceAll(w, `"`, `""`) + `"`, Phrase: phrase})
+		}
+	}
+	return words
+}
 
 // literalFilter is the condition, and its arguments, that keeps the items
 // whose title or content contains every literal (lowercased already),
