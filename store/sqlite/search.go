@@ -40,24 +40,29 @@ func ftsQuery(input string) (match string, literals []string, err error) {
 // store.MaxSearchCandidates of them. Its one argument is the MATCH
 // expression, ?2 of the statement, as itemQuery numbers it: it rewrites
 // the first "MATCH ?", which is why the others are written "?2".
-var ftsRanked = rankedSQL(searchBounds{
-	sample:     10_000,
-	scan:       500_000,
-	phraseWord: 7,
-	common:     50_000,
-	ranked:     200_000,
-})
+var ftsRanked = rankedSQL(defaultSearchBounds)
+
+// defaultSearchBounds are the bounds of ftsRanked.
+var defaultSearchBounds = searchBounds{
+	sample: 10_000,
+	scan:   80_000,
+	weight: 100_000,
+	common: 50_000,
+	ranked: 200_000,
+}
 
 // searchBounds are the bounds of a search's cost, in items read (see
 // rankedSQL).
 type searchBounds struct {
 	// sample is how many of the newest items tell how common a word is.
 	sample int
-	// scan bounds the items a search reads to find its matches among all
-	// items: the items of its rarest word times its words, a word of a
-	// phrase counting phraseWord times (its positions are compared).
-	// 500,000 is about 100 ms.
-	scan, phraseWord int
+	// scan bounds what a search reads to find its matches among all
+	// items: FTS5 steps from item to item of its rarest word and looks
+	// each up in the items of every word, which costs more the more items
+	// hold the word. So the items of the rarest word are weighed by its
+	// words, each its items over weight, between 0.1 and 10; 80,000 of
+	// 100,000 keeps a search within about 100 ms at 1,000,000 items.
+	scan, weight int
 	// common is how many of the newest items a search reads beyond
 	// that bound: a phrase of common words costs about a microsecond an
 	// item.
@@ -79,7 +84,7 @@ type searchBounds struct {
 // counted: reading it costs what the search does), and:
 //
 //   - when the search's rarest word keeps it within b.scan, it reads all
-//     the items (c): FTS5 steps from match to match of that word;
+//     the items (c): FTS5 steps from item to item of that word;
 //   - else it reads the newest b.common items only: its words are all
 //     common, and finding few matches among them reads every item;
 //   - when its words are in fewer than b.ranked items together, its
@@ -88,26 +93,35 @@ type searchBounds struct {
 //     c, newest first: bm25 would read every item holding a common word,
 //     to weigh it at next to nothing.
 //
-// The LIMIT of 0 or more runs one of the two parts; a WHERE on the choice
-// was tested per row, after the scan. MATERIALIZED keeps bm25 inside the
-// full-text query, where it is defined, whatever the planner does with the
-// filters after it.
+// A LIMIT of 0 or more runs one of the parts; a WHERE on the choice was
+// tested per row, after the scan. Ranked, the matches are read newest
+// first, and FTS5 stops at the bound, as before the other parts. Else,
+// when all the items are read, they are read in rowid order and the
+// newest matches kept: +rowid keeps FTS5 from reading them newest first,
+// which cost several times more when common words are looked up at each
+// item of a rare one. MATERIALIZED keeps bm25 inside the full-text query,
+// where it is defined, whatever the planner does with the filters after
+// it.
 func rankedSQL(b searchBounds) string {
 	itoa := strconv.Itoa
 	sample, candidates := itoa(b.sample), itoa(store.MaxSearchCandidates)
 	return "WITH top AS MATERIALIZED (SELECT coalesce(max(id), 0) AS hi FROM items)," +
-		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH (j.value ->> '$.word')" +
+		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH j.value" +
 		" AND rowid > (SELECT hi FROM top) - " + sample + ") * max((SELECT hi FROM top), " + sample + ") / " + sample +
-		" AS n, iif(j.value ->> '$.phrase', " + itoa(b.phraseWord) + ", 1) AS cost" +
+		" AS n" +
 		" FROM json_each(" + searchWordsFunc + "(?2)) j)," +
-		" k AS MATERIALIZED (SELECT coalesce(min(n), 0) * coalesce(sum(cost), 0) < " + itoa(b.scan) + " AS selective," +
+		" k AS MATERIALIZED (SELECT coalesce(min(n) * sum(min(max(n / " + itoa(b.weight) + ".0, 0.1), 10.0)), 0) < " + itoa(b.scan) +
+		" AS selective," +
 		" coalesce(sum(n), 0) < " + itoa(b.ranked) + " AS rankable FROM w)," +
-		" c AS MATERIALIZED (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
-		" AND rowid > (SELECT CASE WHEN selective THEN 0 ELSE (SELECT hi FROM top) - " + itoa(b.common) +
-		" END FROM k) ORDER BY rowid DESC LIMIT " + candidates + ")" +
+		" c AS MATERIALIZED (SELECT * FROM (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
+		" ORDER BY +rowid DESC LIMIT (SELECT CASE WHEN rankable THEN 0 WHEN selective THEN " + candidates +
+		" ELSE 0 END FROM k))" +
+		" UNION ALL SELECT * FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2" +
+		" AND rowid > (SELECT hi FROM top) - " + itoa(b.common) +
+		" ORDER BY rowid DESC LIMIT (SELECT CASE WHEN rankable OR selective THEN 0 ELSE " + candidates + " END FROM k)))" +
 		" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
-		" WHERE items_fts MATCH ?2 ORDER BY rowid DESC LIMIT CASE WHEN (SELECT rankable FROM k) THEN " + candidates +
-		" ELSE 0 END)" +
+		" WHERE items_fts MATCH ?2 ORDER BY rowid DESC" +
+		" LIMIT CASE WHEN (SELECT rankable FROM k) THEN " + candidates + " ELSE 0 END)" +
 		" UNION ALL SELECT * FROM (SELECT id, -id FROM c LIMIT CASE WHEN (SELECT rankable FROM k) THEN 0 ELSE -1 END)"
 }
 
@@ -123,17 +137,11 @@ func init() {
 	})
 }
 
-// matchWord is a word of a search, as ftsRanked weighs it.
-type matchWord struct {
-	Word   string `json:"word"`   // a MATCH expression of the word alone
-	Phrase bool   `json:"phrase"` // the word is part of a phrase
-}
-
-// matchWords returns the words of a MATCH expression of ftsQuery, without
-// the prefixes: "a b" "c"* gives "a" and "b", of a phrase (the term's last
-// word, "c", is the prefix).
-func matchWords(match string) []matchWord {
-	words := []matchWord{}
+// matchWords returns the words of a MATCH expression of ftsQuery, each a
+// MATCH expression of its own, without the prefixes: "a b" "c d"* gives
+// "a", "b" and "c" (the term's last word, "d", is the prefix).
+func matchWords(match string) []string {
+	words := []string{}
 	for rest := match; rest != ""; {
 		i := strings.IndexByte(rest, '"')
 		if i < 0 {
@@ -155,12 +163,11 @@ func matchWords(match string) []matchWord {
 			rest = rest[1:]
 		}
 		ws := strings.Fields(term.String())
-		phrase := len(ws) > 1
 		if strings.HasPrefix(rest, "*") && len(ws) > 0 {
 			ws = ws[:len(ws)-1]
 		}
 		for _, w := range ws {
-			words = append(words, matchWord{Word: `"` + strings.ReplaceAll(w, `"`, `""`) + `"`, Phrase: phrase})
+			words = append(words, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 		}
 	}
 	return words

@@ -112,13 +112,13 @@ func FuzzSearchQuery(f *testing.F) {
 func TestMatchWords(t *testing.T) {
 	tests := []struct {
 		match string
-		want  []matchWord
+		want  []string
 	}{
-		{``, []matchWord{}},
-		{`"gopher"`, []matchWord{{`"gopher"`, false}}},
-		{`"quick brown" "fox"`, []matchWord{{`"quick"`, true}, {`"brown"`, true}, {`"fox"`, false}}},
-		{`"goph"* "quick bro"*`, []matchWord{{`"quick"`, true}}},
-		{`"say ""hi""" "a""b"`, []matchWord{{`"say"`, true}, {`"""hi"""`, true}, {`"a""b"`, false}}},
+		{``, []string{}},
+		{`"gopher"`, []string{`"gopher"`}},
+		{`"quick brown" "fox"`, []string{`"quick"`, `"brown"`, `"fox"`}},
+		{`"goph"* "quick bro"*`, []string{`"quick"`}},
+		{`"say ""hi""" "a""b"`, []string{`"say"`, `"""hi"""`, `"a""b"`}},
 	}
 	for _, tt := range tests {
 		if got := matchWords(tt.match); !slices.Equal(got, tt.want) {
@@ -133,8 +133,8 @@ func TestMatchWords(t *testing.T) {
 		}
 		var n int
 		for _, w := range matchWords(m) {
-			if _, _, err := ftsQuery(w.Word); err != nil || !strings.HasPrefix(w.Word, `"`) {
-				t.Errorf("word %s of %q: %v", w.Word, in, err)
+			if _, _, err := ftsQuery(w); err != nil || !strings.HasPrefix(w, `"`) {
+				t.Errorf("word %s of %q: %v", w, in, err)
 			}
 			n++
 		}
@@ -208,9 +208,9 @@ func TestSearchBounds(t *testing.T) {
 	if got := search("common"); len(got) != n {
 		t.Errorf("search common = %d items; want %d", len(got), n)
 	}
-	// "common" is in every item: 100 estimated from the newest 10, over
-	// the scan bound of 50; "platypus" is in one.
-	ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, phraseWord: 7, common: 20, ranked: 50})
+	// "common" is in every item: 100 estimated from the newest 10, 1,000
+	// weighed, over the scan bound of 50; "platypus" is in two old ones.
+	ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: 50})
 	for _, q := range []string{"common", "common words", `"common words"`, "common* words"} {
 		if got := ids(q); !slices.Equal(got, newestIDs) {
 			t.Errorf("search %s = %v; want the newest 20, newest first: %v", q, got, newestIDs)
@@ -228,7 +228,7 @@ func TestSearchBounds(t *testing.T) {
 		ranked int
 		want   []string
 	}{{1000, []string{"5", "7"}}, {50, []string{"7", "5"}}} {
-		ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, phraseWord: 7, common: 20, ranked: tt.ranked})
+		ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: tt.ranked})
 		if got := search("platypus common"); !slices.Equal(got, tt.want) {
 			t.Errorf("ranked bound %d: search = %v; want %v", tt.ranked, got, tt.want)
 		}
