@@ -1,8 +1,12 @@
 package sqlite
 
 import (
+	"database/sql/driver"
+	"encoding/json"
 	"strconv"
 	"strings"
+
+	"modernc.org/sqlite"
 
 	"tidings/store"
 )
@@ -31,19 +35,143 @@ func ftsQuery(input string) (match string, literals []string, err error) {
 	return strings.Join(terms, " "), s.Literals, nil
 }
 
-// ftsRanked is the full-text query of a search, its one argument the
-// MATCH expression: the ids of the matching items, newest first, and their
-// bm25 rank (lower is better), for at most store.MaxSearchCandidates of
-// them. MATERIALIZED use keeps bm25 inside the full-text query, where it is
-// defined, whatever the planner does with the filters after it. The bound
-// is what keeps the cost of a common word bounded: ranking every match of
-// "the" among 1,000,000 items took seconds; FTS5 reads its matches newest
-// first and stops at the bound.
-var ftsRanked = "SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
-	" WHERE items_fts MATCH ? ORDER BY rowid DESC LIMIT " + maxCandidates
+// ftsRanked is the full-text query of a search: the ids of the matching
+// items and their rank (lower is better), for at most
+// store.MaxSearchCandidates of them. Its one argument is the MATCH
+// expression, ?2 of the statement, as itemQuery numbers it: it rewrites
+// the first "MATCH ?", which is why the others are written "?2".
+var ftsRanked = rankedSQL(defaultSearchBounds)
 
-// maxCandidates is store.MaxSearchCandidates in SQL.
-var maxCandidates = strconv.Itoa(store.MaxSearchCandidates)
+// defaultSearchBounds are the bounds of ftsRanked.
+var defaultSearchBounds = searchBounds{
+	sample: 10_000,
+	scan:   80_000,
+	weight: 100_000,
+	common: 50_000,
+	ranked: 200_000,
+}
+
+// searchBounds are the bounds of a search's cost, in items read (see
+// rankedSQL).
+type searchBounds struct {
+	// sample is how many of the newest items tell how common a word is.
+	sample int
+	// scan bounds what a search reads to find its matches among all
+	// items: FTS5 steps from item to item of its rarest word and looks
+	// each up in the items of every word, which costs more the more items
+	// hold the word. So the items of the rarest word are weighed by its
+	// words, each its items over weight, between 0.1 and 10; 80,000 of
+	// 100,000 keeps a search within about 100 ms at 1,000,000 items.
+	scan, weight int
+	// common is how many of the newest items a search reads beyond
+	// that bound: a phrase of common words costs about a microsecond an
+	// item.
+	common int
+	// ranked is how many items may hold the words of a search, all
+	// counted, for bm25 to rank its matches.
+	ranked int
+}
+
+// rankedSQL is ftsRanked within bounds b.
+//
+// What a search costs in FTS5 is the items holding its words, not its
+// matches: a phrase of common words, or common words seldom together,
+// read every item holding them to find few matches (four phrases of the
+// commonest words took 1.9 s at 1,000,000 items), and bm25 reads every
+// item holding each word to weigh how rare it is (over 100 ms for a word
+// in most items). So how many items hold each word of the search is
+// estimated first, from the newest b.sample items (w; a prefix is not
+// counted: reading it costs what the search does), and:
+//
+//   - when the search's rarest word keeps it within b.scan, it reads all
+//     the items (c): FTS5 steps from item to item of that word;
+//   - else it reads the newest b.common items only: its words are all
+//     common, and finding few matches among them reads every item;
+//   - when its words are in fewer than b.ranked items together, its
+//     newest store.MaxSearchCandidates matches of all the items are
+//     ranked by bm25, title matches weighing most; else they are those of
+//     c, newest first: bm25 would read every item holding a common word,
+//     to weigh it at next to nothing.
+//
+// A LIMIT of 0 or more runs one of the parts; a WHERE on the choice was
+// tested per row, after the scan. Ranked, the matches are read newest
+// first, and FTS5 stops at the bound, as before the other parts. Else,
+// when all the items are read, they are read in rowid order and the
+// newest matches kept: +rowid keeps FTS5 from reading them newest first,
+// which cost several times more when common words are looked up at each
+// item of a rare one. MATERIALIZED keeps bm25 inside the full-text query,
+// where it is defined, whatever the planner does with the filters after
+// it.
+func rankedSQL(b searchBounds) string {
+	itoa := strconv.Itoa
+	sample, candidates := itoa(b.sample), itoa(store.MaxSearchCandidates)
+	return "WITH top AS MATERIALIZED (SELECT coalesce(max(id), 0) AS hi FROM items)," +
+		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH j.value" +
+		" AND rowid > (SELECT hi FROM top) - " + sample + ") * max((SELECT hi FROM top), " + sample + ") / " + sample +
+		" AS n" +
+		" FROM json_each(" + searchWordsFunc + "(?2)) j)," +
+		" k AS MATERIALIZED (SELECT coalesce(min(n) * sum(min(max(n / " + itoa(b.weight) + ".0, 0.1), 10.0)), 0) < " + itoa(b.scan) +
+		" AS selective," +
+		" coalesce(sum(n), 0) < " + itoa(b.ranked) + " AS rankable FROM w)," +
+		" c AS MATERIALIZED (SELECT * FROM (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
+		" ORDER BY +rowid DESC LIMIT (SELECT CASE WHEN rankable THEN 0 WHEN selective THEN " + candidates +
+		" ELSE 0 END FROM k))" +
+		" UNION ALL SELECT * FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2" +
+		" AND rowid > (SELECT hi FROM top) - " + itoa(b.common) +
+		" ORDER BY rowid DESC LIMIT (SELECT CASE WHEN rankable OR selective THEN 0 ELSE " + candidates + " END FROM k)))" +
+		" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
+		" WHERE items_fts MATCH ?2 ORDER BY rowid DESC" +
+		" LIMIT CASE WHEN (SELECT rankable FROM k) THEN " + candidates + " ELSE 0 END)" +
+		" UNION ALL SELECT * FROM (SELECT id, -id FROM c LIMIT CASE WHEN (SELECT rankable FROM k) THEN 0 ELSE -1 END)"
+}
+
+// searchWordsFunc is the SQL function that takes a MATCH expression of
+// ftsQuery and returns the JSON array of its words (see matchWords).
+const searchWordsFunc = "tidings_search_words"
+
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		m, _ := args[0].(string)
+		b, err := json.Marshal(matchWords(m))
+		return string(b), err
+	})
+}
+
+// matchWords returns the words of a MATCH expression of ftsQuery, each a
+// MATCH expression of its own, without the prefixes: "a b" "c d"* gives
+// "a", "b" and "c" (the term's last word, "d", is the prefix).
+func matchWords(match string) []string {
+	words := []string{}
+	for rest := match; rest != ""; {
+		i := strings.IndexByte(rest, '"')
+		if i < 0 {
+			break
+		}
+		rest = rest[i+1:]
+		var term strings.Builder
+		for rest != "" {
+			if rest[0] == '"' {
+				if strings.HasPrefix(rest, `""`) {
+					term.WriteByte('"')
+					rest = rest[2:]
+					continue
+				}
+				rest = rest[1:]
+				break
+			}
+			term.WriteByte(rest[0])
+			rest = rest[1:]
+		}
+		ws := strings.Fields(term.String())
+		if strings.HasPrefix(rest, "*") && len(ws) > 0 {
+			ws = ws[:len(ws)-1]
+		}
+		for _, w := range ws {
+			words = append(words, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+		}
+	}
+	return words
+}
 
 // literalFilter is the condition, and its arguments, that keeps the items
 // whose title or content contains every literal (lowercased already),

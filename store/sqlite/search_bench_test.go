@@ -63,9 +63,19 @@ func BenchmarkSearchWorst(b *testing.B) {
 		phrases = append(phrases, `"`+v.common[i]+" "+v.common[i+1]+`"`)
 	}
 	mixed = append(mixed, `"`+v.common[0]+" "+v.common[1]+" "+v.common[2]+`"`, "c++")
-	for i := range store.MaxSearchTerms - 4 {
-		mixed = append(mixed, v.common[3+i][:min(3, len(v.common[3+i]))]+"*")
+	for _, p := range prefixes[1:] {
+		if len(mixed) == store.MaxSearchTerms-2 {
+			break
+		}
+		mixed = append(mixed, p)
 	}
+	// The costliest search that reads all the items (see rankedSQL): three
+	// phrases of the commonest words (each weighing 10) and the commonest
+	// word that keeps it under the bound.
+	bounded := []string{`"` + v.common[0] + " " + v.common[1] + `"`, `"` + v.common[2] + " " + v.common[3] + `"`,
+		`"` + v.common[4] + " " + v.common[5] + `"`}
+	bounded = append(bounded, boundWord(b, db, v, defaultSearchBounds.scan/(6*10)))
+	b.Logf("phrases-bound-word: %s", strings.Join(bounded, " "))
 	queries := []struct{ name, q string }{
 		{"one-common-word", v.common[0]},
 		{"cap-common-words", common},
@@ -73,6 +83,7 @@ func BenchmarkSearchWorst(b *testing.B) {
 		{"cap-phrases", strings.Join(phrases, " ")},
 		{"phrase-literal-prefixes", strings.Join(mixed, " ")},
 		{"cap-rarer-words", strings.Join(v.rare[:store.MaxSearchTerms], " ")},
+		{"phrases-bound-word", strings.Join(bounded, " ")},
 	}
 	for _, q := range queries {
 		if _, err := store.ParseSearch(q.q); err != nil {
@@ -86,6 +97,29 @@ func BenchmarkSearchWorst(b *testing.B) {
 			}
 		})
 	}
+}
+
+// boundWord returns the rare word of the benchmark held by the most items
+// under bound, counted among the newest items as rankedSQL estimates it.
+func boundWord(b *testing.B, db *DB, v vocabulary, bound int) string {
+	b.Helper()
+	var hi int
+	if err := db.read.QueryRowContext(b.Context(), "SELECT max(id) FROM items").Scan(&hi); err != nil {
+		b.Fatal(err)
+	}
+	s := defaultSearchBounds.sample
+	best, bestN := v.rare[len(v.rare)-1], -1
+	for _, w := range v.rare[:1000] {
+		var n int
+		if err := db.read.QueryRowContext(b.Context(), "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid > ?",
+			`"`+w+`"`, hi-s).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		if n = n * max(hi, s) / s; n < bound && n > bestN {
+			best, bestN = w, n
+		}
+	}
+	return best
 }
 
 type vocabulary struct{ common, rare []string }

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"errors"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -106,4 +107,130 @@ func FuzzSearchQuery(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestMatchWords(t *testing.T) {
+	tests := []struct {
+		match string
+		want  []string
+	}{
+		{``, []string{}},
+		{`"gopher"`, []string{`"gopher"`}},
+		{`"quick brown" "fox"`, []string{`"quick"`, `"brown"`, `"fox"`}},
+		{`"goph"* "quick bro"*`, []string{`"quick"`}},
+		{`"say ""hi""" "a""b"`, []string{`"say"`, `"""hi"""`, `"a""b"`}},
+	}
+	for _, tt := range tests {
+		if got := matchWords(tt.match); !slices.Equal(got, tt.want) {
+			t.Errorf("matchWords(%s) = %v; want %v", tt.match, got, tt.want)
+		}
+	}
+	// What ftsQuery makes of anything parses back to its words.
+	for _, in := range []string{`"quick bro"* fox`, `say "hi"`, `a"b c""d`, "naïve café*"} {
+		m, _, err := ftsQuery(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		for _, w := range matchWords(m) {
+			if _, _, err := ftsQuery(w); err != nil || !strings.HasPrefix(w, `"`) {
+				t.Errorf("word %s of %q: %v", w, in, err)
+			}
+			n++
+		}
+		if n == 0 {
+			t.Errorf("no words in %q (%s)", in, m)
+		}
+	}
+}
+
+// TestSearchBounds checks the bounds of rankedSQL on a small store with
+// small bounds: a search of common words reads the newest items only, in
+// order; one with a rare word finds it among all, ranked or not.
+func TestSearchBounds(t *testing.T) {
+	saved := ftsRanked
+	t.Cleanup(func() { ftsRanked = saved })
+	db := openTemp(t)
+	ctx := t.Context()
+	me := uid(t, db)
+	feed, err := db.Subscribe(ctx, me, store.Subscription{Feed: store.Feed{URL: "https://bounds.test/feed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 100
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range n {
+		title, content := "Item "+strconv.Itoa(i), "<p>common words every day</p>"
+		switch i {
+		case 5:
+			title = "Platypus " + title
+		case 7:
+			content = "<p>common words and a platypus</p>"
+		}
+		it := store.Item{GUID: strconv.Itoa(i), Title: title, Content: content, Published: base.Add(time.Duration(i) * time.Hour)}
+		if _, err := db.SaveFetch(ctx, feed.ID, store.FetchResult{Now: time.Now(), Items: []store.Item{it}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	newest, _, err := db.Items(ctx, me, store.Query{ByID: true, Limit: 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var newestIDs []int64
+	for _, it := range newest {
+		newestIDs = append(newestIDs, it.ID)
+	}
+	search := func(q string) []string {
+		t.Helper()
+		its, _, err := db.Items(ctx, me, store.Query{Search: q})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		var guids []string
+		for _, it := range its {
+			guids = append(guids, it.GUID)
+		}
+		return guids
+	}
+	ids := func(q string) []int64 {
+		t.Helper()
+		its, _, err := db.Items(ctx, me, store.Query{Search: q})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		var ids []int64
+		for _, it := range its {
+			ids = append(ids, it.ID)
+		}
+		return ids
+	}
+	// Within the default bounds all 100 match, ranked.
+	if got := search("common"); len(got) != n {
+		t.Errorf("search common = %d items; want %d", len(got), n)
+	}
+	// "common" is in every item: 100 estimated from the newest 10, 1,000
+	// weighed, over the scan bound of 50; "platypus" is in two old ones.
+	ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: 50})
+	for _, q := range []string{"common", "common words", `"common words"`, "common* words"} {
+		if got := ids(q); !slices.Equal(got, newestIDs) {
+			t.Errorf("search %s = %v; want the newest 20, newest first: %v", q, got, newestIDs)
+		}
+	}
+	for _, q := range []string{"platypus", "common platypus", `"common words" platypus`, "platyp*"} {
+		if got := search(q); !slices.Equal(got, []string{"5", "7"}) && !slices.Equal(got, []string{"7", "5"}) {
+			t.Errorf("search %s = %v; want 5 and 7, older than the newest 20", q, got)
+		}
+	}
+	// "platypus" (in 2 items, title of 5) and a word in 100: ranked by
+	// bm25 when the words are in fewer items than the bound, all counted,
+	// else newest first.
+	for _, tt := range []struct {
+		ranked int
+		want   []string
+	}{{1000, []string{"5", "7"}}, {50, []string{"7", "5"}}} {
+		ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: tt.ranked})
+		if got := search("platypus common"); !slices.Equal(got, tt.want) {
+			t.Errorf("ranked bound %d: search = %v; want %v", tt.ranked, got, tt.want)
+		}
+	}
 }
