@@ -497,11 +497,14 @@ func (db *DB) Unsubscribe(ctx context.Context, userID int64, u string) error {
 // feed's items (their starred items stay theirs), and the feed when
 // nobody subscribes to it any more.
 func unsubscribe(ctx context.Context, tx *sql.Tx, s sub) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM item_states WHERE user_id = ? AND starred = 0
-		AND item_id IN (SELECT id FROM items WHERE feed_id = ?)`, s.UserID, s.ID); err != nil {
+	// The subscription first: the triggers of unread_items then find the
+	// feed no longer followed and give the read items no unread rows, to
+	// be deleted again with the subscription.
+	if _, err := tx.ExecContext(ctx, "DELETE FROM subscriptions WHERE id = ?", s.rowID); err != nil {
 		return fmt.Errorf("remove feed %s: %w", s.URL, err)
 	}
-	if _, err := tx.ExecContext(ctx, "DELETE FROM subscriptions WHERE id = ?", s.rowID); err != nil {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM item_states WHERE user_id = ? AND starred = 0
+		AND item_id IN (SELECT id FROM items WHERE feed_id = ?)`, s.UserID, s.ID); err != nil {
 		return fmt.Errorf("remove feed %s: %w", s.URL, err)
 	}
 	if err := dropUnusedTags(ctx, tx, s.UserID); err != nil {

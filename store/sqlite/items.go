@@ -378,7 +378,13 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Cursor = ""
-	query, args, err := unreadIDsQuery(userID, q)
+	// The unread set's query selects the ids alone; the others a rank too.
+	query, args := unreadSetQuery(userID, q)
+	ranked := query == ""
+	var err error
+	if ranked {
+		query, args, err = unreadIDsQuery(userID, q)
+	}
 	if query == "" && err == nil {
 		query, args, err = itemQuery(userID, q, "i.id", q.Limit)
 	}
@@ -394,10 +400,15 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
+	var rank float64
+	dest := []any{nil, &rank}
+	if !ranked {
+		dest = dest[:1]
+	}
 	for rows.Next() {
 		var id int64
-		var rank float64
-		if err := rows.Scan(&id, &rank); err != nil {
+		dest[0] = &id
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 		}
 		ids = append(ids, id)
@@ -406,6 +417,48 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	return ids, nil
+}
+
+// starredElsewhere selects the ids of the user's (?1) starred items that
+// they have not read, of feeds they do not follow (or of no feed any
+// more): their unread items that unread_items does not hold.
+const starredElsewhere = `SELECT st.item_id FROM item_states st JOIN items i ON i.id = st.item_id
+	WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
+	AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))`
+
+// unreadSetQuery returns the query of the ids (one column) of the user's
+// unread items in ID order, bounded by AfterID and BeforeID and nothing
+// else, or "" for any other query: the user's range of unread_items (one
+// step along its key per id), and the few unread starred items of feeds
+// they left.
+func unreadSetQuery(userID int64, q store.Query) (string, []any) {
+	if !q.Unread || !q.ByID || q.Read || q.Starred || q.Search != "" || q.FeedID != 0 || q.FeedURL != "" ||
+		q.Tag != "" || !q.Since.IsZero() || !q.Until.IsZero() || q.IDs != nil {
+		return "", nil
+	}
+	set, others := "SELECT item_id FROM unread_items WHERE user_id = ?1", starredElsewhere
+	args := []any{userID}
+	if q.AfterID != 0 {
+		set += " AND item_id > ?2"
+		others += " AND st.item_id > ?2"
+		args = append(args, q.AfterID)
+	}
+	if q.BeforeID != 0 {
+		n := "?" + strconv.Itoa(len(args)+1)
+		set += " AND item_id < " + n
+		others += " AND st.item_id < " + n
+		args = append(args, q.BeforeID)
+	}
+	desc := " DESC"
+	if q.Oldest {
+		desc = ""
+	}
+	query := set + " UNION ALL " + others + " ORDER BY 1" + desc
+	if q.Limit > 0 {
+		query += " LIMIT ?" + strconv.Itoa(len(args)+1)
+		args = append(args, q.Limit)
+	}
+	return query, args
 }
 
 // unreadIDsQuery returns the query of the ids of the user's unread items

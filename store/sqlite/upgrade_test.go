@@ -119,6 +119,16 @@ func TestUpgradeSingleUser(t *testing.T) {
 					before.read[it.ID], before.starred[it.ID])
 			}
 		}
+		var unread []int64
+		for _, it := range items {
+			if !it.Read {
+				unread = append(unread, it.ID)
+			}
+		}
+		slices.Sort(unread)
+		if got, err := db.ItemIDs(t.Context(), me, store.Query{Unread: true, ByID: true, Oldest: true}); err != nil || !slices.Equal(got, unread) {
+			t.Errorf("unread IDs = %v, %v; want %v", got, err, unread)
+		}
 		subs, err = db.Subscriptions(t.Context(), me, true)
 		if err != nil {
 			t.Fatal(err)

@@ -65,6 +65,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Options) {
 		{"Search", testSearch},
 		{"Marks", testMarks},
 		{"Counts", testCounts},
+		{"UnreadSet", testUnreadSet},
 		{"Tags", testTags},
 		{"Counters", testCounters},
 		{"Prune", testPrune},
