@@ -1,11 +1,13 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -378,13 +380,14 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Cursor = ""
-	// The unread set's query selects the ids alone; the others a rank too.
-	query, args := unreadSetQuery(userID, q)
-	ranked := query == ""
-	var err error
-	if ranked {
-		query, args, err = unreadIDsQuery(userID, q)
+	if query, args := unreadSetQuery(userID, q); query != "" {
+		ids, err := db.unreadSet(ctx, query, args, q.Oldest)
+		if err != nil {
+			return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
+		}
+		return ids, nil
 	}
+	query, args, err := unreadIDsQuery(userID, q)
 	if query == "" && err == nil {
 		query, args, err = itemQuery(userID, q, "i.id", q.Limit)
 	}
@@ -400,15 +403,10 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	defer rows.Close()
-	var rank float64
-	dest := []any{nil, &rank}
-	if !ranked {
-		dest = dest[:1]
-	}
 	for rows.Next() {
 		var id int64
-		dest[0] = &id
-		if err := rows.Scan(dest...); err != nil {
+		var rank float64
+		if err := rows.Scan(&id, &rank); err != nil {
 			return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 		}
 		ids = append(ids, id)
@@ -425,6 +423,35 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 const starredElsewhere = `SELECT st.item_id FROM item_states st JOIN items i ON i.id = st.item_id
 	WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
 	AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))`
+
+// unreadSet runs an unreadSetQuery and returns its ids in ID order,
+// oldest first or newest first. SQLite joins them into one text, which Go
+// splits: a row per id through database/sql cost more than the query.
+func (db *DB) unreadSet(ctx context.Context, query string, args []any, oldest bool) ([]int64, error) {
+	var list string
+	if err := db.read.QueryRowContext(ctx, "SELECT coalesce(group_concat(item_id), '') FROM ("+query+")", args...).Scan(&list); err != nil {
+		return nil, err
+	}
+	ids := make([]int64, 0, strings.Count(list, ",")+1)
+	for f := range strings.SplitSeq(list, ",") {
+		if f == "" {
+			continue
+		}
+		id, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("unread item id %q: %w", f, err)
+		}
+		ids = append(ids, id)
+	}
+	// The subquery's order is the one wanted, but an aggregate's order is
+	// SQLite's to choose: sorted here, it is certain.
+	if oldest {
+		slices.Sort(ids)
+	} else {
+		slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
+	}
+	return ids, nil
+}
 
 // unreadSetQuery returns the query of the ids (one column) of the user's
 // unread items in ID order, bounded by AfterID and BeforeID and nothing
