@@ -3,6 +3,7 @@ package postgres
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,5 +171,41 @@ func TestOtherErrorsDoNotStopWrites(t *testing.T) {
 	}
 	if res, err := db.SaveFetch(ctx, a.ID, store.FetchResult{Now: time.Now(), Items: []store.Item{{GUID: "1", Title: "one"}}}); err != nil || res.New != 1 {
 		t.Errorf("SaveFetch after: %+v, %v; want 1 new", res, err)
+	}
+}
+
+// TestDamagedDatabaseBatch: a fetch of a SaveFetches batch that meets a
+// damaged table gets store.ErrCorrupt at its index (as SaveFetch returns
+// it), not the server's bare error, and Damaged reports it.
+func TestDamagedDatabaseBatch(t *testing.T) {
+	ctx := t.Context()
+	dsn, schema := freshSchemaNamed(t)
+	_, conn := server(t)
+	db := open(t, dsn)
+	uid := me(t, db)
+	a := subscribeURL(t, db, uid, "https://a.test/feed")
+	b := subscribeURL(t, db, uid, "https://b.test/feed")
+	if _, err := conn.Exec(ctx, `CREATE FUNCTION `+schema+`.damaged() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN RAISE EXCEPTION 'invalid page in block 7 of relation base/16384/16390' USING ERRCODE = 'data_corrupted'; END $$`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `CREATE TRIGGER damaged BEFORE INSERT ON `+schema+`.items
+		FOR EACH ROW WHEN (NEW.feed_id = `+strconv.FormatInt(b.ID, 10)+`) EXECUTE FUNCTION `+schema+`.damaged()`); err != nil {
+		t.Fatal(err)
+	}
+	_, errs, err := db.SaveFetches(ctx, []store.FeedFetch{
+		{FeedID: a.ID, Result: store.FetchResult{Now: time.Now()}},
+		{FeedID: b.ID, Result: store.FetchResult{Now: time.Now(), Items: []store.Item{{GUID: "b1", Title: "one"}}}},
+	})
+	var pe *pgconn.PgError
+	if err == nil {
+		if !errors.Is(errs[1], store.ErrCorrupt) || !errors.As(errs[1], &pe) || pe.Code != "XX001" {
+			t.Errorf("SaveFetches: the damaged fetch's error is %v; want store.ErrCorrupt wrapping the server's XX001", errs[1])
+		}
+	} else if !errors.Is(err, store.ErrCorrupt) {
+		t.Errorf("SaveFetches = %v; want store.ErrCorrupt", err)
+	}
+	if damaged := db.Damaged(); !errors.Is(damaged, store.ErrCorrupt) {
+		t.Errorf("Damaged after the batch: %v; want store.ErrCorrupt", damaged)
 	}
 }

@@ -356,19 +356,23 @@ func (db *DB) userOr(ctx context.Context, userID int64, what string) error {
 func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64, error) {
 	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
-	o := orderOf(q)
-	sel := selectItems(userID, q)
-	if sel.err != nil {
-		return nil, fmt.Errorf("list item IDs: %w", sel.err)
+	query, args := unreadSetQuery(userID, q)
+	if query == "" {
+		o := orderOf(q)
+		sel := selectItems(userID, q)
+		if sel.err != nil {
+			return nil, fmt.Errorf("list item IDs: %w", sel.err)
+		}
+		if sel.none {
+			return []int64{}, db.userOr(ctx, userID, "list item IDs")
+		}
+		query = "SELECT i.id" + idFrom + whereClause(sel.where) + sel.orderBy(o)
+		if q.Limit > 0 {
+			query += " LIMIT " + sel.p.add(q.Limit)
+		}
+		args = sel.p
 	}
-	if sel.none {
-		return []int64{}, db.userOr(ctx, userID, "list item IDs")
-	}
-	query := "SELECT i.id" + idFrom + whereClause(sel.where) + sel.orderBy(o)
-	if q.Limit > 0 {
-		query += " LIMIT " + sel.p.add(q.Limit)
-	}
-	rows, err := db.pool.Query(ctx, query, sel.p...)
+	rows, err := db.pool.Query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list item IDs: %w", db.QueryTimeoutError(ctx, err))
 	}
@@ -380,6 +384,47 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return []int64{}, db.userOr(ctx, userID, "list item IDs")
 	}
 	return ids, nil
+}
+
+// starredElsewhere selects the ids (as id) of the user's ($1) starred
+// items that they have not read, of feeds they do not follow (or of no
+// feed any more): their unread items that unread_items does not hold.
+const starredElsewhere = `SELECT st.item_id AS id FROM item_states st JOIN items i ON i.id = st.item_id
+	WHERE st.user_id = $1 AND st.starred AND NOT st.read
+	AND (i.feed_id IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.feed_id = i.feed_id))`
+
+// unreadSetQuery returns the query of the ids of the user's unread items
+// in ID order, bounded by AfterID and BeforeID and nothing else, or "" for
+// any other query: the user's range of unread_items, read along its key
+// and stopped by the limit, merged with the few unread starred items of
+// feeds they left.
+func unreadSetQuery(userID int64, q store.Query) (string, params) {
+	if !q.Unread || !q.ByID || q.Read || q.Starred || q.Search != "" || q.FeedID != 0 || q.FeedURL != "" ||
+		q.Tag != "" || !q.Since.IsZero() || !q.Until.IsZero() || q.IDs != nil {
+		return "", nil
+	}
+	var p params
+	p.add(userID)
+	set, others := "SELECT u.item_id AS id FROM unread_items u WHERE u.user_id = $1", starredElsewhere
+	if q.AfterID != 0 {
+		n := p.add(q.AfterID)
+		set += " AND u.item_id > " + n
+		others += " AND st.item_id > " + n
+	}
+	if q.BeforeID != 0 {
+		n := p.add(q.BeforeID)
+		set += " AND u.item_id < " + n
+		others += " AND st.item_id < " + n
+	}
+	order := " ORDER BY id DESC"
+	if q.Oldest {
+		order = " ORDER BY id"
+	}
+	query := "(" + set + ") UNION ALL (" + others + ")" + order
+	if q.Limit > 0 {
+		query += " LIMIT " + p.add(q.Limit)
+	}
+	return query, p
 }
 
 // CountItems counts the user's items that q selects (Limit, Cursor and
@@ -637,7 +682,7 @@ func (db *DB) Prune(ctx context.Context, cutoff time.Time, dryRun bool) (int, er
 func (db *DB) Optimize(ctx context.Context) error {
 	// VACUUM cannot run inside a transaction: the simple protocol sends
 	// it on its own.
-	if _, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) feeds, items, tombstones, subscriptions, item_states, tags, subscription_tags",
+	if _, err := db.pool.Exec(ctx, "VACUUM (ANALYZE) feeds, items, tombstones, subscriptions, item_states, unread_items, tags, subscription_tags",
 		pgx.QueryExecModeSimpleProtocol); err != nil {
 		return fmt.Errorf("optimize database: %w", diskFull(err))
 	}

@@ -114,7 +114,7 @@ func (db *DB) SaveFetches(ctx context.Context, batch []store.FeedFetch) ([]store
 					// stopped or the connection is gone.
 					return err
 				}
-				errs[i] = diskFull(err)
+				errs[i] = corrupted(diskFull(err))
 				continue
 			}
 			results[i] = res
@@ -241,9 +241,12 @@ func searchVector(t, b string) string {
 }
 
 var (
-	insertItem = `INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, author, content,
+	// insertItem inserts a new item, unread for every subscriber of its
+	// feed (whose row SaveFetch holds locked, as Subscribe waits for it).
+	insertItem = `WITH new AS (INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, author, content,
 		categories, enclosures, published, updated, first_seen, search)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ` + searchVector("$14", "$15") + `)`
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, ` + searchVector("$14", "$15") + `) RETURNING id)
+		INSERT INTO unread_items (user_id, item_id) SELECT s.user_id, new.id FROM new, subscriptions s WHERE s.feed_id = $1`
 	updateItem = `UPDATE items SET guid = $2, url = $3, content_hash = $4, title = $5, author = $6, content = $7,
 		categories = $8, enclosures = $9, published = $10, updated = $11, search = ` + searchVector("$12", "$13") + `
 		WHERE id = $1`

@@ -270,11 +270,14 @@ func (db *DB) Unsubscribe(ctx context.Context, userID int64, u string) error {
 // unsubscribe deletes a subscription, the user's read-only state of its
 // items, and the feed if nobody else subscribes to it.
 func unsubscribe(ctx context.Context, tx pgx.Tx, s sub) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM item_states st USING items i
-		WHERE st.user_id = $1 AND st.item_id = i.id AND i.feed_id = $2 AND NOT st.starred`, s.UserID, s.ID); err != nil {
+	// The subscription first: the triggers of unread_items then find the
+	// feed no longer followed and give the read items no unread rows, to
+	// be deleted again with the subscription.
+	if _, err := tx.Exec(ctx, "DELETE FROM subscriptions WHERE id = $1", s.id); err != nil {
 		return err
 	}
-	if _, err := tx.Exec(ctx, "DELETE FROM subscriptions WHERE id = $1", s.id); err != nil {
+	if _, err := tx.Exec(ctx, `DELETE FROM item_states st USING items i
+		WHERE st.user_id = $1 AND st.item_id = i.id AND i.feed_id = $2 AND NOT st.starred`, s.UserID, s.ID); err != nil {
 		return err
 	}
 	_, err := deleteFeedIfUnsubscribed(ctx, tx, s.ID)

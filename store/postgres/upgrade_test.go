@@ -180,6 +180,18 @@ func TestUpgradeSingleUser(t *testing.T) {
 			t.Errorf("CountItems %s = %d, %v; want %d", name, n, err, tt.want)
 		}
 	}
+	// The unread set migration 7 fills is the unread items, as their
+	// states say.
+	var unread []int64
+	for id, o := range oldItems {
+		if !o.Read {
+			unread = append(unread, id)
+		}
+	}
+	slices.Sort(unread)
+	if got, err := db.ItemIDs(t.Context(), user.ID, store.Query{Unread: true, ByID: true, Oldest: true}); err != nil || !slices.Equal(got, unread) {
+		t.Errorf("unread IDs = %v, %v; want %v", got, err, unread)
+	}
 	if files := before.configFiles; len(files) != 1 {
 		t.Errorf("ConfigFiles = %v; want the one file of the declared feed", files)
 	}
