@@ -420,11 +420,14 @@ func unreadSetQuery(userID int64, q store.Query) (string, params) {
 	if q.Oldest {
 		order = " ORDER BY id"
 	}
-	query := "(" + set + ") UNION ALL (" + others + ")" + order
+	limit := ""
 	if q.Limit > 0 {
-		query += " LIMIT " + p.add(q.Limit)
+		limit = " LIMIT " + p.add(q.Limit)
 	}
-	return query, p
+	// Each part ordered and limited on its own: the planner merges a
+	// UNION ALL in order only when it sees fit, and otherwise sorts every
+	// unread row of the user for the first few.
+	return "(" + set + order + limit + ") UNION ALL (" + others + order + limit + ")" + order + limit, p
 }
 
 // CountItems counts the user's items that q selects (Limit, Cursor and
