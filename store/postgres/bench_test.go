@@ -199,11 +199,13 @@ func BenchmarkUnreadCounts(b *testing.B) {
 				timestamptz '2025-01-01' + (n * ` + fmt.Sprint(feeds) + ` + f.id) * interval '1 minute', now()
 			FROM feeds f CROSS JOIN generate_series(1, ` + fmt.Sprint(perFeed) + `) n`,
 		`UPDATE feeds SET item_count = ` + fmt.Sprint(perFeed),
-		// SaveFetch makes each new item unread for the feed's subscribers
-		// as it inserts it; these are inserted by hand.
-		`INSERT INTO unread_items (user_id, item_id) SELECT $1, id FROM items ORDER BY id`,
 		// The triggers count these into read_count.
 		`INSERT INTO item_states (user_id, item_id, read) SELECT $1, id, true FROM items WHERE ((id * 2654435761) >> 12) % 10 <> 0`,
+		// SaveFetch makes each new item unread for the feed's subscribers
+		// as it inserts it, and marking it read takes it out; these items
+		// are made by hand, so their unread rows are too, as a vacuum
+		// leaves them.
+		`INSERT INTO unread_items (user_id, item_id) SELECT $1, id FROM items WHERE ((id * 2654435761) >> 12) % 10 = 0 ORDER BY id`,
 		`ANALYZE`,
 	} {
 		var args []any

@@ -492,10 +492,10 @@ func unreadSetQuery(userID int64, q store.Query) (string, []any) {
 // that q selects by ID, without a search, or "" for any other query. It is
 // the user's items that q selects EXCEPT the ones they read, both in ID
 // order, which SQLite runs as a merge of the two: a step along each list
-// instead of a lookup of the state of every item (Fever lists every unread
-// ID this way; at 1,000,000 items with 100,000 unread the lookups took
-// over a second). The items are walked in rowid order (the unary + keeps
-// the feeds' index from ordering them by date).
+// instead of a lookup of the state of every item. It serves the listings
+// by ID with filters (a feed's, a tag's), which unreadSetQuery leaves to
+// it. The items are walked in rowid order (the unary + keeps the feeds'
+// index from ordering them by date).
 func unreadIDsQuery(userID int64, q store.Query) (string, []any, error) {
 	if !q.Unread || !q.ByID || q.Search != "" || q.Read {
 		return "", nil, nil
