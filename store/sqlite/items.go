@@ -380,8 +380,8 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Cursor = ""
-	if query, args := unreadSetQuery(userID, q); query != "" {
-		ids, err := db.unreadSet(ctx, query, args, q.Oldest)
+	if set, others, args, ok := unreadSetQueries(userID, q); ok {
+		ids, err := db.unreadSet(ctx, set, others, args, q)
 		if err != nil {
 			return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
 		}
@@ -424,47 +424,65 @@ const starredElsewhere = `SELECT st.item_id FROM item_states st JOIN items i ON 
 	WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
 	AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))`
 
-// unreadSet runs an unreadSetQuery and returns its ids in ID order,
-// oldest first or newest first. SQLite joins them into one text, which Go
-// splits: a row per id through database/sql cost more than the query.
-func (db *DB) unreadSet(ctx context.Context, query string, args []any, oldest bool) ([]int64, error) {
-	var list string
-	if err := db.read.QueryRowContext(ctx, "SELECT coalesce(group_concat(item_id), '') FROM ("+query+")", args...).Scan(&list); err != nil {
+// unreadSet returns the ids of the user's unread items in ID order,
+// oldest first or newest first, bounded by AfterID and BeforeID, at most
+// q.Limit of them, for unreadSetQueries' q: the user's range of
+// unread_items and the few unread starred items of feeds they left, read
+// apart in one snapshot (as one compound query, SQLite's merge of the two
+// cost as much as the range itself) and merged here. SQLite joins each
+// part's ids into one text, which Go splits: a row per id through
+// database/sql cost more than the query.
+func (db *DB) unreadSet(ctx context.Context, set, others string, args []any, q store.Query) ([]int64, error) {
+	var ids []int64
+	err := db.readTx(ctx, func(tx *sql.Tx) error {
+		ids = []int64{}
+		for _, query := range []string{set, others} {
+			var list string
+			if err := tx.QueryRowContext(ctx, "SELECT coalesce(group_concat(item_id), '') FROM ("+query+")", args...).Scan(&list); err != nil {
+				return err
+			}
+			for f := range strings.SplitSeq(list, ",") {
+				if f == "" {
+					continue
+				}
+				id, err := strconv.ParseInt(f, 10, 64)
+				if err != nil {
+					return fmt.Errorf("unread item id %q: %w", f, err)
+				}
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	ids := make([]int64, 0, strings.Count(list, ",")+1)
-	for f := range strings.SplitSeq(list, ",") {
-		if f == "" {
-			continue
-		}
-		id, err := strconv.ParseInt(f, 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("unread item id %q: %w", f, err)
-		}
-		ids = append(ids, id)
-	}
-	// The subquery's order is the one wanted, but an aggregate's order is
-	// SQLite's to choose: sorted here, it is certain.
-	if oldest {
+	// Each part is in order, but an aggregate's order is SQLite's to
+	// choose: sorted here, the merge is certain.
+	if q.Oldest {
 		slices.Sort(ids)
 	} else {
 		slices.SortFunc(ids, func(a, b int64) int { return cmp.Compare(b, a) })
 	}
+	if q.Limit > 0 && len(ids) > q.Limit {
+		ids = ids[:q.Limit]
+	}
 	return ids, nil
 }
 
-// unreadSetQuery returns the query of the ids (one column) of the user's
-// unread items in ID order, bounded by AfterID and BeforeID and nothing
-// else, or "" for any other query: the user's range of unread_items (one
-// step along its key per id), and the few unread starred items of feeds
-// they left.
-func unreadSetQuery(userID int64, q store.Query) (string, []any) {
+// unreadSetQueries returns the two queries of the ids (item_id) of the
+// user's unread items in ID order, bounded by AfterID and BeforeID and
+// nothing else, each limited to q.Limit, with their arguments; ok is false
+// for any other query. set reads the user's range of unread_items (one
+// step along its key per id), others the unread starred items of feeds
+// they left (see starredElsewhere).
+func unreadSetQueries(userID int64, q store.Query) (set, others string, args []any, ok bool) {
 	if !q.Unread || !q.ByID || q.Read || q.Starred || q.Search != "" || q.FeedID != 0 || q.FeedURL != "" ||
 		q.Tag != "" || !q.Since.IsZero() || !q.Until.IsZero() || q.IDs != nil {
-		return "", nil
+		return "", "", nil, false
 	}
-	set, others := "SELECT item_id FROM unread_items WHERE user_id = ?1", starredElsewhere
-	args := []any{userID}
+	set, others = "SELECT item_id FROM unread_items WHERE user_id = ?1", starredElsewhere
+	args = []any{userID}
 	if q.AfterID != 0 {
 		set += " AND item_id > ?2"
 		others += " AND st.item_id > ?2"
@@ -480,12 +498,15 @@ func unreadSetQuery(userID int64, q store.Query) (string, []any) {
 	if q.Oldest {
 		desc = ""
 	}
-	query := set + " UNION ALL " + others + " ORDER BY 1" + desc
+	set += " ORDER BY item_id" + desc
+	others += " ORDER BY st.item_id" + desc
 	if q.Limit > 0 {
-		query += " LIMIT ?" + strconv.Itoa(len(args)+1)
+		n := " LIMIT ?" + strconv.Itoa(len(args)+1)
+		set += n
+		others += n
 		args = append(args, q.Limit)
 	}
-	return query, args
+	return set, others, args, true
 }
 
 // unreadIDsQuery returns the query of the ids of the user's unread items
@@ -493,7 +514,7 @@ func unreadSetQuery(userID int64, q store.Query) (string, []any) {
 // the user's items that q selects EXCEPT the ones they read, both in ID
 // order, which SQLite runs as a merge of the two: a step along each list
 // instead of a lookup of the state of every item. It serves the listings
-// by ID with filters (a feed's, a tag's), which unreadSetQuery leaves to
+// by ID with filters (a feed's, a tag's), which unreadSetQueries leaves to
 // it. The items are walked in rowid order (the unary + keeps the feeds'
 // index from ordering them by date).
 func unreadIDsQuery(userID int64, q store.Query) (string, []any, error) {
