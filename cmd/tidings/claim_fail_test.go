@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -119,4 +120,29 @@ func TestFetchClaimFails(t *testing.T) {
 			t.Errorf("feed %d requested %d times over both runs, want once", i, n)
 		}
 	}
+}
+
+// checkWholeFeeds checks that every feed has all its items or none (and
+// its state with them), and returns how many have them.
+func checkWholeFeeds(t *testing.T, st store.Store, items int) int {
+	t.Helper()
+	all, err := feedsOf(t, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := 0
+	for _, f := range all {
+		switch {
+		case f.Items == items && !f.State.LastFetch.IsZero():
+			saved++
+		case f.Items != 0 || !f.State.LastFetch.IsZero():
+			t.Errorf("feed %s: %d items, last fetch %v; want all %d with the state, or nothing", f.URL, f.Items, f.State.LastFetch, items)
+		}
+	}
+	return saved
+}
+
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
