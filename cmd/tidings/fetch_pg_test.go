@@ -179,8 +179,18 @@ func TestRunPostgres(t *testing.T) {
 		eventually(t, fmt.Sprintf("the items of round %d stored", round+1), complete)
 	}
 	// Fetched a few more times with nothing new: still once each.
-	before := srv.Stats().Requests
-	eventually(t, "two more fetches of every feed", func() bool { return srv.Stats().Requests >= before+2*feeds })
+	before := make([]int64, feeds)
+	for i := range feeds {
+		before[i] = srv.FeedRequests(i)
+	}
+	eventually(t, "two more fetches of every feed", func() bool {
+		for i := range feeds {
+			if srv.FeedRequests(i) < before[i]+2 {
+				return false
+			}
+		}
+		return true
+	})
 	d.signal(syscall.SIGINT)
 	if code := d.wait(); code != 0 {
 		t.Fatalf("exit status %d after SIGINT, want 0", code)
