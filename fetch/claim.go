@@ -118,7 +118,11 @@ loop:
 			case errors.Is(err, store.ErrDiskFull):
 				stop(fmt.Errorf("claim feeds to fetch: %w", err))
 			case run.Err() == nil:
-				claimErr = fmt.Errorf("claim feeds to fetch: %w", err)
+				// A full disk says what to do in its own error; any other
+				// refusal (a lock held too long, a server gone, missing
+				// permissions) needs it said here.
+				claimErr = fmt.Errorf("claim feeds to fetch: %w; the feeds not claimed yet were not fetched "+
+					"and are left as they were: once the database takes writes again, fetch again to get them", err)
 			}
 			break
 		}

@@ -194,6 +194,8 @@ func (s *Scheduler) paused() bool {
 // claimLogEvery is how often a claim that keeps failing is logged again.
 const claimLogEvery = time.Minute
 
+// parkedFeed is a claimed feed waiting for its host to have room; at is
+// when it was claimed, on the scheduler's clock.
 type parkedFeed struct {
 	feed store.Feed
 	host string
@@ -490,7 +492,7 @@ func (s *Scheduler) admit(feeds []store.Feed, now time.Time, bounded bool, skip 
 			s.sent++
 			send = append(send, f)
 		case len(s.parked) < s.parkCap():
-			s.parked = append(s.parked, parkedFeed{feed: f, host: host, at: time.Now()})
+			s.parked = append(s.parked, parkedFeed{feed: f, host: host, at: now})
 			parked++
 		default:
 			// Too much waits already: leave it due for a later claim.
@@ -559,10 +561,12 @@ func (s *Scheduler) unpark(ctx context.Context, in chan<- store.Feed, runErr <-c
 	// they could not be saved. Their claims end as those of any feed
 	// parked too long.
 	paused := s.pausedLocked()
+	// The scheduler's clock, the one the claims' leases were taken on.
+	now := s.opt.Now()
 	kept := s.parked[:0]
 	for _, p := range s.parked {
 		switch {
-		case time.Since(p.at) > s.opt.Lease/2:
+		case now.Sub(p.at) > s.opt.Lease/2:
 			release = append(release, p.feed.ID)
 			if r := s.dropLocked(p.feed.ID); r != nil {
 				finished = append(finished, *r)
