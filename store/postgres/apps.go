@@ -1,0 +1,143 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+
+	"tidings/store"
+)
+
+var _ store.AppStore = (*DB)(nil)
+
+// SubscriptionsOf returns the user's subscriptions to the feeds with these
+// IDs, with counts, by URL; the others are left out.
+func (db *DB) SubscriptionsOf(ctx context.Context, userID int64, feedIDs []int64) ([]store.Subscription, error) {
+	ctx, cancel := db.WithQueryTimeout(ctx)
+	defer cancel()
+	if err := checkUser(ctx, db.pool, userID); err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", db.QueryTimeoutError(ctx, err))
+	}
+	out := []store.Subscription{}
+	if len(feedIDs) == 0 {
+		return out, nil
+	}
+	subs, err := querySubs(ctx, db.pool, "SELECT "+subColumns+subFrom+
+		` WHERE s.user_id = $1 AND s.feed_id = ANY($2) ORDER BY f.url COLLATE "C"`, userID, feedIDs)
+	if err != nil {
+		return nil, fmt.Errorf("list subscriptions: %w", db.QueryTimeoutError(ctx, err))
+	}
+	for _, s := range subs {
+		out = append(out, s.Subscription)
+	}
+	return out, nil
+}
+
+// TagIDs returns the IDs of the user's tags that a subscription has, by
+// name.
+func (db *DB) TagIDs(ctx context.Context, userID int64) (map[string]int64, error) {
+	ctx, cancel := db.WithQueryTimeout(ctx)
+	defer cancel()
+	if err := checkUser(ctx, db.pool, userID); err != nil {
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
+	}
+	rows, err := db.pool.Query(ctx, `SELECT t.id, t.name FROM tags t WHERE t.user_id = $1
+		AND EXISTS (SELECT 1 FROM subscription_tags x WHERE x.tag_id = t.id)`, userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
+	}
+	out := map[string]int64{}
+	var (
+		id   int64
+		name string
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&id, &name}, func() error { out[name] = id; return nil }); err != nil {
+		return nil, fmt.Errorf("list tags: %w", db.QueryTimeoutError(ctx, err))
+	}
+	return out, nil
+}
+
+// newestStoredSQL is, for each of the user's ($1) subscriptions, the
+// first_seen of its feed's item with the greatest ID, read from the feed's
+// index. The "+ 0" keeps the planner from finding a maximum by walking the
+// primary key down from the newest item, which for a feed without recent
+// items walks most of the table.
+const newestStoredSQL = `SELECT n.feed_id, i.first_seen FROM (SELECT s.feed_id,
+	(SELECT max(x.id + 0) FROM items x WHERE x.feed_id = s.feed_id) AS id
+	FROM subscriptions s WHERE s.user_id = $1) n JOIN items i ON i.id = n.id`
+
+// NewestStored returns when the newest item of each of the user's feeds
+// was stored, by feed ID, in one query.
+func (db *DB) NewestStored(ctx context.Context, userID int64) (map[int64]time.Time, error) {
+	ctx, cancel := db.WithQueryTimeout(ctx)
+	defer cancel()
+	if err := checkUser(ctx, db.pool, userID); err != nil {
+		return nil, fmt.Errorf("find the newest items: %w", db.QueryTimeoutError(ctx, err))
+	}
+	rows, err := db.pool.Query(ctx, newestStoredSQL, userID)
+	if err != nil {
+		return nil, fmt.Errorf("find the newest items: %w", db.QueryTimeoutError(ctx, err))
+	}
+	out := map[int64]time.Time{}
+	var (
+		feedID    int64
+		firstSeen pgtype.Timestamptz
+	)
+	if _, err := pgx.ForEachRow(rows, []any{&feedID, &firstSeen}, func() error {
+		out[feedID] = fromTS(firstSeen)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("find the newest items: %w", db.QueryTimeoutError(ctx, err))
+	}
+	return out, nil
+}
+
+// The probes of LastStoredBefore: the user's ($1) newest item by ID, and
+// their first item from an ID on, along the primary key.
+const (
+	newestProbeSQL = `SELECT i.id, i.first_seen FROM items i WHERE ` + visible + ` ORDER BY i.id DESC LIMIT 1`
+	firstProbeSQL  = `SELECT i.id, i.first_seen FROM items i WHERE i.id >= $2 AND ` + visible + ` ORDER BY i.id LIMIT 1`
+)
+
+// LastStoredBefore returns the ID of the user's last item stored before t
+// (store.SearchStored over the user's items), in one read-only
+// transaction.
+func (db *DB) LastStoredBefore(ctx context.Context, userID int64, t time.Time) (int64, error) {
+	ctx, cancel := db.WithQueryTimeout(ctx)
+	defer cancel()
+	if err := checkUser(ctx, db.pool, userID); err != nil {
+		return 0, fmt.Errorf("find items by time: %w", db.QueryTimeoutError(ctx, err))
+	}
+	tx, err := db.pool.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return 0, fmt.Errorf("find items by time: %w", db.QueryTimeoutError(ctx, err))
+	}
+	defer tx.Rollback(ctx)
+	probe := func(query string, args ...any) (store.ProbedItem, bool, error) {
+		var p store.ProbedItem
+		var firstSeen pgtype.Timestamptz
+		err := tx.QueryRow(ctx, query, args...).Scan(&p.ID, &firstSeen)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return p, false, nil
+		}
+		if err != nil {
+			return p, false, err
+		}
+		p.FirstSeen = fromTS(firstSeen)
+		return p, true, nil
+	}
+	last, err := store.SearchStored(t,
+		func() (store.ProbedItem, bool, error) { return probe(newestProbeSQL, userID) },
+		func(id int64) (store.ProbedItem, bool, error) { return probe(firstProbeSQL, userID, id) })
+	if err != nil {
+		return 0, fmt.Errorf("find items by time: %w", db.QueryTimeoutError(ctx, err))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, fmt.Errorf("find items by time: %w", db.QueryTimeoutError(ctx, err))
+	}
+	return last, nil
+}
