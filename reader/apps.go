@@ -120,3 +120,27 @@ func (r *Reader) LastStoredBefore(ctx context.Context, userID int64, t time.Time
 			return probe(store.Query{Oldest: true, AfterID: id - 1})
 		})
 }
+
+// SubscriptionTotals returns the latest fetch of the user's feeds and the
+// sum of their subscriptions' item counts.
+func (r *Reader) SubscriptionTotals(ctx context.Context, userID int64) (store.SubscriptionTotals, error) {
+	if as, ok := r.st.(store.AppStore); ok {
+		t, err := as.SubscriptionTotals(ctx, userID)
+		if err != nil {
+			return t, fmt.Errorf("sum up subscriptions: %w", err)
+		}
+		return t, nil
+	}
+	subs, err := r.Subscriptions(ctx, userID)
+	if err != nil {
+		return store.SubscriptionTotals{}, err
+	}
+	var t store.SubscriptionTotals
+	for _, s := range subs {
+		if s.State.LastFetch.After(t.LastFetch) {
+			t.LastFetch = s.State.LastFetch
+		}
+		t.Items += s.Items
+	}
+	return t, nil
+}

@@ -30,6 +30,18 @@ type AppStore interface {
 	// were stored at or after t. It is a binary search over the IDs in
 	// one read transaction, each step one indexed probe of one item.
 	LastStoredBefore(ctx context.Context, userID int64, t time.Time) (int64, error)
+	// SubscriptionTotals sums up the user's subscriptions in one row, for
+	// the answers that need the sum and not the list.
+	SubscriptionTotals(ctx context.Context, userID int64) (SubscriptionTotals, error)
+}
+
+// SubscriptionTotals sums up a user's subscriptions.
+type SubscriptionTotals struct {
+	// LastFetch is the latest State.LastFetch of their feeds, zero if none
+	// was fetched.
+	LastFetch time.Time
+	// Items is the sum of the subscriptions' Items counts.
+	Items int
 }
 
 // ProbedItem is an item as LastStoredBefore's binary search probes it:

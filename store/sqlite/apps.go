@@ -143,3 +143,21 @@ func (db *DB) LastStoredBefore(ctx context.Context, userID int64, t time.Time) (
 	}
 	return last, nil
 }
+
+// SubscriptionTotals returns the latest fetch of the user's feeds and the
+// sum of their kept item counts, in one row.
+func (db *DB) SubscriptionTotals(ctx context.Context, userID int64) (store.SubscriptionTotals, error) {
+	ctx, cancel := db.WithQueryTimeout(ctx)
+	defer cancel()
+	if err := checkUser(ctx, db.read, userID); err != nil {
+		return store.SubscriptionTotals{}, fmt.Errorf("sum up feeds: %w", db.QueryTimeoutError(ctx, err))
+	}
+	var last int64
+	var t store.SubscriptionTotals
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(f.last_fetch), 0), coalesce(sum(f.item_count), 0)
+		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = ?`, userID).Scan(&last, &t.Items); err != nil {
+		return store.SubscriptionTotals{}, fmt.Errorf("sum up feeds: %w", db.QueryTimeoutError(ctx, err))
+	}
+	t.LastFetch = fromMillis(last)
+	return t, nil
+}

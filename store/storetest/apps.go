@@ -140,6 +140,36 @@ func RunApps(t *testing.T, open func(t *testing.T) store.Store) {
 		}
 	})
 
+	t.Run("SubscriptionTotals", func(t *testing.T) {
+		for _, user := range []int64{alice, bob} {
+			subs, err := s.Subscriptions(ctx, user, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want store.SubscriptionTotals
+			for _, sub := range subs {
+				if sub.State.LastFetch.After(want.LastFetch) {
+					want.LastFetch = sub.State.LastFetch
+				}
+				want.Items += sub.Items
+			}
+			got, err := as.SubscriptionTotals(ctx, user)
+			if err != nil {
+				t.Fatalf("SubscriptionTotals: %v", err)
+			}
+			if !got.LastFetch.Equal(want.LastFetch) || got.Items != want.Items {
+				t.Errorf("SubscriptionTotals(user %d) = %+v; want %+v, from Subscriptions", user, got, want)
+			}
+		}
+		if got, _ := as.SubscriptionTotals(ctx, alice); got.Items != 6 || !got.LastFetch.Equal(t3) {
+			t.Errorf("alice's totals = %+v; want 6 items, last fetched at %v", got, t3)
+		}
+		dave := newUser(t, s, "dave")
+		if got, err := as.SubscriptionTotals(ctx, dave); err != nil || got.Items != 0 || !got.LastFetch.IsZero() {
+			t.Errorf("SubscriptionTotals(a user without feeds) = %+v, %v", got, err)
+		}
+	})
+
 	t.Run("LastStoredBefore", func(t *testing.T) {
 		last := func(user int64, at time.Time) int64 {
 			t.Helper()
