@@ -122,7 +122,7 @@ func (r *Reader) LastStoredBefore(ctx context.Context, userID int64, t time.Time
 }
 
 // SubscriptionTotals returns the latest fetch of the user's feeds and the
-// sum of their subscriptions' item counts.
+// sums of their subscriptions' item and unread counts.
 func (r *Reader) SubscriptionTotals(ctx context.Context, userID int64) (store.SubscriptionTotals, error) {
 	if as, ok := r.st.(store.AppStore); ok {
 		t, err := as.SubscriptionTotals(ctx, userID)
@@ -141,6 +141,7 @@ func (r *Reader) SubscriptionTotals(ctx context.Context, userID int64) (store.Su
 			t.LastFetch = s.State.LastFetch
 		}
 		t.Items += s.Items
+		t.Unread += s.Unread
 	}
 	return t, nil
 }

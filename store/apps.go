@@ -40,8 +40,9 @@ type SubscriptionTotals struct {
 	// LastFetch is the latest State.LastFetch of their feeds, zero if none
 	// was fetched.
 	LastFetch time.Time
-	// Items is the sum of the subscriptions' Items counts.
-	Items int
+	// Items and Unread are the sums of the subscriptions' Items and
+	// Unread counts.
+	Items, Unread int
 }
 
 // ProbedItem is an item as LastStoredBefore's binary search probes it:

@@ -154,7 +154,7 @@ func (db *DB) LastStoredBefore(ctx context.Context, userID int64, t time.Time) (
 }
 
 // SubscriptionTotals returns the latest fetch of the user's feeds and the
-// sum of their kept item counts, in one row.
+// sums of their kept item and unread counts, in one row.
 func (db *DB) SubscriptionTotals(ctx context.Context, userID int64) (store.SubscriptionTotals, error) {
 	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
@@ -163,8 +163,9 @@ func (db *DB) SubscriptionTotals(ctx context.Context, userID int64) (store.Subsc
 	}
 	var last pgtype.Timestamptz
 	var t store.SubscriptionTotals
-	if err := db.pool.QueryRow(ctx, `SELECT max(f.last_fetch), coalesce(sum(f.item_count), 0)
-		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = $1`, userID).Scan(&last, &t.Items); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT max(f.last_fetch), coalesce(sum(f.item_count), 0),
+		coalesce(sum(f.item_count - s.read_count), 0)
+		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = $1`, userID).Scan(&last, &t.Items, &t.Unread); err != nil {
 		return store.SubscriptionTotals{}, fmt.Errorf("sum up feeds: %w", db.QueryTimeoutError(ctx, err))
 	}
 	t.LastFetch = fromTS(last)

@@ -155,7 +155,7 @@ func (db *DB) LastStoredBefore(ctx context.Context, userID int64, t time.Time) (
 }
 
 // SubscriptionTotals returns the latest fetch of the user's feeds and the
-// sum of their kept item counts, in one row.
+// sums of their kept item and unread counts, in one row.
 func (db *DB) SubscriptionTotals(ctx context.Context, userID int64) (store.SubscriptionTotals, error) {
 	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
@@ -164,8 +164,9 @@ func (db *DB) SubscriptionTotals(ctx context.Context, userID int64) (store.Subsc
 	}
 	var last int64
 	var t store.SubscriptionTotals
-	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(f.last_fetch), 0), coalesce(sum(f.item_count), 0)
-		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = ?`, userID).Scan(&last, &t.Items); err != nil {
+	if err := db.read.QueryRowContext(ctx, `SELECT coalesce(max(f.last_fetch), 0), coalesce(sum(f.item_count), 0),
+		coalesce(sum(f.item_count - s.read_count), 0)
+		FROM subscriptions s JOIN feeds f ON f.id = s.feed_id WHERE s.user_id = ?`, userID).Scan(&last, &t.Items, &t.Unread); err != nil {
 		return store.SubscriptionTotals{}, fmt.Errorf("sum up feeds: %w", db.QueryTimeoutError(ctx, err))
 	}
 	t.LastFetch = fromMillis(last)

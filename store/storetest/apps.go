@@ -152,20 +152,21 @@ func RunApps(t *testing.T, open func(t *testing.T) store.Store) {
 					want.LastFetch = sub.State.LastFetch
 				}
 				want.Items += sub.Items
+				want.Unread += sub.Unread
 			}
 			got, err := as.SubscriptionTotals(ctx, user)
 			if err != nil {
 				t.Fatalf("SubscriptionTotals: %v", err)
 			}
-			if !got.LastFetch.Equal(want.LastFetch) || got.Items != want.Items {
+			if !got.LastFetch.Equal(want.LastFetch) || got.Items != want.Items || got.Unread != want.Unread {
 				t.Errorf("SubscriptionTotals(user %d) = %+v; want %+v, from Subscriptions", user, got, want)
 			}
 		}
-		if got, _ := as.SubscriptionTotals(ctx, alice); got.Items != 6 || !got.LastFetch.Equal(t3) {
-			t.Errorf("alice's totals = %+v; want 6 items, last fetched at %v", got, t3)
+		if got, _ := as.SubscriptionTotals(ctx, alice); got.Items != 6 || got.Unread != 5 || !got.LastFetch.Equal(t3) {
+			t.Errorf("alice's totals = %+v; want 6 items, 5 unread, last fetched at %v", got, t3)
 		}
 		dave := newUser(t, s, "dave")
-		if got, err := as.SubscriptionTotals(ctx, dave); err != nil || got.Items != 0 || !got.LastFetch.IsZero() {
+		if got, err := as.SubscriptionTotals(ctx, dave); err != nil || got != (store.SubscriptionTotals{}) {
 			t.Errorf("SubscriptionTotals(a user without feeds) = %+v, %v", got, err)
 		}
 	})

@@ -291,7 +291,7 @@ func (h *handler) list(c *call, v *view, f filter) ([]store.Item, int, error) {
 // instead of counting the items again; ok is false for any other listing.
 // Starred items kept from a feed the user left belong to no subscription
 // and are not in it. A feed's listing has its subscription in the view
-// already; the others ask for the counters of every subscription, one
+// already; the others sum up the counters of every subscription, in one
 // query without items.
 func (h *handler) unreadTotal(c *call, v *view, q store.Query) (int, bool, error) {
 	if !q.Unread || q.Read || q.Starred || q.Search != "" || !q.Since.IsZero() || !q.Until.IsZero() ||
@@ -305,12 +305,16 @@ func (h *handler) unreadTotal(c *call, v *view, q store.Query) (int, bool, error
 		}
 		return s.Unread, true, nil
 	}
+	if q.Tag == "" {
+		totals, err := h.r.SubscriptionTotals(c.ctx, c.user.ID)
+		if err != nil {
+			return 0, false, err
+		}
+		return totals.Unread, true, nil
+	}
 	counts, err := h.r.Counts(c.ctx, c.user.ID)
 	if err != nil {
 		return 0, false, err
-	}
-	if q.Tag == "" {
-		return counts.Total, true, nil
 	}
 	id, ok := v.byTag[q.Tag]
 	if !ok {
