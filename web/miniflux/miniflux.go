@@ -384,7 +384,8 @@ func (v *view) ensure(ids ...int64) error {
 	}
 	var missing []int64
 	for _, id := range ids {
-		if _, ok := v.sub(id); !ok && !slices.Contains(missing, id) {
+		// 0 is the feed of a starred item kept after its feed went.
+		if _, ok := v.sub(id); !ok && id != 0 && !slices.Contains(missing, id) {
 			missing = append(missing, id)
 		}
 	}
