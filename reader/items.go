@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -24,15 +25,13 @@ func (r *Reader) resolve(ctx context.Context, userID int64, q *store.Query) erro
 	}
 	if strings.TrimSpace(q.Tag) != "" {
 		t := store.NormalizeTag(q.Tag)
-		tags, err := r.TagList(ctx, userID)
+		ids, err := r.TagIDs(ctx, userID)
 		if err != nil {
 			return err
 		}
-		names := make([]string, len(tags))
-		for i, tg := range tags {
-			names[i] = tg.Name
-		}
-		if !slices.Contains(names, t) {
+		if _, ok := ids[t]; !ok {
+			// By name, as TagList lists them.
+			names := slices.Sorted(maps.Keys(ids))
 			return &UnknownTagError{Tag: t, Tags: names}
 		}
 		q.Tag = t

@@ -3,18 +3,23 @@ package fever_test
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"tidings/reader"
 	"tidings/store"
+	"tidings/store/postgres"
 	"tidings/store/sqlite"
 	"tidings/web/fever"
 )
@@ -138,6 +143,124 @@ func BenchmarkUnreadItemIDs(b *testing.B) {
 	benchSync(b, r, u, key)
 }
 
+// BenchmarkUnreadItemIDsPostgres is BenchmarkUnreadItemIDs on PostgreSQL
+// (TIDINGS_TEST_POSTGRES, or the local server), in a schema built once
+// with SQL and kept for the next run.
+func BenchmarkUnreadItemIDsPostgres(b *testing.B) {
+	r, u, key := openBenchPostgres(b)
+	benchSync(b, r, u, key)
+}
+
+// openBenchPostgres is openBench on PostgreSQL.
+func openBenchPostgres(b *testing.B) (*reader.Reader, store.User, string) {
+	b.Helper()
+	ctx := context.Background()
+	dsn := os.Getenv("TIDINGS_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatalf("PostgreSQL not reachable: %v", err)
+		}
+		b.Skipf("PostgreSQL not reachable (%v); set TIDINGS_TEST_POSTGRES", err)
+	}
+	defer conn.Close(ctx)
+	const schema = "tidings_bench_fever_v1"
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1", schema).Scan(&n); err != nil {
+		b.Fatal(err)
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	if n == 0 {
+		if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
+			b.Fatal(err)
+		}
+		if err := buildBenchPostgres(ctx, u.String()); err != nil {
+			_, _ = conn.Exec(ctx, "DROP SCHEMA "+schema+" CASCADE")
+			b.Fatalf("build the benchmark's data: %v", err)
+		}
+	}
+	db, err := postgres.Open(ctx, u.String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	r := reader.New(reader.Options{Store: db})
+	key := reader.FeverKey(benchUser, benchSecret)
+	usr, _, err := r.AuthenticateFever(ctx, key)
+	if err != nil {
+		b.Fatalf("schema %s: %v; drop it to build it again", schema, err)
+	}
+	return r, usr, key
+}
+
+// buildBenchPostgres makes the benchmark's data in the (empty) database
+// of dsn: schema and user through the store, the rest with SQL, as
+// buildBench does on SQLite.
+func buildBenchPostgres(ctx context.Context, dsn string) error {
+	start := time.Now()
+	db, err := postgres.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	u, err := db.CreateUser(ctx, benchUser, "")
+	if err == nil {
+		_, err = db.AddToken(ctx, store.Token{UserID: u.ID, Label: "bench", Hash: reader.TokenHash(benchSecret),
+			FeverKey: reader.FeverKey(benchUser, benchSecret), CreatedAt: time.Now()})
+	}
+	db.Close()
+	if err != nil {
+		return err
+	}
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback(ctx)
+	sizes := strings.NewReplacer("{user}", strconv.FormatInt(u.ID, 10), "{feeds}", strconv.Itoa(benchFeeds),
+		"{items}", strconv.Itoa(benchItems))
+	for _, q := range []string{
+		`INSERT INTO feeds (url, title, wait_reason, created_at, last_fetch)
+		SELECT 'https://bench' || i || '.test/feed', 'Feed ' || i, 'schedule', to_timestamp(0), to_timestamp(1700000000)
+		FROM generate_series(1, {feeds}) i`,
+		`INSERT INTO subscriptions (user_id, feed_id, origin, created_at) SELECT {user}, id, 'user', to_timestamp(0) FROM feeds`,
+		`INSERT INTO items (feed_id, feed_url, guid, url, content_hash, title, content, published, first_seen)
+		SELECT (SELECT min(id) FROM feeds) + i % {feeds}, '', 'g' || i, 'https://bench.test/' || i, 'h' || i, 'Item ' || i,
+			'<p>The text of item ' || i || ', long enough to look like a summary of something.</p>',
+			to_timestamp(1700000000 + i), to_timestamp(1700000000 + i) FROM generate_series(1, {items}) i`,
+		`INSERT INTO item_states (user_id, item_id, read) SELECT {user}, id, true FROM items
+		WHERE ((id * 2654435761) >> 12) % 10 <> 0`,
+		`UPDATE feeds SET item_count = (SELECT count(*) FROM items WHERE feed_id = feeds.id)`,
+		`UPDATE subscriptions SET read_count = (SELECT count(*) FROM items i JOIN item_states st
+			ON st.user_id = subscriptions.user_id AND st.item_id = i.id AND st.read WHERE i.feed_id = subscriptions.feed_id)`,
+	} {
+		if _, err := tx.Exec(ctx, sizes.Replace(q)); err != nil {
+			return err
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return err
+	}
+	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "built the PostgreSQL benchmark data in %v\n", time.Since(start).Round(time.Second))
+	return nil
+}
+
 // benchSync runs the calls of BenchmarkUnreadItemIDs on r's store.
 func benchSync(b *testing.B, r *reader.Reader, u store.User, key string) {
 	ctx := context.Background()
@@ -147,7 +270,8 @@ func benchSync(b *testing.B, r *reader.Reader, u store.User, key string) {
 	}
 	srv := httptest.NewServer(fever.New(fever.Options{Reader: r}))
 	b.Cleanup(srv.Close)
-	for _, q := range []string{"api&unread_item_ids", "api&saved_item_ids", "api&items&since_id=500000", "api&feeds&groups"} {
+	for _, q := range []string{"api&unread_item_ids", "api&saved_item_ids", "api&items&since_id=500000",
+		"api&items&max_id=500000", "api&items&since_id=0", "api&items&max_id=0", "api&feeds&groups"} {
 		b.Run(q, func(b *testing.B) {
 			body := url.Values{"api_key": {key}}.Encode()
 			for b.Loop() {

@@ -97,10 +97,12 @@ type call struct {
 	form   url.Values
 	user   store.User
 	answer map[string]any
-	// subs are the user's subscriptions, read once per request; icons
-	// their icons, read when feeds or favicons are asked for.
-	subs  []store.Subscription
-	icons []store.Icon
+	// totals sum up the user's subscriptions; subs are the subscriptions,
+	// read when a section lists them (handler.subscriptions); icons their
+	// icons, read when feeds or favicons are asked for.
+	totals store.SubscriptionTotals
+	subs   []store.Subscription
+	icons  []store.Icon
 }
 
 // has reports whether the request names the parameter, in its query or

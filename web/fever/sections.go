@@ -28,12 +28,14 @@ func (h *handler) serve(c *call) error {
 		}
 		iq = &q
 	}
-	subs, err := h.r.Subscriptions(c.ctx, c.user.ID)
+	// The sums every answer carries, without listing the subscriptions:
+	// only feeds and groups list them.
+	totals, err := h.r.SubscriptionTotals(c.ctx, c.user.ID)
 	if err != nil {
 		return err
 	}
-	c.subs = subs
-	c.answer["last_refreshed_on_time"] = lastRefreshed(subs)
+	c.totals = totals
+	c.answer["last_refreshed_on_time"] = unix(totals.LastFetch)
 
 	if m != nil {
 		if err := h.mark(c, m); err != nil {
@@ -94,18 +96,6 @@ func (h *handler) serve(c *call) error {
 	return nil
 }
 
-// lastRefreshed is when the last of the feeds was fetched, as Unix
-// seconds; 0 if none was.
-func lastRefreshed(subs []store.Subscription) int64 {
-	var last time.Time
-	for _, s := range subs {
-		if s.State.LastFetch.After(last) {
-			last = s.State.LastFetch
-		}
-	}
-	return unix(last)
-}
-
 func unix(t time.Time) int64 {
 	if t.IsZero() {
 		return 0
@@ -140,8 +130,29 @@ type favicon struct {
 	Data string `json:"data"`
 }
 
+// subscriptions returns the user's subscriptions, read once per request.
+// A mark changes none of what the sections show of them (names, URLs,
+// tags, fetch times), so reading them after it answers as before it.
+func (h *handler) subscriptions(c *call) ([]store.Subscription, error) {
+	if c.subs == nil {
+		subs, err := h.r.Subscriptions(c.ctx, c.user.ID)
+		if err != nil {
+			return nil, err
+		}
+		if subs == nil {
+			subs = []store.Subscription{}
+		}
+		c.subs = subs
+	}
+	return c.subs, nil
+}
+
 func (h *handler) groups(c *call) error {
 	tags, err := h.r.TagList(c.ctx, c.user.ID)
+	if err != nil {
+		return err
+	}
+	subs, err := h.subscriptions(c)
 	if err != nil {
 		return err
 	}
@@ -150,7 +161,7 @@ func (h *handler) groups(c *call) error {
 		gs[i] = group{ID: t.ID, Title: t.Name}
 	}
 	c.answer["groups"] = gs
-	c.answer["feeds_groups"] = feedsGroups(tags, c.subs)
+	c.answer["feeds_groups"] = feedsGroups(tags, subs)
 	return nil
 }
 
@@ -170,8 +181,12 @@ func (h *handler) feeds(c *call) error {
 	for _, ic := range c.icons {
 		hasIcon[ic.FeedID] = true
 	}
-	fs := make([]feed, len(c.subs))
-	for i, s := range c.subs {
+	subs, err := h.subscriptions(c)
+	if err != nil {
+		return err
+	}
+	fs := make([]feed, len(subs))
+	for i, s := range subs {
 		fs[i] = feed{ID: s.ID, Title: s.Name(), URL: s.URL, SiteURL: s.SiteURL, LastUpdated: unix(s.State.LastSuccess)}
 		if hasIcon[s.ID] {
 			// A feed without an icon has favicon_id 0, as Miniflux answers.
@@ -184,7 +199,7 @@ func (h *handler) feeds(c *call) error {
 		if err != nil {
 			return err
 		}
-		c.answer["feeds_groups"] = feedsGroups(tags, c.subs)
+		c.answer["feeds_groups"] = feedsGroups(tags, subs)
 	}
 	return nil
 }
@@ -250,6 +265,16 @@ func (c *call) itemsQuery() (store.Query, error) {
 }
 
 func (h *handler) items(c *call, q store.Query) error {
+	if q.IDs == nil {
+		// The page's IDs first, then their rows by ID: PostgreSQL joined
+		// the user's states of every item below since_id to the rows in
+		// one query (127 ms at 1,000,000 items, against 1.6 ms so).
+		ids, err := h.r.ItemIDs(c.ctx, c.user.ID, q)
+		if err != nil {
+			return err
+		}
+		q = store.Query{IDs: ids, ByID: true, Oldest: q.Oldest, Limit: q.Limit}
+	}
 	its, _, err := h.r.Items(c.ctx, c.user.ID, q)
 	if err != nil {
 		return err
@@ -258,10 +283,7 @@ func (h *handler) items(c *call, q store.Query) error {
 	// count of every visible item scans them all (a second at a million),
 	// and it differs only by the starred items kept from feeds the user
 	// left, which apps use it for nothing but progress.
-	total := 0
-	for _, s := range c.subs {
-		total += s.Items
-	}
+	total := c.totals.Items
 	out := make([]item, len(its))
 	for i, it := range its {
 		out[i] = item{ID: it.ID, FeedID: it.FeedID, Title: it.Title, Author: it.Author, HTML: it.Content,
@@ -381,11 +403,11 @@ func (h *handler) mark(c *call, m *markReq) error {
 	q := store.Query{Until: m.before}
 	switch {
 	case m.what == "feed":
-		found := false
-		for _, s := range c.subs {
-			found = found || s.ID == m.id
+		subs, err := h.r.SubscriptionsOf(c.ctx, c.user.ID, []int64{m.id})
+		if err != nil {
+			return err
 		}
-		if !found {
+		if len(subs) == 0 {
 			return nil
 		}
 		q.FeedID = m.id

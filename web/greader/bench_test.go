@@ -32,6 +32,9 @@ const (
 	benchItems = 1_000_000
 )
 
+// benchStored is when every item of the benchmarks' data was stored.
+var benchStored = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
 // openBench returns a reader over a SQLite database with the benchmarks'
 // data, and its user. Building a million items through the store takes a
 // while, so the file is kept in the temporary directory for the next run
@@ -136,7 +139,7 @@ func buildBench(ctx context.Context, db store.Store) error {
 		}
 		feedIDs[i] = s.ID
 	}
-	base := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	base := benchStored
 	per := benchItems / benchFeeds
 	const batchFeeds = 20
 	for f0 := 0; f0 < benchFeeds; f0 += batchFeeds {
@@ -185,9 +188,10 @@ func buildBench(ctx context.Context, db store.Store) error {
 	return db.Optimize(ctx)
 }
 
-// BenchmarkStreams measures, for a user with 1,000,000 items and 100,000
-// unread on SQLite, the unread IDs of the reading list (n=10000) as
-// NetNewsWire and Read You ask for them, and the contents of 250 of them.
+// BenchmarkStreams measures, for a user with 1,000 feeds, 1,000,000 items
+// and 100,000 unread on SQLite, the unread IDs of the reading list
+// (n=10000) as NetNewsWire and Read You ask for them, the contents of 250
+// of them, unread-count, and the IDs stored since a time (ot).
 func BenchmarkStreams(b *testing.B) {
 	r, u := openBench(b)
 	benchStreams(b, r, u)
@@ -238,6 +242,22 @@ func benchStreams(b *testing.B, r *reader.Reader, u store.User) {
 	b.Run("items-contents-250", func(b *testing.B) {
 		for b.Loop() {
 			benchDo(b, "POST", base+"stream/items/contents", auth, contents)
+		}
+	})
+	// unread-count: the counts and the newest item's time of 1,000 feeds
+	// and their labels.
+	b.Run("unread-count", func(b *testing.B) {
+		for b.Loop() {
+			benchDo(b, "GET", base+"unread-count?output=json", auth, "")
+		}
+	})
+	// ot as apps send it: every item was stored after it, so finding
+	// where the items stored since start takes the whole search.
+	otURL := fmt.Sprintf("%sstream/items/ids?s=user/-/state/com.google/reading-list&ot=%d&n=1000&output=json",
+		base, benchStored.Unix())
+	b.Run("items-ids-ot-1000", func(b *testing.B) {
+		for b.Loop() {
+			benchDo(b, "GET", otURL, auth, "")
 		}
 	})
 	// The store alone, by date and by ID, to tell its share of a request.

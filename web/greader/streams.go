@@ -117,34 +117,8 @@ const storedSlack = 2 * time.Minute
 
 // lastStoredBefore returns the ID of the user's last item stored before
 // t, 0 if there is none: the items after it were stored at or after t.
-// IDs grow as items are stored, so it is a binary search over the IDs,
-// one indexed probe of one item each.
 func (h *handler) lastStoredBefore(c *call, t time.Time) (int64, error) {
-	newest, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{ByID: true, Limit: 1})
-	if err != nil || len(newest) == 0 {
-		return 0, err
-	}
-	if newest[0].FirstSeen.Before(t) {
-		return newest[0].ID, nil
-	}
-	// The items up to lo were stored before t, those from hi on at or
-	// after it.
-	lo, hi := int64(0), newest[0].ID
-	for hi-lo > 1 {
-		mid := lo + (hi-lo)/2
-		next, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{ByID: true, Oldest: true, AfterID: mid - 1, Limit: 1})
-		if err != nil {
-			return 0, err
-		}
-		if len(next) == 1 && next[0].ID < hi && next[0].FirstSeen.Before(t) {
-			lo = next[0].ID
-		} else {
-			// The first item from mid on was stored at or after t, or
-			// there is none before hi.
-			hi = mid
-		}
-	}
-	return lo, nil
+	return h.r.LastStoredBefore(c.ctx, c.user.ID, t)
 }
 
 // timeParam reads a time in seconds (or, past year 5138, microseconds)
@@ -405,7 +379,7 @@ func (h *handler) unreadCount(c *call) error {
 	if err != nil {
 		return err
 	}
-	newest, err := h.newestStored(c, subs)
+	newest, err := h.r.NewestStored(c.ctx, c.user.ID)
 	if err != nil {
 		return err
 	}
@@ -440,30 +414,4 @@ func (h *handler) unreadCount(c *call) error {
 	}
 	out = append(out, count{ID: stateReadingList, Count: counts.Total, Newest: usec(all)})
 	return writeJSON(c.w, map[string]any{"max": counts.Total, "unreadcounts": out})
-}
-
-// newestStored returns when the newest item of each feed was stored: the
-// item with the feed's greatest ID (IDs grow as items are stored), one
-// indexed probe per feed, then their times in one query.
-func (h *handler) newestStored(c *call, subs []store.Subscription) (map[int64]time.Time, error) {
-	ids := make([]int64, 0, len(subs))
-	for _, s := range subs {
-		last, err := h.r.ItemIDs(c.ctx, c.user.ID, store.Query{FeedID: s.ID, ByID: true, Limit: 1})
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, last...)
-	}
-	out := make(map[int64]time.Time, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	items, _, err := h.r.Items(c.ctx, c.user.ID, store.Query{IDs: ids, ByID: true, Limit: len(ids)})
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range items {
-		out[it.FeedID] = it.FirstSeen
-	}
-	return out, nil
 }

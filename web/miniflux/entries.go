@@ -78,6 +78,17 @@ func (v *view) entryJSON(userID int64, it store.Item) entryJSON {
 	return e
 }
 
+// feedIDs returns the feeds of these items, each once.
+func feedIDs(items []store.Item) []int64 {
+	var ids []int64
+	for _, it := range items {
+		if it.FeedID != 0 && !slices.Contains(ids, it.FeedID) {
+			ids = append(ids, it.FeedID)
+		}
+	}
+	return ids
+}
+
 // readingTime is Miniflux's estimate, in minutes at 265 words a minute.
 func readingTime(html string) int {
 	words, in := 0, false
@@ -172,6 +183,9 @@ func parseFilter(vals url.Values, v *view) (filter, error) {
 		*p.dst = n
 	}
 	if f.q.FeedID != 0 {
+		if err := v.ensure(f.q.FeedID); err != nil {
+			return f, err
+		}
 		if _, ok := v.sub(f.q.FeedID); !ok {
 			return f, errorf(http.StatusNotFound, "no feed with ID %d", f.q.FeedID)
 		}
@@ -246,9 +260,11 @@ func (h *handler) list(c *call, v *view, f filter) ([]store.Item, int, error) {
 	if f.all {
 		return h.listAll(c, v, f)
 	}
-	total, ok := v.unreadTotal(f.q)
+	total, ok, err := h.unreadTotal(c, v, f.q)
+	if err != nil {
+		return nil, 0, err
+	}
 	if !ok {
-		var err error
 		if total, err = h.r.CountItems(c.ctx, uid, f.q); err != nil {
 			return nil, 0, err
 		}
@@ -271,30 +287,52 @@ func (h *handler) list(c *call, v *view, f filter) ([]store.Item, int, error) {
 }
 
 // unreadTotal answers the total of a listing of unread items by feed or
-// tag alone from the subscriptions' unread counters, which the view has
-// already, instead of counting the items again; ok is false for any other
-// listing. Starred items kept from a feed the user left belong to no
-// subscription and are not in it.
-func (v *view) unreadTotal(q store.Query) (int, bool) {
+// tag alone from the subscriptions' unread counters (kept, not counted),
+// instead of counting the items again; ok is false for any other listing.
+// Starred items kept from a feed the user left belong to no subscription
+// and are not in it. A feed's listing has its subscription in the view
+// already; the others sum up the counters of every subscription, in one
+// query without items.
+func (h *handler) unreadTotal(c *call, v *view, q store.Query) (int, bool, error) {
 	if !q.Unread || q.Read || q.Starred || q.Search != "" || !q.Since.IsZero() || !q.Until.IsZero() ||
 		q.AfterID != 0 || q.BeforeID != 0 || q.IDs != nil || q.FeedURL != "" {
-		return 0, false
+		return 0, false, nil
 	}
-	n := 0
-	for _, s := range v.subs {
-		if (q.FeedID == 0 || s.ID == q.FeedID) && (q.Tag == "" || slices.Contains(s.Tags, q.Tag)) {
-			n += s.Unread
+	if q.FeedID != 0 {
+		s, ok := v.sub(q.FeedID)
+		if !ok || (q.Tag != "" && !slices.Contains(s.Tags, q.Tag)) {
+			return 0, true, nil
 		}
+		return s.Unread, true, nil
 	}
-	return n, true
+	if q.Tag == "" {
+		totals, err := h.r.SubscriptionTotals(c.ctx, c.user.ID)
+		if err != nil {
+			return 0, false, err
+		}
+		return totals.Unread, true, nil
+	}
+	counts, err := h.r.Counts(c.ctx, c.user.ID)
+	if err != nil {
+		return 0, false, err
+	}
+	id, ok := v.byTag[q.Tag]
+	if !ok {
+		return 0, true, nil
+	}
+	return counts.Tags[id], true, nil
 }
 
 // listAll lists the category All: the feeds without tags, each queried,
 // their IDs merged in the order asked.
 func (h *handler) listAll(c *call, v *view, f filter) ([]store.Item, int, error) {
+	subs, err := h.r.Subscriptions(c.ctx, c.user.ID)
+	if err != nil {
+		return nil, 0, err
+	}
 	var ids []int64
 	total := 0
-	for _, s := range v.subs {
+	for _, s := range subs {
 		if len(s.Tags) > 0 || (f.q.FeedID != 0 && f.q.FeedID != s.ID) {
 			continue
 		}
@@ -331,7 +369,7 @@ func (h *handler) listAll(c *call, v *view, f filter) ([]store.Item, int, error)
 
 // listing answers a page of entries: the query's filters, then extra's.
 func (h *handler) listing(c *call, extra func(*filter, *view) error) error {
-	v, err := h.view(c)
+	v, err := h.pageView(c)
 	if err != nil {
 		return err
 	}
@@ -346,6 +384,9 @@ func (h *handler) listing(c *call, extra func(*filter, *view) error) error {
 	}
 	items, total, err := h.list(c, v, f)
 	if err != nil {
+		return err
+	}
+	if err := v.ensure(feedIDs(items)...); err != nil {
 		return err
 	}
 	out := struct {
@@ -369,6 +410,9 @@ func (h *handler) feedEntries(c *call) error {
 		if c.req.URL.Query().Has("feed_id") {
 			return errorf(http.StatusBadRequest, "feed_id is given in the path already")
 		}
+		if err := v.ensure(id); err != nil {
+			return err
+		}
 		if _, ok := v.sub(id); !ok {
 			return errorf(http.StatusNotFound, "no feed with ID %d", id)
 		}
@@ -382,7 +426,7 @@ func (h *handler) categoryEntries(c *call) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c)
+	v, err := h.pageView(c)
 	if err != nil {
 		return err
 	}
@@ -406,12 +450,15 @@ func (h *handler) oneEntry(c *call, inFeed, inCategory int64) error {
 	if err != nil {
 		return err
 	}
-	v, err := h.view(c)
+	v, err := h.pageView(c)
 	if err != nil {
 		return err
 	}
 	it, err := h.r.Item(c.ctx, c.user.ID, id)
 	if err != nil {
+		return err
+	}
+	if err := v.ensure(it.FeedID); err != nil {
 		return err
 	}
 	e := v.entryJSON(c.user.ID, it)

@@ -335,11 +335,17 @@ type categoryJSON struct {
 	TotalUnread  *int   `json:"total_unread,omitempty"`
 }
 
-// view is what one request knows of the user's feeds and tags.
+// view is what one request knows of the user's feeds and tags: every
+// subscription (view), or only those of the feeds the request names and
+// the page shows (pageView, which loads them as they are asked for), so a
+// page costs what it shows and not the user's 1,000 subscriptions.
 type view struct {
 	subs  []store.Subscription
-	tags  []store.Tag
+	tags  []store.Tag      // the full view's alone
 	byTag map[string]int64 // tag name to ID
+	// load, in a page view, adds the subscriptions of these feeds; nil in
+	// a full view, which has them all.
+	load func(ids []int64) ([]store.Subscription, error)
 }
 
 func (h *handler) view(c *call) (*view, error) {
@@ -356,6 +362,42 @@ func (h *handler) view(c *call) (*view, error) {
 		v.byTag[t.Name] = t.ID
 	}
 	return v, nil
+}
+
+// pageView is a view with the IDs of the user's tags and none of their
+// subscriptions yet: ensure loads those a request needs.
+func (h *handler) pageView(c *call) (*view, error) {
+	byTag, err := h.r.TagIDs(c.ctx, c.user.ID)
+	if err != nil {
+		return nil, err
+	}
+	return &view{byTag: byTag, load: func(ids []int64) ([]store.Subscription, error) {
+		return h.r.SubscriptionsOf(c.ctx, c.user.ID, ids)
+	}}, nil
+}
+
+// ensure loads the subscriptions to these feeds that the view lacks, in
+// one query; the feeds the user does not subscribe to stay unknown.
+func (v *view) ensure(ids ...int64) error {
+	if v.load == nil {
+		return nil
+	}
+	var missing []int64
+	for _, id := range ids {
+		// 0 is the feed of a starred item kept after its feed went.
+		if _, ok := v.sub(id); !ok && id != 0 && !slices.Contains(missing, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	subs, err := v.load(missing)
+	if err != nil {
+		return err
+	}
+	v.subs = append(v.subs, subs...)
+	return nil
 }
 
 func (v *view) sub(id int64) (store.Subscription, bool) {
@@ -380,9 +422,9 @@ func (v *view) categoryName(id int64) (string, error) {
 	if id == AllCategoryID {
 		return "", nil
 	}
-	for _, t := range v.tags {
-		if t.ID == id {
-			return t.Name, nil
+	for name, tid := range v.byTag {
+		if tid == id {
+			return name, nil
 		}
 	}
 	return "", errorf(http.StatusNotFound, "no category with ID %d", id)
@@ -524,8 +566,11 @@ func (h *handler) feedOf(c *call) (*view, store.Subscription, error) {
 	if err != nil {
 		return nil, store.Subscription{}, err
 	}
-	v, err := h.view(c)
+	v, err := h.pageView(c)
 	if err != nil {
+		return nil, store.Subscription{}, err
+	}
+	if err := v.ensure(id); err != nil {
 		return nil, store.Subscription{}, err
 	}
 	s, ok := v.sub(id)
@@ -557,7 +602,7 @@ func (h *handler) createFeed(c *call) error {
 	if strings.TrimSpace(req.FeedURL) == "" {
 		return errorf(http.StatusBadRequest, "feed_url is missing: give the URL of a feed or of a web page that links to one")
 	}
-	v, err := h.view(c)
+	v, err := h.pageView(c)
 	if err != nil {
 		return err
 	}
@@ -655,7 +700,10 @@ func (h *handler) updateFeed(c *call) error {
 			return err
 		}
 	}
-	if v, err = h.view(c); err != nil {
+	if v, err = h.pageView(c); err != nil {
+		return err
+	}
+	if err := v.ensure(s.ID); err != nil {
 		return err
 	}
 	s, _ = v.sub(s.ID)
