@@ -21,6 +21,9 @@ func TestParseSearch(t *testing.T) {
 		{"go go*", Search{Terms: []SearchTerm{w(false, "go")}}}, // too short a prefix: the word
 		{"g*", Search{Terms: []SearchTerm{w(false, "g")}}},
 		{"goph**", Search{Terms: []SearchTerm{w(true, "goph")}}},
+		{"x-ab*", Search{Terms: []SearchTerm{w(false, "x-ab")}}}, // the prefix is "ab", too short
+		{"x-abc*", Search{Terms: []SearchTerm{w(true, "x-abc")}}},
+		{"c++*", Search{Terms: []SearchTerm{w(false, "c++")}, Literals: []string{"c++"}}},
 		{`"quick brown" fox`, Search{Terms: []SearchTerm{w(false, "quick", "brown"), w(false, "fox")}}},
 		{`"quick brown"* fox`, Search{Terms: []SearchTerm{w(true, "quick", "brown"), w(false, "fox")}}},
 		{`"quick bro*"`, Search{Terms: []SearchTerm{w(true, "quick", "bro")}}},
@@ -59,6 +62,10 @@ func TestParseSearchBounds(t *testing.T) {
 		{strings.Repeat("fox ", 800), "3200 characters, at most 1000"},
 		{`"` + words(MaxSearchTerms+1) + `"`, "9 different words"},
 		{strings.Repeat("é", MaxSearchLength), ""}, // characters, not bytes
+		{"alpha* beta*", ""},
+		{"alpha* beta* gamma*", "3 words ending in '*', at most 2"},
+		{`alpha* beta* "delta gamma"*`, "3 words ending in '*'"},
+		{"alpha* beta* Alpha* al* be* x-ga*", ""}, // folded, and too short to be prefixes
 	}
 	for _, tt := range tests {
 		_, err := ParseSearch(tt.in)

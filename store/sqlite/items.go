@@ -445,28 +445,6 @@ func unreadIDsQuery(userID int64, q store.Query) (string, []any, error) {
 	return query, args, nil
 }
 
-// matchSet returns the WHERE conditions and args (after the user's ?1) of
-// the user's items that q selects, search included; ok is false when a
-// search has nothing searchable in it.
-func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
-	where, args = filters(q)
-	if q.Search != "" {
-		match, literals, err := ftsQuery(q.Search)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("search: %w", err)
-		}
-		if match == "" {
-			return nil, nil, false, nil
-		}
-		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-		args = append(args, match)
-		if cond, largs := literalFilter(literals); cond != "" {
-			where, args = append(where, cond), append(args, largs...)
-		}
-	}
-	return where, args, true, nil
-}
-
 // CountItems counts the user's items that q selects.
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
 	ctx, cancel := db.WithQueryTimeout(ctx)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"database/sql/driver"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -80,8 +81,9 @@ type searchBounds struct {
 // commonest words took 1.9 s at 1,000,000 items), and bm25 reads every
 // item holding each word to weigh how rare it is (over 100 ms for a word
 // in most items). So how many items hold each word of the search is
-// estimated first, from the newest b.sample items (w; a prefix is not
-// counted: reading it costs what the search does), and:
+// estimated first, from the newest b.sample items (w; a prefix longer
+// than the index keeps is counted as its indexed prefix, see matchWords),
+// and:
 //
 //   - when the search's rarest word keeps it within b.scan, it reads all
 //     the items (c): FTS5 steps from item to item of that word;
@@ -129,19 +131,38 @@ func rankedSQL(b searchBounds) string {
 // ftsQuery and returns the JSON array of its words (see matchWords).
 const searchWordsFunc = "tidings_search_words"
 
+// plainTextFunc is the SQL function that returns the text of an HTML
+// fragment (htmlText), as SaveFetch indexes it: migration 0011 indexes
+// every item again with it.
+const plainTextFunc = "tidings_plain_text"
+
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		m, _ := args[0].(string)
 		b, err := json.Marshal(matchWords(m))
 		return string(b), err
 	})
+	sqlite.MustRegisterDeterministicScalarFunction(plainTextFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		s, _ := args[0].(string)
+		return htmlText(s), nil
+	})
 }
 
+// indexedPrefix is the longest prefix the full-text index keeps
+// (migration 0011): a prefix of up to that many letters is read as one
+// word is; a longer one merges the items of every word it starts.
+const indexedPrefix = 4
+
 // matchWords returns the words of a MATCH expression of ftsQuery, each a
-// MATCH expression of its own, without the prefixes: "a b" "c d"* gives
-// "a", "b" and "c" (the term's last word, "d", is the prefix).
+// MATCH expression of its own, to count how many items hold them: "a b"
+// "c d"* gives "a", "b", "c" and "d"*. A prefix is cut to the prefixes
+// the index keeps ("gophe"* counts "goph"*, the items of a longer prefix
+// being among them): counting a longer one would read every word it
+// starts. Its last part only counts ("x-abc"* gives "abc"*), the word of
+// the tokenizer that is the prefix.
 func matchWords(match string) []string {
 	words := []string{}
+	quote := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
 	for rest := match; rest != ""; {
 		i := strings.IndexByte(rest, '"')
 		if i < 0 {
@@ -163,14 +184,52 @@ func matchWords(match string) []string {
 			rest = rest[1:]
 		}
 		ws := strings.Fields(term.String())
+		var prefix string
 		if strings.HasPrefix(rest, "*") && len(ws) > 0 {
+			prefix = store.LastSearchPart(ws[len(ws)-1])
 			ws = ws[:len(ws)-1]
 		}
 		for _, w := range ws {
-			words = append(words, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+			words = append(words, quote(w))
+		}
+		if prefix != "" {
+			if r := []rune(prefix); len(r) > indexedPrefix {
+				prefix = string(r[:indexedPrefix])
+			}
+			words = append(words, quote(prefix)+"*")
 		}
 	}
 	return words
+}
+
+// matchSet returns the WHERE conditions and args (after the user's ?1) of
+// the user's items that q selects, search included, for CountItems and
+// MarkAllRead; ok is false when a search has nothing searchable in it. A
+// search selects the items Items would list for it, within the same
+// bounds (ftsRanked): a count or a "mark all read" of a common word is
+// that of its candidates, not of every item holding it, which would cost
+// what the bounds keep Items from costing.
+func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
+	where, args = filters(q)
+	if q.Search != "" {
+		match, literals, err := ftsQuery(q.Search)
+		if err != nil {
+			return nil, nil, false, fmt.Errorf("search: %w", err)
+		}
+		if match == "" {
+			return nil, nil, false, nil
+		}
+		// The MATCH is the argument after the user's and the filters';
+		// ftsRanked numbers it ?2, but for its first MATCH.
+		n := "?" + strconv.Itoa(len(args)+2)
+		ranked := strings.ReplaceAll(strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1), "?2", n)
+		where = append(where, "i.id IN (SELECT id FROM ("+ranked+"))")
+		args = append(args, match)
+		if cond, largs := literalFilter(literals); cond != "" {
+			where, args = append(where, cond), append(args, largs...)
+		}
+	}
+	return where, args, true, nil
 }
 
 // literalFilter is the condition, and its arguments, that keeps the items

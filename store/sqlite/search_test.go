@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -117,7 +118,8 @@ func TestMatchWords(t *testing.T) {
 		{``, []string{}},
 		{`"gopher"`, []string{`"gopher"`}},
 		{`"quick brown" "fox"`, []string{`"quick"`, `"brown"`, `"fox"`}},
-		{`"goph"* "quick bro"*`, []string{`"quick"`}},
+		{`"goph"* "quick bro"*`, []string{`"goph"*`, `"quick"`, `"bro"*`}},
+		{`"gophers"* "x-abcde"* "naïve"*`, []string{`"goph"*`, `"abcd"*`, `"naïv"*`}}, // the prefixes the index keeps
 		{`"say ""hi""" "a""b"`, []string{`"say"`, `"""hi"""`, `"a""b"`}},
 	}
 	for _, tt := range tests {
@@ -231,6 +233,155 @@ func TestSearchBounds(t *testing.T) {
 		ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: tt.ranked})
 		if got := search("platypus common"); !slices.Equal(got, tt.want) {
 			t.Errorf("ranked bound %d: search = %v; want %v", tt.ranked, got, tt.want)
+		}
+	}
+}
+
+// TestPrefixIndexMigration opens a store whose full-text index is the one
+// before migration 0011 (no prefix indexes): the migration writes it again
+// from the items, and every search finds what it found before.
+func TestPrefixIndexMigration(t *testing.T) {
+	db := openTemp(t)
+	ctx := t.Context()
+	me := uid(t, db)
+	feed, err := db.Subscribe(ctx, me, store.Subscription{Feed: store.Feed{URL: "https://prefix.test/feed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	var its []store.Item
+	for i, txt := range []string{"Gophers <b>burrow</b> deep", "A <i>gopherish</i> tale", "Naïve cafés", "<p>Théâtre</p> x-abcde",
+		"burrowing owls &amp; moles"} {
+		its = append(its, store.Item{GUID: strconv.Itoa(i), Title: "Item " + strconv.Itoa(i), Content: "<p>" + txt + "</p>",
+			Published: base.Add(time.Duration(i) * time.Hour)})
+	}
+	if _, err := db.SaveFetch(ctx, feed.ID, store.FetchResult{Now: time.Now(), Items: its}); err != nil {
+		t.Fatal(err)
+	}
+	queries := []string{"gophers", "goph*", "gophe*", "burrow*", "bur*", "naive", "caf*", "theatre", "theat*", "abcde", "abcd*",
+		"x-abc*", "item 3", "moles", "owl*"}
+	search := func(db *DB) map[string][]string {
+		t.Helper()
+		found := map[string][]string{}
+		for _, q := range queries {
+			items, _, err := db.Items(ctx, me, store.Query{Search: q})
+			if err != nil {
+				t.Fatalf("search %s: %v", q, err)
+			}
+			for _, it := range items {
+				found[q] = append(found[q], it.GUID)
+			}
+			slices.Sort(found[q])
+		}
+		return found
+	}
+	want := search(db)
+	if len(want["goph*"]) != 2 || len(want["theat*"]) != 1 || len(want["owl*"]) != 1 {
+		t.Fatalf("before: %v", want)
+	}
+	// The index as it was before 0011, written from the items as
+	// SaveFetch wrote it.
+	for _, q := range []string{"DROP TABLE items_fts", `CREATE VIRTUAL TABLE items_fts USING fts5 (title, body,
+		content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`,
+		"INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16)",
+		"INSERT INTO items_fts (rowid, title, body) SELECT id, title, " + plainTextFunc + "(content) FROM items",
+		"DELETE FROM " + versionTable + " WHERE version = 11"} {
+		if _, err := db.write.ExecContext(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if got := search(db); !reflect.DeepEqual(got, want) {
+		t.Fatalf("the index before 0011 finds %v; want %v", got, want)
+	}
+	path := db.path
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	defer db.Close()
+	var def string
+	if err := db.read.QueryRowContext(ctx, "SELECT sql FROM sqlite_schema WHERE name = 'items_fts'").Scan(&def); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(def, "prefix = '3 4'") {
+		t.Errorf("items_fts after the migration: %s; want the prefix indexes", def)
+	}
+	if got := search(db); !reflect.DeepEqual(got, want) {
+		t.Errorf("after 0011 searches find %v; want %v", got, want)
+	}
+}
+
+// TestSearchCountsWithinBounds checks that a search's count and its "mark
+// all read" select the items its listing shows, within the same bounds.
+func TestSearchCountsWithinBounds(t *testing.T) {
+	saved := ftsRanked
+	t.Cleanup(func() { ftsRanked = saved })
+	db := openTemp(t)
+	ctx := t.Context()
+	me := uid(t, db)
+	feed, err := db.Subscribe(ctx, me, store.Subscription{Feed: store.Feed{URL: "https://counts.test/feed"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := db.Subscribe(ctx, me, store.Subscription{Feed: store.Feed{URL: "https://counts.test/other"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 60 {
+		it := store.Item{GUID: strconv.Itoa(i), Title: "Item " + strconv.Itoa(i), Content: "<p>common words c++ every day</p>",
+			Published: base.Add(time.Duration(i) * time.Hour)}
+		f := feed.ID
+		if i%3 == 0 {
+			f = other.ID
+		}
+		if _, err := db.SaveFetch(ctx, f, store.FetchResult{Now: time.Now(), Items: []store.Item{it}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// "common" is in all 60 items, over the scan bound: the newest 20
+	// are its candidates.
+	ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: 50})
+	for _, q := range []store.Query{{Search: "common"}, {Search: "common c++"}, {Search: "comm* day", FeedURL: "https://counts.test/feed"},
+		{Search: "common", Unread: true, Tag: "none"}} {
+		items, _, err := db.Items(ctx, me, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := db.CountItems(ctx, me, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n != len(items) || (q.Tag == "" && (n == 0 || n >= 60)) {
+			t.Errorf("CountItems(%+v) = %d; the listing has %d items, of 60 holding the words", q, n, len(items))
+		}
+	}
+	q := store.Query{Search: "common", FeedURL: "https://counts.test/feed"}
+	listed, _, err := db.Items(ctx, me, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	marked, err := db.MarkAllRead(ctx, me, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if marked != len(listed) {
+		t.Errorf("MarkAllRead(%+v) = %d; the listing has %d", q, marked, len(listed))
+	}
+	all, _, err := db.Items(ctx, me, store.Query{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[int64]bool{}
+	for _, it := range listed {
+		want[it.ID] = true
+	}
+	for _, it := range all {
+		if it.Read != want[it.ID] {
+			t.Errorf("item %s (feed %d) read %v after marking %v", it.GUID, it.FeedID, it.Read, q)
 		}
 	}
 }
