@@ -81,7 +81,7 @@ func TestParseSearchBounds(t *testing.T) {
 // FuzzParseSearch: any input parses or is refused as too long; the terms
 // are within the bounds, hold no empty word, and are not repeated.
 func FuzzParseSearch(f *testing.F) {
-	for _, s := range []string{"gopher", `"a b"*`, `"`, "c++ c#", "x*", "\xff\x00", `"""`, "a a a"} {
+	for _, s := range []string{"gopher", `"a b"*`, `"`, "c++ c#", "x*", "x-ab* abc* abcd*", "\xff\x00", `"""`, "a a a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -92,7 +92,7 @@ func FuzzParseSearch(f *testing.F) {
 			}
 			return
 		}
-		n := 0
+		n, prefixes := 0, 0
 		seen := map[string]bool{}
 		for _, term := range s.Terms {
 			if len(term.Words) == 0 {
@@ -106,6 +106,10 @@ func FuzzParseSearch(f *testing.F) {
 			k := strings.ToLower(strings.Join(term.Words, " "))
 			if term.Prefix {
 				k += "*"
+				prefixes++
+				if last := LastSearchPart(term.Words[len(term.Words)-1]); countAlnum(last) < MinPrefixLength {
+					t.Fatalf("ParseSearch(%q): prefix %q", in, last)
+				}
 			}
 			if seen[k] {
 				t.Fatalf("ParseSearch(%q): %q twice", in, k)
@@ -113,8 +117,8 @@ func FuzzParseSearch(f *testing.F) {
 			seen[k] = true
 			n += len(term.Words)
 		}
-		if n > MaxSearchTerms {
-			t.Fatalf("ParseSearch(%q): %d words", in, n)
+		if n > MaxSearchTerms || prefixes > MaxSearchPrefixes {
+			t.Fatalf("ParseSearch(%q): %d words, %d prefixes", in, n, prefixes)
 		}
 	})
 }
