@@ -19,7 +19,9 @@ import (
 // phrases, the commonest words), on a store of 1,000,000 items (set
 // TIDINGS_BENCH_ITEMS for another size). Building the store takes minutes,
 // so the file is kept in the temporary directory for the next run
-// (TIDINGS_BENCH_DB names another place).
+// (TIDINGS_BENCH_DB names another place); a file kept by an older tidings
+// is migrated when opened (0011 writes the full-text index again, minutes
+// at 1,000,000 items).
 //
 //	go test ./store/sqlite -run '^$' -bench SearchWorst -benchtime 5x -timeout 60m
 func BenchmarkSearchWorst(b *testing.B) {
