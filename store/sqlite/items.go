@@ -232,7 +232,7 @@ const bm25Weights = "10.0, 1.0"
 // cols selected (itemColumns with a rank, or fewer), in q's order, with
 // its cursor and limit (limit+1 rows, to tell a next page). It returns
 // "" when a search has nothing searchable in it: nothing matches.
-func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []any, error) {
+func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols string, limit int) (string, []any, error) {
 	from := itemFrom
 	if cols == "i.id" {
 		from = idFrom
@@ -254,7 +254,7 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 	var query string
 	switch kind {
 	case 'r':
-		match, literals, err := ftsQuery(q.Search)
+		match, literals, err := db.ftsMatch(ctx, q.Search)
 		if err != nil {
 			return "", nil, fmt.Errorf("search: %w", err)
 		}
@@ -327,7 +327,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if q.Limit > 0 {
 		limit = q.Limit + 1 // one more tells whether a next page exists
 	}
-	query, args, err := itemQuery(userID, q, itemColumns, limit)
+	query, args, err := db.itemQuery(ctx, userID, q, itemColumns, limit)
 	if err != nil {
 		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
@@ -380,7 +380,7 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	q.Cursor = ""
 	query, args, err := unreadIDsQuery(userID, q)
 	if query == "" && err == nil {
-		query, args, err = itemQuery(userID, q, "i.id", q.Limit)
+		query, args, err = db.itemQuery(ctx, userID, q, "i.id", q.Limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
@@ -459,7 +459,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 		}
 		return n, nil
 	}
-	where, args, ok, err := matchSet(q)
+	where, args, ok, err := db.matchSet(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("count items: %w", err)
 	}
@@ -618,7 +618,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Unread = true
-	where, args, ok, err := matchSet(q)
+	where, args, ok, err := db.matchSet(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("mark all read: %w", err)
 	}

@@ -1,9 +1,11 @@
 package sqlite
 
 import (
+	"context"
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -128,13 +130,8 @@ func rankedSQL(b searchBounds) string {
 }
 
 // searchWordsFunc is the SQL function that takes a MATCH expression of
-// ftsQuery and returns the JSON array of its words (see matchWords).
+// ftsMatch and returns the JSON array of its words (see matchWords).
 const searchWordsFunc = "tidings_search_words"
-
-// plainTextFunc is the SQL function that returns the text of an HTML
-// fragment (htmlText), as SaveFetch indexes it: migration 0011 indexes
-// every item again with it.
-const plainTextFunc = "tidings_plain_text"
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
@@ -142,33 +139,87 @@ func init() {
 		b, err := json.Marshal(matchWords(m))
 		return string(b), err
 	})
-	sqlite.MustRegisterDeterministicScalarFunction(plainTextFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		s, _ := args[0].(string)
-		return htmlText(s), nil
-	})
 }
 
-// indexedPrefix is the longest prefix the full-text index keeps
-// (migration 0011): a prefix of up to that many letters is read as one
-// word is; a longer one merges the items of every word it starts.
-const indexedPrefix = 4
+// maxPrefixWords caps the words of the index a prefix may stand for (see
+// ftsMatch): each is read as a word of its own, and a search of one
+// prefix of that many common words costs what 8 common words do.
+const maxPrefixWords = 64
 
-// matchWords returns the words of a MATCH expression of ftsQuery, each a
+// ftsMatch is ftsQuery with every prefix written as the words of the
+// index it starts (indexWords), each read by FTS5 as a word is, within the
+// bounds of rankedSQL: FTS5 reads and merges the items of every word a
+// prefix starts, over the whole index, before a search starts ("the*"
+// cost a second at 1,000,000 items). A prefix "x-abc"* is ("x-abcd" OR
+// "x-abce"), a phrase each. A search with a prefix of no word matches
+// nothing (""), and one with a prefix of more than maxPrefixWords words is
+// refused, wrapping store.ErrSearchTooLong: its matches would be
+// incomplete else.
+func (db *DB) ftsMatch(ctx context.Context, input string) (match string, literals []string, err error) {
+	s, err := store.ParseSearch(input)
+	if err != nil {
+		return "", nil, err
+	}
+	quote := func(ws []string) string { return `"` + strings.ReplaceAll(strings.Join(ws, " "), `"`, `""`) + `"` }
+	terms := make([]string, 0, len(s.Terms))
+	for _, t := range s.Terms {
+		if !t.Prefix {
+			terms = append(terms, quote(t.Words))
+			continue
+		}
+		last := t.Words[len(t.Words)-1]
+		part := store.LastSearchPart(last)
+		words, err := indexWords(ctx, db.read, tokenPrefix(part), maxPrefixWords)
+		if err != nil {
+			return "", nil, err
+		}
+		if len(words) == 0 {
+			return "", nil, nil
+		}
+		if len(words) > maxPrefixWords {
+			return "", nil, fmt.Errorf("%w: the prefix '%s*' matches more than %d words, at most %d are searched; type more letters",
+				store.ErrSearchTooLong, part, maxPrefixWords, maxPrefixWords)
+		}
+		phrases := make([]string, len(words))
+		for i, w := range words {
+			phrases[i] = quote(append(slices.Clone(t.Words[:len(t.Words)-1]), last[:len(last)-len(part)]+w))
+		}
+		if len(phrases) == 1 {
+			terms = append(terms, phrases[0])
+			continue
+		}
+		terms = append(terms, "("+strings.Join(phrases, " OR ")+")")
+	}
+	// FTS5 takes "a" "b" for "a" AND "b", but not after a ')'.
+	return strings.Join(terms, " AND "), s.Literals, nil
+}
+
+// matchWords returns the words of a MATCH expression of ftsMatch, each a
 // MATCH expression of its own, to count how many items hold them: "a b"
-// "c d"* gives "a", "b", "c" and "d"*. A prefix is cut to the prefixes
-// the index keeps ("gophe"* counts "goph"*, the items of a longer prefix
-// being among them): counting a longer one would read every word it
-// starts. Its last part only counts ("x-abc"* gives "abc"*), the word of
-// the tokenizer that is the prefix.
+// ("c d" OR "c e") gives "a", "b", "c" and ("d" OR "e"): the words a
+// prefix stands for are counted together. Operators (AND) are skipped.
 func matchWords(match string) []string {
 	words := []string{}
 	quote := func(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
+	var group []string // the last words of a prefix's phrases
 	for rest := match; rest != ""; {
-		i := strings.IndexByte(rest, '"')
+		i := strings.IndexAny(rest, `"()`)
 		if i < 0 {
 			break
 		}
+		c := rest[i]
 		rest = rest[i+1:]
+		switch c {
+		case '(':
+			group = []string{}
+			continue
+		case ')':
+			if len(group) > 0 {
+				words = append(words, "("+strings.Join(group, " OR ")+")")
+			}
+			group = nil
+			continue
+		}
 		var term strings.Builder
 		for rest != "" {
 			if rest[0] == '"' {
@@ -184,20 +235,21 @@ func matchWords(match string) []string {
 			rest = rest[1:]
 		}
 		ws := strings.Fields(term.String())
-		var prefix string
-		if strings.HasPrefix(rest, "*") && len(ws) > 0 {
-			prefix = store.LastSearchPart(ws[len(ws)-1])
-			ws = ws[:len(ws)-1]
-		}
-		for _, w := range ws {
-			words = append(words, quote(w))
-		}
-		if prefix != "" {
-			if r := []rune(prefix); len(r) > indexedPrefix {
-				prefix = string(r[:indexedPrefix])
+		if group == nil {
+			for _, w := range ws {
+				words = append(words, quote(w))
 			}
-			words = append(words, quote(prefix)+"*")
+			continue
 		}
+		if len(ws) == 0 {
+			continue
+		}
+		if len(group) == 0 {
+			for _, w := range ws[:len(ws)-1] {
+				words = append(words, quote(w))
+			}
+		}
+		group = append(group, quote(ws[len(ws)-1]))
 	}
 	return words
 }
@@ -209,10 +261,10 @@ func matchWords(match string) []string {
 // bounds (ftsRanked): a count or a "mark all read" of a common word is
 // that of its candidates, not of every item holding it, which would cost
 // what the bounds keep Items from costing.
-func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
+func (db *DB) matchSet(ctx context.Context, q store.Query) (where []string, args []any, ok bool, err error) {
 	where, args = filters(q)
 	if q.Search != "" {
-		match, literals, err := ftsQuery(q.Search)
+		match, literals, err := db.ftsMatch(ctx, q.Search)
 		if err != nil {
 			return nil, nil, false, fmt.Errorf("search: %w", err)
 		}

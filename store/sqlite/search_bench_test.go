@@ -135,17 +135,17 @@ func longPrefixes(b *testing.B, db *DB, v vocabulary, bound int) []string {
 	var cs []counted
 	seen := map[string]bool{}
 	for _, w := range v.common {
-		if len(w) <= indexedPrefix || seen[w[:indexedPrefix+1]] {
+		if len(w) <= 4 || seen[w[:4+1]] {
 			continue
 		}
-		seen[w[:indexedPrefix+1]] = true
+		seen[w[:4+1]] = true
 		var n int
 		if err := db.read.QueryRowContext(b.Context(), "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid > ?",
-			`"`+w[:indexedPrefix]+`"*`, hi-s).Scan(&n); err != nil {
+			`"`+w[:4]+`"*`, hi-s).Scan(&n); err != nil {
 			b.Fatal(err)
 		}
 		if n = n * max(hi, s) / s; n < bound {
-			cs = append(cs, counted{w[:indexedPrefix+1] + "*", n})
+			cs = append(cs, counted{w[:4+1] + "*", n})
 		}
 	}
 	slices.SortStableFunc(cs, func(a, b counted) int { return b.n - a.n })

@@ -2,7 +2,7 @@ package sqlite
 
 import (
 	"errors"
-	"reflect"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -118,8 +118,9 @@ func TestMatchWords(t *testing.T) {
 		{``, []string{}},
 		{`"gopher"`, []string{`"gopher"`}},
 		{`"quick brown" "fox"`, []string{`"quick"`, `"brown"`, `"fox"`}},
-		{`"goph"* "quick bro"*`, []string{`"goph"*`, `"quick"`, `"bro"*`}},
-		{`"gophers"* "x-abcde"* "naïve"*`, []string{`"goph"*`, `"abcd"*`, `"naïv"*`}}, // the prefixes the index keeps
+		{`("gopher" OR "gophers") ("quick brown" OR "quick brother")`,
+			[]string{`("gopher" OR "gophers")`, `"quick"`, `("brown" OR "brother")`}},
+		{`"x-abcde" AND ("x-abcd" OR "x-abce") AND ("naïve")`, []string{`"x-abcde"`, `("x-abcd" OR "x-abce")`, `("naïve")`}},
 		{`"say ""hi""" "a""b"`, []string{`"say"`, `"""hi"""`, `"a""b"`}},
 	}
 	for _, tt := range tests {
@@ -237,10 +238,11 @@ func TestSearchBounds(t *testing.T) {
 	}
 }
 
-// TestPrefixIndexMigration opens a store whose full-text index is the one
-// before migration 0011 (no prefix indexes): the migration writes it again
-// from the items, and every search finds what it found before.
-func TestPrefixIndexMigration(t *testing.T) {
+// TestPrefixWords checks that a prefix finds what FTS5's own prefix query
+// finds, through the words of the index it starts (indexWords, read from
+// the index's pages as fts5vocab lists them), over several segments and
+// after deletes, and that a prefix of too many words is refused.
+func TestPrefixWords(t *testing.T) {
 	db := openTemp(t)
 	ctx := t.Context()
 	me := uid(t, db)
@@ -249,68 +251,130 @@ func TestPrefixIndexMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-	var its []store.Item
-	for i, txt := range []string{"Gophers <b>burrow</b> deep", "A <i>gopherish</i> tale", "Naïve cafés", "<p>Théâtre</p> x-abcde",
-		"burrowing owls &amp; moles"} {
-		its = append(its, store.Item{GUID: strconv.Itoa(i), Title: "Item " + strconv.Itoa(i), Content: "<p>" + txt + "</p>",
-			Published: base.Add(time.Duration(i) * time.Hour)})
+	texts := []string{"Gophers <b>burrow</b> deep", "A <i>gopherish</i> tale", "Naïve cafés", "<p>Théâtre</p> x-abcde",
+		"burrowing owls &amp; moles", "the quick brown fox", "brownish foxes"}
+	// Words enough for leaves of many pages: "w" and 3 letters, many
+	// starting "wab".
+	for i := range 3000 {
+		texts = append(texts, fmt.Sprintf("w%c%c%c wab%c%c", 'a'+i%26, 'a'+i/26%26, 'a'+i/676, 'a'+i%26, 'a'+i/26%26))
 	}
-	if _, err := db.SaveFetch(ctx, feed.ID, store.FetchResult{Now: time.Now(), Items: its}); err != nil {
+	// A fetch at a time: a segment each, merged as automerge does.
+	for i := 0; i < len(texts); i += 500 {
+		var its []store.Item
+		for k, txt := range texts[i:min(i+500, len(texts))] {
+			n := i + k
+			its = append(its, store.Item{GUID: strconv.Itoa(n), Title: "Item " + strconv.Itoa(n), Content: "<p>" + txt + "</p>",
+				Published: base.Add(time.Duration(n) * time.Minute)})
+		}
+		if _, err := db.SaveFetch(ctx, feed.ID, store.FetchResult{Now: time.Now(), Items: its}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var segs int
+	if err := db.read.QueryRowContext(ctx, "SELECT count(DISTINCT segid) FROM items_fts_idx").Scan(&segs); err != nil {
 		t.Fatal(err)
 	}
-	queries := []string{"gophers", "goph*", "gophe*", "burrow*", "bur*", "naive", "caf*", "theatre", "theat*", "abcde", "abcd*",
-		"x-abc*", "item 3", "moles", "owl*"}
-	search := func(db *DB) map[string][]string {
+	if segs < 2 {
+		t.Errorf("%d segments, want several", segs)
+	}
+	if _, err := db.write.ExecContext(ctx, "DELETE FROM items WHERE guid IN ('1', '600')"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.write.ExecContext(ctx, "CREATE VIRTUAL TABLE temp.words USING fts5vocab(main, items_fts, row)"); err != nil {
+		t.Fatal(err)
+	}
+	// The write connection's temp table: its words, as FTS5 lists them.
+	vocab := func(prefix string) []string {
 		t.Helper()
-		found := map[string][]string{}
-		for _, q := range queries {
-			items, _, err := db.Items(ctx, me, store.Query{Search: q})
-			if err != nil {
-				t.Fatalf("search %s: %v", q, err)
-			}
-			for _, it := range items {
-				found[q] = append(found[q], it.GUID)
-			}
-			slices.Sort(found[q])
+		rows, err := db.write.QueryContext(ctx, "SELECT term FROM temp.words WHERE term >= ? AND term < ? ORDER BY term",
+			prefix, prefix+"\xff")
+		if err != nil {
+			t.Fatal(err)
 		}
-		return found
+		defer rows.Close()
+		ws := []string{}
+		for rows.Next() {
+			var w string
+			if err := rows.Scan(&w); err != nil {
+				t.Fatal(err)
+			}
+			ws = append(ws, w)
+		}
+		return ws
 	}
-	want := search(db)
-	if len(want["goph*"]) != 2 || len(want["theat*"]) != 1 || len(want["owl*"]) != 1 {
-		t.Fatalf("before: %v", want)
-	}
-	// The index as it was before 0011, written from the items as
-	// SaveFetch wrote it.
-	for _, q := range []string{"DROP TABLE items_fts", `CREATE VIRTUAL TABLE items_fts USING fts5 (title, body,
-		content = '', contentless_delete = 1, tokenize = 'unicode61 remove_diacritics 2')`,
-		"INSERT INTO items_fts (items_fts, rank) VALUES ('automerge', 16)",
-		"INSERT INTO items_fts (rowid, title, body) SELECT id, title, " + plainTextFunc + "(content) FROM items",
-		"DELETE FROM " + versionTable + " WHERE version = 11"} {
-		if _, err := db.write.ExecContext(ctx, q); err != nil {
-			t.Fatalf("%s: %v", q, err)
+	for _, p := range []string{"goph", "bur", "naiv", "caf", "thea", "the", "abc", "w", "wa", "wab", "wabz", "wz", "x", "zzz", ""} {
+		got, err := indexWords(ctx, db.read, p, 10_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The words of deleted items may be left, none of the others.
+		want, have := vocab(p), map[string]bool{}
+		for _, w := range got {
+			have[w] = true
+		}
+		for _, w := range want {
+			if !have[w] {
+				t.Errorf("indexWords(%q) = %d words, without %q; fts5vocab has %d", p, len(got), w, len(want))
+				break
+			}
+		}
+		if !slices.IsSorted(got) || len(got) > len(want)+10 {
+			t.Errorf("indexWords(%q) = %d words (sorted %v); fts5vocab has %d", p, len(got), slices.IsSorted(got), len(want))
+		}
+		if got, _ := indexWords(ctx, db.read, p, 5); len(got) > 6 {
+			t.Errorf("indexWords(%q, 5) = %d words, want at most 6", p, len(got))
 		}
 	}
-	if got := search(db); !reflect.DeepEqual(got, want) {
-		t.Fatalf("the index before 0011 finds %v; want %v", got, want)
+	for _, q := range []string{"goph*", "gophe*", "burrow*", "bur*", "caf*", "Café*", "theat*", "théât*", "abcd*",
+		"x-abc*", `"quick bro"*`, "brow* fox*", `"item 100"*`, "wabc*", "wabz*", "wzz*", "qqq*", "bur* owls"} {
+		items, _, err := db.Items(ctx, me, store.Query{Search: q})
+		if err != nil {
+			t.Fatalf("search %s: %v", q, err)
+		}
+		got := []string{}
+		for _, it := range items {
+			got = append(got, it.GUID)
+		}
+		m, _, err := ftsQuery(q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows, err := db.read.QueryContext(ctx, "SELECT i.guid FROM items_fts f JOIN items i ON i.id = f.rowid"+
+			" WHERE items_fts MATCH ? ORDER BY i.id", m)
+		if err != nil {
+			t.Fatalf("MATCH %s: %v", m, err)
+		}
+		want := []string{}
+		for rows.Next() {
+			var g string
+			if err := rows.Scan(&g); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, g)
+		}
+		rows.Close()
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("search %s found %.10v; FTS5's prefix query (%s) %.10v", q, got, m, want)
+		}
+		if len(want) == 0 && !slices.Contains([]string{"wzz*", "qqq*"}, q) {
+			t.Errorf("search %s found nothing", q)
+		}
 	}
-	path := db.path
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err = Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	defer db.Close()
-	var def string
-	if err := db.read.QueryRowContext(ctx, "SELECT sql FROM sqlite_schema WHERE name = 'items_fts'").Scan(&def); err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(def, "prefix = '3 4'") {
-		t.Errorf("items_fts after the migration: %s; want the prefix indexes", def)
-	}
-	if got := search(db); !reflect.DeepEqual(got, want) {
-		t.Errorf("after 0011 searches find %v; want %v", got, want)
+	// "wa" starts 676 words, "wab" 676 too: over the cap. Nothing is
+	// searched, and the error says why.
+	for _, q := range []string{"wab*", "goph* wab*", `"Item 10" wab*`} {
+		_, _, err := db.Items(ctx, me, store.Query{Search: q})
+		if !errors.Is(err, store.ErrSearchTooLong) || !strings.Contains(err.Error(), "wab*") || !strings.Contains(err.Error(), "more letters") {
+			t.Errorf("search %s: %v, want store.ErrSearchTooLong naming the prefix", q, err)
+		}
+		if _, err := db.CountItems(ctx, me, store.Query{Search: q}); !errors.Is(err, store.ErrSearchTooLong) {
+			t.Errorf("count of search %s: %v, want store.ErrSearchTooLong", q, err)
+		}
+		if _, err := db.MarkAllRead(ctx, me, store.Query{Search: q}); !errors.Is(err, store.ErrSearchTooLong) {
+			t.Errorf("mark all read of search %s: %v, want store.ErrSearchTooLong", q, err)
+		}
 	}
 }
 
