@@ -63,12 +63,15 @@ type searchBounds struct {
 	// items: FTS5 steps from item to item of its rarest word and looks
 	// each up in the items of every word, which costs more the more items
 	// hold the word. So the items of the rarest word are weighed by its
-	// words, each its items over weight, between 0.1 and 10; 80,000 of
-	// 100,000 keeps a search within about 100 ms at 1,000,000 items.
+	// words, each its items over weight, between 0.1 and 10, and times the
+	// words it stands for (a prefix's words are each looked up); 80,000
+	// of 100,000 keeps a search within about 100 ms at 1,000,000 items.
 	scan, weight int
 	// common is how many of the newest items a search reads beyond
-	// that bound: a phrase of common words costs about a microsecond an
-	// item.
+	// that bound, for store.MaxSearchTerms words: a phrase of common words
+	// costs about a microsecond an item. A search standing for more
+	// words (prefixes) reads as many fewer items: what the words of a
+	// prefix cost is the items holding them.
 	common int
 	// ranked is how many items may hold the words of a search, all
 	// counted, for bm25 to rank its matches.
@@ -83,15 +86,18 @@ type searchBounds struct {
 // commonest words took 1.9 s at 1,000,000 items), and bm25 reads every
 // item holding each word to weigh how rare it is (over 100 ms for a word
 // in most items). So how many items hold each word of the search is
-// estimated first, from the newest b.sample items (w; a prefix longer
-// than the index keeps is counted as its indexed prefix, see matchWords),
-// and:
+// estimated first, from the newest b.sample items (w; the words a prefix
+// stands for counted together, see matchWords), and:
 //
 //   - when the search's rarest word keeps it within b.scan, it reads all
 //     the items (c): FTS5 steps from item to item of that word;
-//   - else it reads the newest b.common items only: its words are all
-//     common, and finding few matches among them reads every item;
-//   - when its words are in fewer than b.ranked items together, its
+//   - else it reads the newest b.common items only (fewer for more words):
+//     its words are all common, and finding few matches among them reads
+//     every item. Its parts are read apart (matchParts) and the items in
+//     all of them kept: FTS5 reads a search from its first match on, not
+//     from the bound, and a prefix's words at each item of the others;
+//   - when its words are in fewer than b.ranked items together, and its
+//     prefixes (if any) keep it within b.scan, its
 //     newest store.MaxSearchCandidates matches of all the items are
 //     ranked by bm25, title matches weighing most; else they are those of
 //     c, newest first: bm25 would read every item holding a common word,
@@ -110,19 +116,23 @@ func rankedSQL(b searchBounds) string {
 	itoa := strconv.Itoa
 	sample, candidates := itoa(b.sample), itoa(store.MaxSearchCandidates)
 	return "WITH top AS MATERIALIZED (SELECT coalesce(max(id), 0) AS hi FROM items)," +
-		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH j.value" +
+		" w AS MATERIALIZED (SELECT (SELECT count(*) FROM items_fts WHERE items_fts MATCH j.value ->> 0" +
 		" AND rowid > (SELECT hi FROM top) - " + sample + ") * max((SELECT hi FROM top), " + sample + ") / " + sample +
-		" AS n" +
+		" AS n, j.value ->> 1 AS size" +
 		" FROM json_each(" + searchWordsFunc + "(?2)) j)," +
-		" k AS MATERIALIZED (SELECT coalesce(min(n) * sum(min(max(n / " + itoa(b.weight) + ".0, 0.1), 10.0)), 0) < " + itoa(b.scan) +
-		" AS selective," +
-		" coalesce(sum(n), 0) < " + itoa(b.ranked) + " AS rankable FROM w)," +
+		" k AS MATERIALIZED (SELECT coalesce(min(n) * sum(min(max(n / " + itoa(b.weight) + ".0, 0.1), 10.0) * size), 0) < " +
+		itoa(b.scan) + " AS selective," +
+		" coalesce(sum(n), 0) < " + itoa(b.ranked) + " AND (coalesce(sum(size), 0) = count(*)" +
+		" OR coalesce(min(n) * sum(min(max(n / " + itoa(b.weight) + ".0, 0.1), 10.0) * size), 0) < " + itoa(b.scan) + ")" +
+		" AS rankable," +
+		" " + itoa(b.common*store.MaxSearchTerms) + " / max(coalesce(sum(size), 0), " + itoa(store.MaxSearchTerms) + ") AS recent FROM w)," +
 		" c AS MATERIALIZED (SELECT * FROM (SELECT rowid AS id FROM items_fts WHERE items_fts MATCH ?" +
 		" ORDER BY +rowid DESC LIMIT (SELECT CASE WHEN rankable THEN 0 WHEN selective THEN " + candidates +
 		" ELSE 0 END FROM k))" +
-		" UNION ALL SELECT * FROM (SELECT rowid FROM items_fts WHERE items_fts MATCH ?2" +
-		" AND rowid > (SELECT hi FROM top) - " + itoa(b.common) +
-		" ORDER BY rowid DESC LIMIT (SELECT CASE WHEN rankable OR selective THEN 0 ELSE " + candidates + " END FROM k)))" +
+		" UNION ALL SELECT * FROM (SELECT f.rowid FROM json_each(" + searchPartsFunc + "(?2)) p CROSS JOIN items_fts f" +
+		" WHERE f.items_fts MATCH p.value AND f.rowid > (SELECT hi FROM top) - (SELECT recent FROM k)" +
+		" GROUP BY f.rowid HAVING count(*) = json_array_length(" + searchPartsFunc + "(?2))" +
+		" ORDER BY f.rowid DESC LIMIT (SELECT CASE WHEN rankable OR selective THEN 0 ELSE " + candidates + " END FROM k)))" +
 		" SELECT * FROM (SELECT rowid AS id, bm25(items_fts, " + bm25Weights + ") AS rank FROM items_fts" +
 		" WHERE items_fts MATCH ?2 ORDER BY rowid DESC" +
 		" LIMIT CASE WHEN (SELECT rankable FROM k) THEN " + candidates + " ELSE 0 END)" +
@@ -130,15 +140,73 @@ func rankedSQL(b searchBounds) string {
 }
 
 // searchWordsFunc is the SQL function that takes a MATCH expression of
-// ftsMatch and returns the JSON array of its words (see matchWords).
+// ftsMatch and returns the JSON array of its words (see matchWords), each
+// as [word, how many words it stands for]: a prefix's words are counted
+// together but cost each their own.
 const searchWordsFunc = "tidings_search_words"
 
 func init() {
 	sqlite.MustRegisterDeterministicScalarFunction(searchWordsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		m, _ := args[0].(string)
-		b, err := json.Marshal(matchWords(m))
+		ws := [][2]any{}
+		for _, w := range matchWords(m) {
+			ws = append(ws, [2]any{w, strings.Count(w, `" OR "`) + 1})
+		}
+		b, err := json.Marshal(ws)
 		return string(b), err
 	})
+	sqlite.MustRegisterDeterministicScalarFunction(searchPartsFunc, 1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		m, _ := args[0].(string)
+		b, err := json.Marshal(append([]string{}, matchParts(m)...))
+		return string(b), err
+	})
+}
+
+// searchPartsFunc is the SQL function that takes a MATCH expression of
+// ftsMatch and returns the JSON array of its parts (see matchParts).
+const searchPartsFunc = "tidings_search_parts"
+
+// matchParts splits a MATCH expression of ftsMatch into MATCH expressions
+// that the items found match all of: one of its words and phrases, and
+// one of each prefix's words ("a" AND ("b" OR "c") AND "d" gives "a" AND
+// "d", and ("b" OR "c")). Each is read by FTS5 from its first match on,
+// which reads all the items of a rare word for the words with it, cheaply
+// (FTS5 steps from item to item of the rarest), but the words of a
+// prefix at each step: read apart, within the newest items, they cost
+// what they hold there.
+func matchParts(match string) []string {
+	var parts, plain []string
+	depth, quoted, start := 0, false, 0
+	flush := func(end int) {
+		t := strings.TrimSpace(match[start:end])
+		switch {
+		case t == "":
+		case strings.HasPrefix(t, "("):
+			parts = append(parts, t)
+		default:
+			plain = append(plain, t)
+		}
+	}
+	for i := 0; i < len(match); i++ {
+		switch c := match[i]; {
+		case c == '"':
+			quoted = !quoted // a doubled quote toggles twice
+		case quoted:
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case depth == 0 && strings.HasPrefix(match[i:], " AND "):
+			flush(i)
+			start = i + len(" AND ")
+			i += len(" AND ") - 1
+		}
+	}
+	flush(len(match))
+	if len(plain) > 0 {
+		parts = append([]string{strings.Join(plain, " AND ")}, parts...)
+	}
+	return parts
 }
 
 // maxPrefixWords caps the words of the index a prefix may stand for (see

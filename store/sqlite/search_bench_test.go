@@ -103,6 +103,39 @@ func BenchmarkSearchWorst(b *testing.B) {
 		{"cap-long-prefixes", withWords(long)},
 		{"ranked-long-prefixes", strings.Join(rankedLong, " ")},
 	}
+	// The worst prefixes no search of this vocabulary has: as many common
+	// words as a prefix may stand for (maxPrefixWords), as ftsMatch
+	// writes them, the commonest first. The query is the listing's
+	// without its filters and columns.
+	group := func(ws []string) string {
+		return `("` + strings.Join(ws, `" OR "`) + `")`
+	}
+	words := func(ws []string) string { return `"` + strings.Join(ws, `" AND "`) + `"` }
+	m := maxPrefixWords
+	matches := []struct{ name, match string }{
+		{"prefix-of-cap-words", group(v.common[:m])},
+		{"cap-prefixes-of-cap-words", group(v.common[:m]) + " AND " + group(v.common[m:2*m]) + " AND " +
+			words(v.common[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
+		{"cap-prefixes-of-cap-rarer-words", group(v.rare[:m]) + " AND " + group(v.rare[m:2*m]) + " AND " +
+			words(v.rare[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
+	}
+	for _, q := range matches {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				rows, err := db.read.QueryContext(b.Context(), "WITH s AS MATERIALIZED ("+
+					strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1)+") SELECT id FROM s ORDER BY rank, id LIMIT 51", nil, q.match)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				if err := rows.Err(); err != nil {
+					b.Fatal(err)
+				}
+				rows.Close()
+			}
+		})
+	}
 	for _, q := range queries {
 		if _, err := store.ParseSearch(q.q); err != nil {
 			b.Fatalf("%s: %v", q.name, err)

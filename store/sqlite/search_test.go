@@ -123,6 +123,20 @@ func TestMatchWords(t *testing.T) {
 		{`"x-abcde" AND ("x-abcd" OR "x-abce") AND ("naïve")`, []string{`"x-abcde"`, `("x-abcd" OR "x-abce")`, `("naïve")`}},
 		{`"say ""hi""" "a""b"`, []string{`"say"`, `"""hi"""`, `"a""b"`}},
 	}
+	for _, tt := range []struct {
+		match string
+		want  []string
+	}{
+		{``, nil},
+		{`"a"`, []string{`"a"`}},
+		{`"a b" AND ("c" OR "d") AND "e"`, []string{`"a b" AND "e"`, `("c" OR "d")`}},
+		{`("c" OR "d") AND ("x-c" OR "x-d")`, []string{`("c" OR "d")`, `("x-c" OR "x-d")`}},
+		{`"a AND (b" AND ("c "" AND (" OR "d")`, []string{`"a AND (b"`, `("c "" AND (" OR "d")`}},
+	} {
+		if got := matchParts(tt.match); !slices.Equal(got, tt.want) {
+			t.Errorf("matchParts(%s) = %q; want %q", tt.match, got, tt.want)
+		}
+	}
 	for _, tt := range tests {
 		if got := matchWords(tt.match); !slices.Equal(got, tt.want) {
 			t.Errorf("matchWords(%s) = %v; want %v", tt.match, got, tt.want)
@@ -164,6 +178,9 @@ func TestSearchBounds(t *testing.T) {
 	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	for i := range n {
 		title, content := "Item "+strconv.Itoa(i), "<p>common words every day</p>"
+		if i%2 == 1 {
+			content = "<p>common words everyday</p>"
+		}
 		switch i {
 		case 5:
 			title = "Platypus " + title
@@ -214,7 +231,8 @@ func TestSearchBounds(t *testing.T) {
 	// "common" is in every item: 100 estimated from the newest 10, 1,000
 	// weighed, over the scan bound of 50; "platypus" is in two old ones.
 	ftsRanked = rankedSQL(searchBounds{sample: 10, scan: 50, weight: 10, common: 20, ranked: 50})
-	for _, q := range []string{"common", "common words", `"common words"`, "common* words"} {
+	// "ever*" is "every" or "everyday", read apart.
+	for _, q := range []string{"common", "common words", `"common words"`, "common* words", "ever*", "ever* common", `"words ever"*`} {
 		if got := ids(q); !slices.Equal(got, newestIDs) {
 			t.Errorf("search %s = %v; want the newest 20, newest first: %v", q, got, newestIDs)
 		}
@@ -223,6 +241,9 @@ func TestSearchBounds(t *testing.T) {
 		if got := search(q); !slices.Equal(got, []string{"5", "7"}) && !slices.Equal(got, []string{"7", "5"}) {
 			t.Errorf("search %s = %v; want 5 and 7, older than the newest 20", q, got)
 		}
+	}
+	if got := search("ever* platyp*"); !slices.Equal(got, []string{"5"}) {
+		t.Errorf("search ever* platyp* = %v; want 5 (7 has no \"every\")", got)
 	}
 	// "platypus" (in 2 items, title of 5) and a word in 100: ranked by
 	// bm25 when the words are in fewer items than the bound, all counted,
