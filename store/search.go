@@ -23,9 +23,10 @@ const (
 	// good part of the index).
 	MinPrefixLength = 3
 	// MaxSearchPrefixes caps the prefixes of a search. A prefix costs
-	// what all the words it starts cost together, read in full before
-	// the search starts, unless the backend indexes prefixes of its
-	// length (SQLite indexes those of 3 and 4 letters).
+	// what all the words it starts cost together: read in full before
+	// the search starts, or (SQLite) looked up each at every item of the
+	// other words, a backend also refusing a prefix of too many words
+	// with an error wrapping ErrSearchTooLong.
 	MaxSearchPrefixes = 2
 	// MaxSearchCandidates caps the matches of a search that are ranked:
 	// the newest that many. Ranking is per match, so a common word among
