@@ -20,8 +20,7 @@ import (
 // TIDINGS_BENCH_ITEMS for another size). Building the store takes minutes,
 // so the file is kept in the temporary directory for the next run
 // (TIDINGS_BENCH_DB names another place); a file kept by an older tidings
-// is migrated when opened (0011 writes the full-text index again, minutes
-// at 1,000,000 items).
+// is migrated when opened.
 //
 //	go test ./store/sqlite -run '^$' -bench SearchWorst -benchtime 5x -timeout 60m
 func BenchmarkSearchWorst(b *testing.B) {
@@ -85,9 +84,9 @@ func BenchmarkSearchWorst(b *testing.B) {
 		`"` + v.common[4] + " " + v.common[5] + `"`}
 	bounded = append(bounded, boundWord(b, db, v, defaultSearchBounds.scan/(6*10)))
 	b.Logf("phrases-bound-word: %s", strings.Join(bounded, " "))
-	// Prefixes one letter longer than the index keeps, of the commonest
-	// words: FTS5 merges the items of the words they start. Ranked, bm25
-	// reads them once more.
+	// Prefixes of 5 letters of the commonest words (a prefix index of 3
+	// and 4 letters would not keep them). Ranked, bm25 reads them once
+	// more.
 	long := longPrefixes(b, db, v, 1<<62)
 	b.Logf("long-prefixes: %s", strings.Join(long, " "))
 	rankedLong := append(longPrefixes(b, db, v, defaultSearchBounds.ranked/(store.MaxSearchPrefixes+1)), v.rare[0])
@@ -103,19 +102,19 @@ func BenchmarkSearchWorst(b *testing.B) {
 		{"cap-long-prefixes", withWords(long)},
 		{"ranked-long-prefixes", strings.Join(rankedLong, " ")},
 	}
-	// The worst prefixes no search of this vocabulary has: as many common
-	// words as a prefix may stand for (maxPrefixWords), as ftsMatch
-	// writes them, the commonest first. The query is the listing's
+	// The worst prefixes no search of this vocabulary has: as many words
+	// as a prefix may stand for (maxPrefixWords), as ftsMatch writes
+	// them, the commonest first (all the common ones, then rarer ones). The query is the listing's
 	// without its filters and columns.
 	group := func(ws []string) string {
 		return `("` + strings.Join(ws, `" OR "`) + `")`
 	}
 	words := func(ws []string) string { return `"` + strings.Join(ws, `" AND "`) + `"` }
-	m := maxPrefixWords
+	m, all := maxPrefixWords, append(slices.Clone(v.common), v.rare...)
 	matches := []struct{ name, match string }{
-		{"prefix-of-cap-words", group(v.common[:m])},
-		{"cap-prefixes-of-cap-words", group(v.common[:m]) + " AND " + group(v.common[m:2*m]) + " AND " +
-			words(v.common[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
+		{"prefix-of-cap-words", group(all[:m])},
+		{"cap-prefixes-of-cap-words", group(all[:m]) + " AND " + group(all[m:2*m]) + " AND " +
+			words(all[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
 		{"cap-prefixes-of-cap-rarer-words", group(v.rare[:m]) + " AND " + group(v.rare[m:2*m]) + " AND " +
 			words(v.rare[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
 	}
@@ -150,10 +149,9 @@ func BenchmarkSearchWorst(b *testing.B) {
 	}
 }
 
-// longPrefixes returns store.MaxSearchPrefixes prefixes of one letter more
-// than the index keeps, of the common words of the benchmark whose indexed
-// prefix is in the most items under bound, counted among the newest items
-// as rankedSQL estimates it.
+// longPrefixes returns store.MaxSearchPrefixes prefixes of 5 letters of
+// the common words of the benchmark whose first 4 letters, as a prefix,
+// are in the most items under bound, counted among the newest items.
 func longPrefixes(b *testing.B, db *DB, v vocabulary, bound int) []string {
 	b.Helper()
 	var hi int
