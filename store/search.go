@@ -17,9 +17,17 @@ const (
 	// MaxSearchLength caps a search's length in characters, as typed.
 	MaxSearchLength = 1000
 	// MinPrefixLength is how many letters or digits a word ending in '*'
-	// needs to match as a prefix; a shorter one matches as a word (a
-	// one-letter prefix expands to a good part of the index).
+	// needs to match as a prefix, counted after its last punctuation
+	// ("x-ab*" is "x" then the prefix "ab", the tokenizers' words); a
+	// shorter one matches as a word (a one-letter prefix expands to a
+	// good part of the index).
 	MinPrefixLength = 3
+	// MaxSearchPrefixes caps the prefixes of a search. A prefix costs
+	// what all the words it starts cost together: read in full before
+	// the search starts, or (SQLite) looked up each at every item of the
+	// other words, a backend also refusing a prefix of too many words
+	// with an error wrapping ErrSearchTooLong.
+	MaxSearchPrefixes = 2
 	// MaxSearchCandidates caps the matches of a search that are ranked:
 	// the newest that many. Ranking is per match, so a common word among
 	// millions of items would cost seconds; the best of the newest 10,000
@@ -28,8 +36,8 @@ const (
 	MaxSearchCandidates = 10_000
 )
 
-// ErrSearchTooLong means a search has more words or characters than the bounds
-// above allow; the error wrapping it says which, and the bound. Front ends
+// ErrSearchTooLong means a search has more words, prefixes or characters
+// than the bounds above allow; the error wrapping it says which, and the bound. Front ends
 // show it as it is: nothing was searched.
 var ErrSearchTooLong = errors.New("search too long")
 
@@ -59,11 +67,11 @@ type Search struct {
 // ParseSearch reads what a user typed as a search: words separated by
 // spaces, all of which must match; "quoted words" match as a phrase; a word
 // ending in '*' (or a phrase whose last word does) matches as a prefix when
-// it has at least MinPrefixLength letters or digits. Operators and
-// punctuation have no meaning. Repeated terms are folded (compared without
-// case). A search longer than MaxSearchLength characters, or of more than
-// MaxSearchTerms words once folded, is refused with an error wrapping
-// ErrSearchTooLong. A search with nothing searchable in it gives no terms
+// its last part has at least MinPrefixLength letters or digits. Operators
+// and punctuation have no meaning. Repeated terms are folded (compared
+// without case). A search longer than MaxSearchLength characters, of more
+// than MaxSearchTerms words or of more than MaxSearchPrefixes prefixes once
+// folded, is refused with an error wrapping ErrSearchTooLong. A search with nothing searchable in it gives no terms
 // and no error: it finds nothing.
 func ParseSearch(input string) (Search, error) {
 	if n := utf8.RuneCountInString(input); n > MaxSearchLength {
@@ -80,10 +88,11 @@ func ParseSearch(input string) (Search, error) {
 		return r
 	}, input)
 	var (
-		s     Search
-		seen  = make(map[string]bool)
-		lits  = make(map[string]bool)
-		words int
+		s        Search
+		seen     = make(map[string]bool)
+		lits     = make(map[string]bool)
+		words    int
+		prefixes int
 	)
 	add := func(raw []string, phrase bool) {
 		var t SearchTerm
@@ -91,7 +100,7 @@ func ParseSearch(input string) (Search, error) {
 			last := i == len(raw)-1
 			if last && strings.HasSuffix(w, "*") {
 				w = strings.TrimRight(w, "*")
-				t.Prefix = countAlnum(w) >= MinPrefixLength
+				t.Prefix = countAlnum(LastSearchPart(w)) >= MinPrefixLength
 			} else if !phrase {
 				w = strings.TrimRight(w, "*")
 			} else {
@@ -123,6 +132,9 @@ func ParseSearch(input string) (Search, error) {
 		}
 		seen[key] = true
 		words += len(t.Words)
+		if t.Prefix {
+			prefixes++
+		}
 		s.Terms = append(s.Terms, t)
 	}
 	rest := input
@@ -156,6 +168,10 @@ func ParseSearch(input string) (Search, error) {
 		return Search{}, fmt.Errorf("%w: %d different words, at most %d are searched; leave some out", ErrSearchTooLong,
 			words, MaxSearchTerms)
 	}
+	if prefixes > MaxSearchPrefixes {
+		return Search{}, fmt.Errorf("%w: %d words ending in '*', at most %d are searched as prefixes; write the others in full",
+			ErrSearchTooLong, prefixes, MaxSearchPrefixes)
+	}
 	return s, nil
 }
 
@@ -168,6 +184,18 @@ func countAlnum(w string) int {
 		}
 	}
 	return n
+}
+
+// LastSearchPart returns what follows the last character of w that is
+// neither a letter nor a digit: the last word of w to the full-text
+// tokenizers, and what a prefix term's '*' applies to.
+func LastSearchPart(w string) string {
+	i := strings.LastIndexFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsNumber(r) })
+	if i < 0 {
+		return w
+	}
+	_, n := utf8.DecodeRuneInString(w[i:])
+	return w[i+n:]
 }
 
 // literal returns w lowercased, without the punctuation around it, when it

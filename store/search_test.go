@@ -21,6 +21,9 @@ func TestParseSearch(t *testing.T) {
 		{"go go*", Search{Terms: []SearchTerm{w(false, "go")}}}, // too short a prefix: the word
 		{"g*", Search{Terms: []SearchTerm{w(false, "g")}}},
 		{"goph**", Search{Terms: []SearchTerm{w(true, "goph")}}},
+		{"x-ab*", Search{Terms: []SearchTerm{w(false, "x-ab")}}}, // the prefix is "ab", too short
+		{"x-abc*", Search{Terms: []SearchTerm{w(true, "x-abc")}}},
+		{"c++*", Search{Terms: []SearchTerm{w(false, "c++")}, Literals: []string{"c++"}}},
 		{`"quick brown" fox`, Search{Terms: []SearchTerm{w(false, "quick", "brown"), w(false, "fox")}}},
 		{`"quick brown"* fox`, Search{Terms: []SearchTerm{w(true, "quick", "brown"), w(false, "fox")}}},
 		{`"quick bro*"`, Search{Terms: []SearchTerm{w(true, "quick", "bro")}}},
@@ -59,6 +62,10 @@ func TestParseSearchBounds(t *testing.T) {
 		{strings.Repeat("fox ", 800), "3200 characters, at most 1000"},
 		{`"` + words(MaxSearchTerms+1) + `"`, "9 different words"},
 		{strings.Repeat("é", MaxSearchLength), ""}, // characters, not bytes
+		{"alpha* beta*", ""},
+		{"alpha* beta* gamma*", "3 words ending in '*', at most 2"},
+		{`alpha* beta* "delta gamma"*`, "3 words ending in '*'"},
+		{"alpha* beta* Alpha* al* be* x-ga*", ""}, // folded, and too short to be prefixes
 	}
 	for _, tt := range tests {
 		_, err := ParseSearch(tt.in)
@@ -74,7 +81,7 @@ func TestParseSearchBounds(t *testing.T) {
 // FuzzParseSearch: any input parses or is refused as too long; the terms
 // are within the bounds, hold no empty word, and are not repeated.
 func FuzzParseSearch(f *testing.F) {
-	for _, s := range []string{"gopher", `"a b"*`, `"`, "c++ c#", "x*", "\xff\x00", `"""`, "a a a"} {
+	for _, s := range []string{"gopher", `"a b"*`, `"`, "c++ c#", "x*", "x-ab* abc* abcd*", "\xff\x00", `"""`, "a a a"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
@@ -85,7 +92,7 @@ func FuzzParseSearch(f *testing.F) {
 			}
 			return
 		}
-		n := 0
+		n, prefixes := 0, 0
 		seen := map[string]bool{}
 		for _, term := range s.Terms {
 			if len(term.Words) == 0 {
@@ -99,6 +106,10 @@ func FuzzParseSearch(f *testing.F) {
 			k := strings.ToLower(strings.Join(term.Words, " "))
 			if term.Prefix {
 				k += "*"
+				prefixes++
+				if last := LastSearchPart(term.Words[len(term.Words)-1]); countAlnum(last) < MinPrefixLength {
+					t.Fatalf("ParseSearch(%q): prefix %q", in, last)
+				}
 			}
 			if seen[k] {
 				t.Fatalf("ParseSearch(%q): %q twice", in, k)
@@ -106,8 +117,8 @@ func FuzzParseSearch(f *testing.F) {
 			seen[k] = true
 			n += len(term.Words)
 		}
-		if n > MaxSearchTerms {
-			t.Fatalf("ParseSearch(%q): %d words", in, n)
+		if n > MaxSearchTerms || prefixes > MaxSearchPrefixes {
+			t.Fatalf("ParseSearch(%q): %d words, %d prefixes", in, n, prefixes)
 		}
 	})
 }

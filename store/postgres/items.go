@@ -146,7 +146,7 @@ func selectItems(userID int64, q store.Query) *selection {
 			sel.none = true
 		}
 		sel.match = p.add(tq)
-		where = append(where, "i.search @@ to_tsquery('simple', "+sel.match+")")
+		where = append(where, searchCond(sel.match))
 		if cond := literalFilter(literals, p); cond != "" {
 			where = append(where, cond)
 		}

@@ -184,3 +184,82 @@ func FuzzSearch(f *testing.F) {
 		}
 	})
 }
+
+// TestSearchCandidates checks the bound of a search: its newest
+// searchCandidates matches are ranked, listed, counted and marked read,
+// the filters applying to them.
+func TestSearchCandidates(t *testing.T) {
+	saved, savedWord, savedScan := searchCandidates, commonWord, commonScan
+	t.Cleanup(func() { searchCandidates, commonWord, commonScan = saved, savedWord, savedScan })
+	db := openEmpty(t)
+	ctx := t.Context()
+	user := me(t, db)
+	feed := subscribeURL(t, db, user, "https://candidates.test/feed")
+	other := subscribeURL(t, db, user, "https://candidates.test/other")
+	base := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 30 {
+		content := "<p>common words</p>"
+		if i < 2 {
+			content = "<p>common words and a platypus</p>"
+		}
+		f := feed.ID
+		if i%3 == 0 {
+			f = other.ID
+		}
+		it := store.Item{GUID: fmt.Sprint(i), Title: fmt.Sprint("Item ", i), Content: content, Published: base.Add(time.Duration(i) * time.Hour)}
+		if _, err := db.SaveFetch(ctx, f, store.FetchResult{Now: time.Now(), Items: []store.Item{it}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	guids := func(q store.Query) []string {
+		t.Helper()
+		its, _, err := db.Items(ctx, user, q)
+		if err != nil {
+			t.Fatalf("Items(%+v): %v", q, err)
+		}
+		var gs []string
+		for _, it := range its {
+			gs = append(gs, it.GUID)
+		}
+		slices.Sort(gs)
+		return gs
+	}
+	if got := guids(store.Query{Search: "common"}); len(got) != 30 {
+		t.Fatalf("search common = %d items; want all 30", len(got))
+	}
+	searchCandidates = 10
+	newest := []string{"20", "21", "22", "23", "24", "25", "26", "27", "28", "29"}
+	if got := guids(store.Query{Search: "common"}); !slices.Equal(got, newest) {
+		t.Errorf("search common = %v; want the newest 10 matches %v", got, newest)
+	}
+	if got := guids(store.Query{Search: "common platypus"}); !slices.Equal(got, []string{"0", "1"}) {
+		t.Errorf("search common platypus = %v; want 0 and 1, its only matches", got)
+	}
+	q := store.Query{Search: "comm*", FeedURL: "https://candidates.test/feed"}
+	want := []string{"20", "22", "23", "25", "26", "28", "29"}
+	if got := guids(q); !slices.Equal(got, want) {
+		t.Errorf("search %+v = %v; want %v, the feed's among the newest 10", q, got, want)
+	}
+	if n, err := db.CountItems(ctx, user, q); err != nil || n != len(want) {
+		t.Errorf("CountItems(%+v) = %d, %v; want %d", q, n, err, len(want))
+	}
+	if n, err := db.MarkAllRead(ctx, user, q); err != nil || n != len(want) {
+		t.Errorf("MarkAllRead(%+v) = %d, %v; want %d", q, n, err, len(want))
+	}
+	if got := guids(store.Query{Read: true}); !slices.Equal(got, want) {
+		t.Errorf("read after MarkAllRead = %v; want %v", got, want)
+	}
+	// Once ANALYZE has seen that "common" is in every item, a search of
+	// common words reads the newest commonScan items only; one with a rare
+	// word reads them all.
+	if _, err := db.pool.Exec(ctx, "ANALYZE items"); err != nil {
+		t.Fatal(err)
+	}
+	searchCandidates, commonWord, commonScan = 100, 5, 10
+	if got := guids(store.Query{Search: `"common words"`}); !slices.Equal(got, newest) {
+		t.Errorf(`search "common words" = %v; want the newest 10 items %v`, got, newest)
+	}
+	if got := guids(store.Query{Search: "common platypus"}); !slices.Equal(got, []string{"0", "1"}) {
+		t.Errorf("search common platypus = %v; want 0 and 1, older than the newest 10", got)
+	}
+}

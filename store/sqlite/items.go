@@ -234,7 +234,7 @@ const bm25Weights = "10.0, 1.0"
 // cols selected (itemColumns with a rank, or fewer), in q's order, with
 // its cursor and limit (limit+1 rows, to tell a next page). It returns
 // "" when a search has nothing searchable in it: nothing matches.
-func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []any, error) {
+func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols string, limit int) (string, []any, error) {
 	from := itemFrom
 	if cols == "i.id" {
 		from = idFrom
@@ -256,7 +256,7 @@ func itemQuery(userID int64, q store.Query, cols string, limit int) (string, []a
 	var query string
 	switch kind {
 	case 'r':
-		match, literals, err := ftsQuery(q.Search)
+		match, literals, err := db.ftsMatch(ctx, q.Search)
 		if err != nil {
 			return "", nil, fmt.Errorf("search: %w", err)
 		}
@@ -329,7 +329,7 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if q.Limit > 0 {
 		limit = q.Limit + 1 // one more tells whether a next page exists
 	}
-	query, args, err := itemQuery(userID, q, itemColumns, limit)
+	query, args, err := db.itemQuery(ctx, userID, q, itemColumns, limit)
 	if err != nil {
 		return nil, "", fmt.Errorf("list items: %w", db.QueryTimeoutError(ctx, err))
 	}
@@ -389,7 +389,7 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	}
 	query, args, err := unreadIDsQuery(userID, q)
 	if query == "" && err == nil {
-		query, args, err = itemQuery(userID, q, "i.id", q.Limit)
+		query, args, err = db.itemQuery(ctx, userID, q, "i.id", q.Limit)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("list item ids: %w", db.QueryTimeoutError(ctx, err))
@@ -546,28 +546,6 @@ func unreadIDsQuery(userID int64, q store.Query) (string, []any, error) {
 	return query, args, nil
 }
 
-// matchSet returns the WHERE conditions and args (after the user's ?1) of
-// the user's items that q selects, search included; ok is false when a
-// search has nothing searchable in it.
-func matchSet(q store.Query) (where []string, args []any, ok bool, err error) {
-	where, args = filters(q)
-	if q.Search != "" {
-		match, literals, err := ftsQuery(q.Search)
-		if err != nil {
-			return nil, nil, false, fmt.Errorf("search: %w", err)
-		}
-		if match == "" {
-			return nil, nil, false, nil
-		}
-		where = append(where, "i.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-		args = append(args, match)
-		if cond, largs := literalFilter(literals); cond != "" {
-			where, args = append(where, cond), append(args, largs...)
-		}
-	}
-	return where, args, true, nil
-}
-
 // CountItems counts the user's items that q selects.
 func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int, error) {
 	ctx, cancel := db.WithQueryTimeout(ctx)
@@ -582,7 +560,7 @@ func (db *DB) CountItems(ctx context.Context, userID int64, q store.Query) (int,
 		}
 		return n, nil
 	}
-	where, args, ok, err := matchSet(q)
+	where, args, ok, err := db.matchSet(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("count items: %w", err)
 	}
@@ -741,7 +719,7 @@ func (db *DB) MarkAllRead(ctx context.Context, userID int64, q store.Query) (int
 		return 0, fmt.Errorf("mark all read: %w", db.QueryTimeoutError(ctx, err))
 	}
 	q.Unread = true
-	where, args, ok, err := matchSet(q)
+	where, args, ok, err := db.matchSet(ctx, q)
 	if err != nil {
 		return 0, fmt.Errorf("mark all read: %w", err)
 	}

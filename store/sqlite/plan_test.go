@@ -42,7 +42,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"feed unread items", store.Query{FeedID: 1, Unread: true, Limit: 50}, "items_feed_published"},
 		{"items by id", store.Query{ByID: true, Oldest: true, AfterID: 10, Limit: 50}, "INTEGER PRIMARY KEY"},
 	} {
-		query, args, err := itemQuery(1, q.query, itemColumns, q.query.Limit)
+		query, args, err := db.itemQuery(t.Context(), 1, q.query, itemColumns, q.query.Limit)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,7 +19,8 @@ import (
 // phrases, the commonest words), on a store of 1,000,000 items (set
 // TIDINGS_BENCH_ITEMS for another size). Building the store takes minutes,
 // so the file is kept in the temporary directory for the next run
-// (TIDINGS_BENCH_DB names another place).
+// (TIDINGS_BENCH_DB names another place); a file kept by an older tidings
+// is migrated when opened.
 //
 //	go test ./store/sqlite -run '^$' -bench SearchWorst -benchtime 5x -timeout 60m
 func BenchmarkSearchWorst(b *testing.B) {
@@ -52,23 +54,29 @@ func BenchmarkSearchWorst(b *testing.B) {
 	var prefixes, phrases, mixed []string
 	// The shortest prefixes of the commonest words that are prefixes.
 	for _, w := range v.common {
-		if len(prefixes) == store.MaxSearchTerms {
+		if len(prefixes) == store.MaxSearchPrefixes {
 			break
 		}
 		if len(w) >= store.MinPrefixLength {
 			prefixes = append(prefixes, w[:store.MinPrefixLength]+"*")
 		}
 	}
+	withWords := func(terms []string) string {
+		for _, w := range v.common {
+			if len(terms) == store.MaxSearchTerms {
+				break
+			}
+			if !slices.ContainsFunc(terms, func(t string) bool { return strings.HasPrefix(t, w) }) {
+				terms = append(terms, w)
+			}
+		}
+		return strings.Join(terms, " ")
+	}
 	for i := 0; i+1 < store.MaxSearchTerms; i += 2 {
 		phrases = append(phrases, `"`+v.common[i]+" "+v.common[i+1]+`"`)
 	}
 	mixed = append(mixed, `"`+v.common[0]+" "+v.common[1]+" "+v.common[2]+`"`, "c++")
-	for _, p := range prefixes[1:] {
-		if len(mixed) == store.MaxSearchTerms-2 {
-			break
-		}
-		mixed = append(mixed, p)
-	}
+	mixed = append(mixed, prefixes...)
 	// The costliest search that reads all the items (see rankedSQL): three
 	// phrases of the commonest words (each weighing 10) and the commonest
 	// word that keeps it under the bound.
@@ -76,14 +84,56 @@ func BenchmarkSearchWorst(b *testing.B) {
 		`"` + v.common[4] + " " + v.common[5] + `"`}
 	bounded = append(bounded, boundWord(b, db, v, defaultSearchBounds.scan/(6*10)))
 	b.Logf("phrases-bound-word: %s", strings.Join(bounded, " "))
+	// Prefixes of 5 letters of the commonest words (a prefix index of 3
+	// and 4 letters would not keep them). Ranked, bm25 reads them once
+	// more.
+	long := longPrefixes(b, db, v, 1<<62)
+	b.Logf("long-prefixes: %s", strings.Join(long, " "))
+	rankedLong := append(longPrefixes(b, db, v, defaultSearchBounds.ranked/(store.MaxSearchPrefixes+1)), v.rare[0])
+	b.Logf("ranked-long-prefixes: %s", strings.Join(rankedLong, " "))
 	queries := []struct{ name, q string }{
 		{"one-common-word", v.common[0]},
 		{"cap-common-words", common},
-		{"cap-shortest-prefixes", strings.Join(prefixes, " ")},
+		{"cap-shortest-prefixes", withWords(prefixes)},
 		{"cap-phrases", strings.Join(phrases, " ")},
 		{"phrase-literal-prefixes", strings.Join(mixed, " ")},
 		{"cap-rarer-words", strings.Join(v.rare[:store.MaxSearchTerms], " ")},
 		{"phrases-bound-word", strings.Join(bounded, " ")},
+		{"cap-long-prefixes", withWords(long)},
+		{"ranked-long-prefixes", strings.Join(rankedLong, " ")},
+	}
+	// The worst prefixes no search of this vocabulary has: as many words
+	// as a prefix may stand for (maxPrefixWords), as ftsMatch writes
+	// them, the commonest first (all the common ones, then rarer ones). The query is the listing's
+	// without its filters and columns.
+	group := func(ws []string) string {
+		return `("` + strings.Join(ws, `" OR "`) + `")`
+	}
+	words := func(ws []string) string { return `"` + strings.Join(ws, `" AND "`) + `"` }
+	m, all := maxPrefixWords, append(slices.Clone(v.common), v.rare...)
+	matches := []struct{ name, match string }{
+		{"prefix-of-cap-words", group(all[:m])},
+		{"cap-prefixes-of-cap-words", group(all[:m]) + " AND " + group(all[m:2*m]) + " AND " +
+			words(all[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
+		{"cap-prefixes-of-cap-rarer-words", group(v.rare[:m]) + " AND " + group(v.rare[m:2*m]) + " AND " +
+			words(v.rare[2*m:2*m+store.MaxSearchTerms-store.MaxSearchPrefixes])},
+	}
+	for _, q := range matches {
+		b.Run(q.name, func(b *testing.B) {
+			for b.Loop() {
+				rows, err := db.read.QueryContext(b.Context(), "WITH s AS MATERIALIZED ("+
+					strings.Replace(ftsRanked, "MATCH ?", "MATCH ?2", 1)+") SELECT id FROM s ORDER BY rank, id LIMIT 51", nil, q.match)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for rows.Next() {
+				}
+				if err := rows.Err(); err != nil {
+					b.Fatal(err)
+				}
+				rows.Close()
+			}
+		})
 	}
 	for _, q := range queries {
 		if _, err := store.ParseSearch(q.q); err != nil {
@@ -97,6 +147,44 @@ func BenchmarkSearchWorst(b *testing.B) {
 			}
 		})
 	}
+}
+
+// longPrefixes returns store.MaxSearchPrefixes prefixes of 5 letters of
+// the common words of the benchmark whose first 4 letters, as a prefix,
+// are in the most items under bound, counted among the newest items.
+func longPrefixes(b *testing.B, db *DB, v vocabulary, bound int) []string {
+	b.Helper()
+	var hi int
+	if err := db.read.QueryRowContext(b.Context(), "SELECT max(id) FROM items").Scan(&hi); err != nil {
+		b.Fatal(err)
+	}
+	s := defaultSearchBounds.sample
+	type counted struct {
+		p string
+		n int
+	}
+	var cs []counted
+	seen := map[string]bool{}
+	for _, w := range v.common {
+		if len(w) <= 4 || seen[w[:4+1]] {
+			continue
+		}
+		seen[w[:4+1]] = true
+		var n int
+		if err := db.read.QueryRowContext(b.Context(), "SELECT count(*) FROM items_fts WHERE items_fts MATCH ? AND rowid > ?",
+			`"`+w[:4]+`"*`, hi-s).Scan(&n); err != nil {
+			b.Fatal(err)
+		}
+		if n = n * max(hi, s) / s; n < bound {
+			cs = append(cs, counted{w[:4+1] + "*", n})
+		}
+	}
+	slices.SortStableFunc(cs, func(a, b counted) int { return b.n - a.n })
+	var ps []string
+	for _, c := range cs[:store.MaxSearchPrefixes] {
+		ps = append(ps, c.p)
+	}
+	return ps
 }
 
 // boundWord returns the rare word of the benchmark held by the most items
