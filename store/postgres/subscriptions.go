@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -387,6 +388,22 @@ func (db *DB) ImportFeeds(ctx context.Context, userID int64, subs []store.Subscr
 			seen[u] = true
 		}
 		now := time.Now()
+		// The new URLs' feeds first, found or added in the order of their
+		// URLs: two imports of the same new URLs in different orders then
+		// take their feeds' locks in one order and wait for each other,
+		// instead of deadlocking.
+		fresh := make([]store.Subscription, 0, len(subs))
+		for _, s := range subs {
+			if !seen[text(s.URL)] {
+				fresh = append(fresh, s)
+			}
+		}
+		slices.SortFunc(fresh, func(a, b store.Subscription) int { return strings.Compare(text(a.URL), text(b.URL)) })
+		for _, s := range fresh {
+			if _, err := feedFor(ctx, tx, s.Feed, now); err != nil {
+				return fmt.Errorf("subscribe to %s: %w", s.URL, err)
+			}
+		}
 		for _, s := range subs {
 			u := text(s.URL)
 			if seen[u] {
