@@ -447,7 +447,9 @@ func unreadSetQuery(userID int64, q store.Query) (string, params) {
 // unreadByDate returns the query of the ids (id) and dates (published) of
 // a page of the user's unread items by date, newest or oldest first, with
 // q's cursor, at most limit of them, for an unread listing by date without
-// a search; ok is false for any other query. It is the user's unread_items
+// a search, of every feed; ok is false for any other query (a feed's or a
+// tag's walk the feeds' date index, where the join below was planned from
+// every unread item of the user). It is the user's unread_items
 // joined to their items, and the few unread starred items of feeds they
 // left (starredElsewhere), each ordered and limited, then merged: a walk
 // of the items' date index that stops at the limit, or, when the unread
@@ -457,7 +459,8 @@ func unreadSetQuery(userID int64, q store.Query) (string, params) {
 // its row.
 func unreadByDate(userID int64, q store.Query, limit int) (string, params, bool) {
 	o := orderOf(q)
-	if !q.Unread || q.Read || (o != newest && o != oldest) || q.Starred || q.FeedURL != "" || q.IDs != nil || limit <= 0 {
+	if !q.Unread || q.Read || (o != newest && o != oldest) || q.Starred || q.FeedURL != "" || q.IDs != nil || limit <= 0 ||
+		q.FeedID != 0 || q.Tag != "" {
 		return "", nil, false
 	}
 	f := q
