@@ -305,10 +305,18 @@ func (db *DB) Items(ctx context.Context, userID int64, q store.Query) ([]store.I
 	if o == byRelevace {
 		rank = rankExpr(sel.match)
 	}
-	query := "SELECT " + itemColumns + ", " + rank + itemFrom + whereClause(sel.where) + sel.orderBy(o)
-	if q.Limit > 0 {
-		// One more tells whether a next page exists.
-		query += " LIMIT " + sel.p.add(q.Limit+1)
+	var query string
+	if page, p, ok := unreadByDate(userID, q, q.Limit+1); ok && q.Limit > 0 {
+		// The page's ids from the unread set, then their rows.
+		query = "WITH page AS MATERIALIZED (" + page + ") SELECT " + itemColumns + ", 0::real" +
+			strings.Replace(itemFrom, " FROM items i", " FROM page JOIN items i ON i.id = page.id", 1) + sel.orderBy(o)
+		sel.p = p
+	} else {
+		query = "SELECT " + itemColumns + ", " + rank + itemFrom + whereClause(sel.where) + sel.orderBy(o)
+		if q.Limit > 0 {
+			// One more tells whether a next page exists.
+			query += " LIMIT " + sel.p.add(q.Limit+1)
+		}
 	}
 	rows, err := db.pool.Query(ctx, query, sel.p...)
 	if err != nil {
@@ -357,6 +365,12 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 	ctx, cancel := db.WithQueryTimeout(ctx)
 	defer cancel()
 	query, args := unreadSetQuery(userID, q)
+	if query == "" && q.Limit > 0 {
+		q.Cursor = ""
+		if page, p, ok := unreadByDate(userID, q, q.Limit); ok {
+			query, args = "SELECT id FROM ("+page+") page", p
+		}
+	}
 	if query == "" {
 		o := orderOf(q)
 		sel := selectItems(userID, q)
@@ -428,6 +442,56 @@ func unreadSetQuery(userID int64, q store.Query) (string, params) {
 	// UNION ALL in order only when it sees fit, and otherwise sorts every
 	// unread row of the user for the first few.
 	return "(" + set + order + limit + ") UNION ALL (" + others + order + limit + ")" + order + limit, p
+}
+
+// unreadByDate returns the query of the ids (id) and dates (published) of
+// a page of the user's unread items by date, newest or oldest first, with
+// q's cursor, at most limit of them, for an unread listing by date without
+// a search, of every feed; ok is false for any other query (a feed's or a
+// tag's walk the feeds' date index, where the join below was planned from
+// every unread item of the user). It is the user's unread_items
+// joined to their items, and the few unread starred items of feeds they
+// left (starredElsewhere), each ordered and limited, then merged: a walk
+// of the items' date index that stops at the limit, or, when the unread
+// items are few among the items walked, a probe of the items' id index
+// (0008, its dates in it) for each unread item, and no more, where the
+// anti-join of the read states probed every item walked, read or not, and
+// its row.
+func unreadByDate(userID int64, q store.Query, limit int) (string, params, bool) {
+	o := orderOf(q)
+	if !q.Unread || q.Read || (o != newest && o != oldest) || q.Starred || q.FeedURL != "" || q.IDs != nil || limit <= 0 ||
+		q.FeedID != 0 || q.Tag != "" {
+		return "", nil, false
+	}
+	f := q
+	f.Unread = false
+	sel := selectItems(userID, f)
+	if sel.err != nil || sel.none {
+		return "", nil, false
+	}
+	if q.Cursor != "" {
+		c, err := parseCursor(q.Cursor, o)
+		if err != nil {
+			return "", nil, false
+		}
+		sel.after(c)
+	}
+	// where[0] is visible: the two parts are the user's items.
+	conds := ""
+	for _, w := range sel.where[1:] {
+		conds += " AND " + w
+	}
+	order := " ORDER BY published DESC, id DESC"
+	inner := " ORDER BY i.published DESC, i.id DESC"
+	if o == oldest {
+		order, inner = " ORDER BY published, id", " ORDER BY i.published, i.id"
+	}
+	lim := " LIMIT " + sel.p.add(limit)
+	set := "SELECT i.id, i.published FROM unread_items u JOIN items i ON i.id = u.item_id WHERE u.user_id = $1" + conds
+	others := `SELECT i.id, i.published FROM item_states st JOIN items i ON i.id = st.item_id
+		WHERE st.user_id = $1 AND st.starred AND NOT st.read
+		AND (i.feed_id IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.feed_id = i.feed_id))` + conds
+	return "(" + set + inner + lim + ") UNION ALL (" + others + inner + lim + ")" + order + lim, sel.p, true
 }
 
 // CountItems counts the user's items that q selects (Limit, Cursor and

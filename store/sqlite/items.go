@@ -239,6 +239,23 @@ func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols s
 	if cols == "i.id" {
 		from = idFrom
 	}
+	if page, args, ok, err := unreadPage(userID, q, limit); !ok || err != nil {
+		if err != nil {
+			return "", nil, err
+		}
+	} else if cols == "i.id" {
+		return "SELECT id, 0.0 FROM (" + page + ")", args, nil
+	} else {
+		// The page's ids first, then their rows: sorting the unread items
+		// with every column of their rows cost more than finding them.
+		desc := " DESC"
+		if q.Oldest {
+			desc = ""
+		}
+		return "WITH page AS MATERIALIZED (" + page + ") SELECT " + cols + ", 0.0" +
+			strings.Replace(from, " FROM items i ", " FROM page JOIN items i ON i.id = page.id ", 1) +
+			" ORDER BY page.published" + desc + ", page.id" + desc, args, nil
+	}
 	where, fargs := filters(q)
 	args := append([]any{userID}, fargs...)
 	kind := cursorKind(q)
@@ -312,6 +329,57 @@ func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols s
 		args = append(args, limit)
 	}
 	return query, args, nil
+}
+
+// unreadPage returns the query of the ids (id) and dates (published) of
+// a page of the user's (?1) unread items by date, newest or oldest first,
+// after q's cursor, at most limit of them, for an unread listing by date
+// without a search or a list of IDs; ok is false for any other query. It
+// walks the items' date index (a feed's, for a feed or a tag; covering
+// both) and probes unread_items for each, with the few unread starred
+// items of feeds the user left (starredElsewhere) apart, each part ordered
+// and limited, then merged: no item's row is read but the page's. The
+// anti-join of the read states read every item's state and sorted every
+// unread item with its content.
+func unreadPage(userID int64, q store.Query, limit int) (string, []any, bool, error) {
+	if !q.Unread || q.Read || q.Starred || q.Search != "" || q.ByID || q.FeedURL != "" || q.IDs != nil || limit <= 0 {
+		return "", nil, false, nil
+	}
+	var c cursor
+	if q.Cursor != "" {
+		var err error
+		if c, err = parseCursor(q.Cursor, 'd'); err != nil {
+			return "", nil, false, err
+		}
+	}
+	f := q
+	f.Unread = false
+	where, fargs := filters(f)
+	// where[0] is visible: both parts are the user's items.
+	conds := ""
+	for _, w := range where[1:] {
+		conds += " AND " + w
+	}
+	desc, cmp := " DESC", "<"
+	if q.Oldest {
+		desc, cmp = "", ">"
+	}
+	if q.Cursor != "" {
+		conds += " AND (i.published, i.id) " + cmp + " (?, ?)"
+		fargs = append(fargs, c.published, c.id)
+	}
+	order := " ORDER BY i.published" + desc + ", i.id" + desc + " LIMIT ?"
+	set := "SELECT i.id, i.published FROM items i WHERE EXISTS (SELECT 1 FROM unread_items u WHERE u.user_id = ?1 AND u.item_id = i.id)" + conds + order
+	others := `SELECT i.id, i.published FROM item_states st JOIN items i ON i.id = st.item_id
+		WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
+		AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))` + conds + order
+	// Each plain ? is numbered after the ones before it: the second part
+	// takes its own copy of the filters' arguments.
+	args := []any{userID}
+	args = append(append(args, fargs...), limit)
+	args = append(append(args, fargs...), limit, limit)
+	return "SELECT * FROM (" + set + ") UNION ALL SELECT * FROM (" + others + ") ORDER BY 2" + desc + ", 1" + desc + " LIMIT ?",
+		args, true, nil
 }
 
 // Items returns a page of the user's items matching q and the cursor of

@@ -92,8 +92,11 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		text := strings.Join(plan, "; ")
 		for _, step := range plan {
 			// "SCAN t USING INDEX" walks an index in order (with a LIMIT);
-			// a bare "SCAN t" reads the whole table.
-			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") && !strings.Contains(step, "json_each") {
+			// a bare "SCAN t" reads the whole table. A page (the unread
+			// listings' ids, limited) and a limited subquery are not
+			// tables.
+			if strings.HasPrefix(step, "SCAN ") && !strings.Contains(step, " USING ") && !strings.Contains(step, "json_each") &&
+				step != "SCAN page" && !strings.HasPrefix(step, "SCAN (subquery-") {
 				t.Errorf("%s: plan scans a table: %s", tt.name, text)
 			}
 		}

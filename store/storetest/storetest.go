@@ -66,6 +66,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store, opts ...Options) {
 		{"Marks", testMarks},
 		{"Counts", testCounts},
 		{"UnreadSet", testUnreadSet},
+		{"UnreadByDate", testUnreadByDate},
 		{"Tags", testTags},
 		{"Counters", testCounters},
 		{"Prune", testPrune},
