@@ -7,9 +7,7 @@ import (
 
 // AppStore holds the queries the reader-app APIs make on every sync, each
 // bounded by the page or the user's subscriptions rather than by their
-// items. Both backends implement it; it is apart from Store so that the
-// callers that need it say so (reader falls back to Store's methods for a
-// store without it).
+// items. It is part of Store.
 type AppStore interface {
 	// SubscriptionsOf returns the user's subscriptions to the feeds with
 	// these IDs, with counts, ordered by URL as Subscriptions orders them;

@@ -577,6 +577,8 @@ type Counts struct {
 // theirs: their subscriptions, their read and starred state, their tags
 // and tokens. A userID that names no user gives ErrNotFound.
 type Store interface {
+	// AppStore: the reader apps' bounded queries.
+	AppStore
 	// CreateUser adds a user (ErrUserExists if the name is taken). The
 	// name is stored as given; the caller validates it.
 	CreateUser(ctx context.Context, name, passwordHash string) (User, error)

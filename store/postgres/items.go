@@ -403,7 +403,11 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // starredElsewhere selects the ids (as id) of the user's ($1) starred
 // items that they have not read, of feeds they do not follow (or of no
 // feed any more): their unread items that unread_items does not hold.
-const starredElsewhere = `SELECT st.item_id AS id FROM item_states st JOIN items i ON i.id = st.item_id
+const starredElsewhere = "SELECT st.item_id AS id" + starredElsewhereFrom
+
+// starredElsewhereFrom is the FROM and WHERE of starredElsewhere, for the
+// columns each caller selects (st is the state, i the item).
+const starredElsewhereFrom = ` FROM item_states st JOIN items i ON i.id = st.item_id
 	WHERE st.user_id = $1 AND st.starred AND NOT st.read
 	AND (i.feed_id IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.feed_id = i.feed_id))`
 
@@ -488,9 +492,7 @@ func unreadByDate(userID int64, q store.Query, limit int) (string, params, bool)
 	}
 	lim := " LIMIT " + sel.p.add(limit)
 	set := "SELECT i.id, i.published FROM unread_items u JOIN items i ON i.id = u.item_id WHERE u.user_id = $1" + conds
-	others := `SELECT i.id, i.published FROM item_states st JOIN items i ON i.id = st.item_id
-		WHERE st.user_id = $1 AND st.starred AND NOT st.read
-		AND (i.feed_id IS NULL OR NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.user_id = $1 AND s.feed_id = i.feed_id))` + conds
+	others := "SELECT i.id, i.published" + starredElsewhereFrom + conds
 	return "(" + set + inner + lim + ") UNION ALL (" + others + inner + lim + ")" + order + lim, sel.p, true
 }
 

@@ -239,13 +239,14 @@ func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols s
 	if cols == "i.id" {
 		from = idFrom
 	}
-	if page, args, ok, err := unreadPage(userID, q, limit); !ok || err != nil {
-		if err != nil {
-			return "", nil, err
-		}
-	} else if cols == "i.id" {
-		return "SELECT id, 0.0 FROM (" + page + ")", args, nil
-	} else {
+	page, pargs, ok, err := unreadPage(userID, q, limit)
+	if err != nil {
+		return "", nil, err
+	}
+	if ok && cols == "i.id" {
+		return "SELECT id, 0.0 FROM (" + page + ")", pargs, nil
+	}
+	if ok {
 		// The page's ids first, then their rows: sorting the unread items
 		// with every column of their rows cost more than finding them.
 		desc := " DESC"
@@ -254,7 +255,7 @@ func (db *DB) itemQuery(ctx context.Context, userID int64, q store.Query, cols s
 		}
 		return "WITH page AS MATERIALIZED (" + page + ") SELECT " + cols + ", 0.0" +
 			strings.Replace(from, " FROM items i ", " FROM page JOIN items i ON i.id = page.id ", 1) +
-			" ORDER BY page.published" + desc + ", page.id" + desc, args, nil
+			" ORDER BY page.published" + desc + ", page.id" + desc, pargs, nil
 	}
 	where, fargs := filters(q)
 	args := append([]any{userID}, fargs...)
@@ -370,9 +371,7 @@ func unreadPage(userID int64, q store.Query, limit int) (string, []any, bool, er
 	}
 	order := " ORDER BY i.published" + desc + ", i.id" + desc + " LIMIT ?"
 	set := "SELECT i.id, i.published FROM items i WHERE EXISTS (SELECT 1 FROM unread_items u WHERE u.user_id = ?1 AND u.item_id = i.id)" + conds + order
-	others := `SELECT i.id, i.published FROM item_states st JOIN items i ON i.id = st.item_id
-		WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
-		AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))` + conds + order
+	others := "SELECT i.id, i.published" + starredElsewhereFrom + conds + order
 	// Each plain ? is numbered after the ones before it: the second part
 	// takes its own copy of the filters' arguments.
 	args := []any{userID}
@@ -488,7 +487,11 @@ func (db *DB) ItemIDs(ctx context.Context, userID int64, q store.Query) ([]int64
 // starredElsewhere selects the ids of the user's (?1) starred items that
 // they have not read, of feeds they do not follow (or of no feed any
 // more): their unread items that unread_items does not hold.
-const starredElsewhere = `SELECT st.item_id FROM item_states st JOIN items i ON i.id = st.item_id
+const starredElsewhere = "SELECT st.item_id" + starredElsewhereFrom
+
+// starredElsewhereFrom is the FROM and WHERE of starredElsewhere, for the
+// columns each caller selects (st is the state, i the item).
+const starredElsewhereFrom = ` FROM item_states st JOIN items i ON i.id = st.item_id
 	WHERE st.user_id = ?1 AND st.starred = 1 AND st.read = 0
 	AND (i.feed_id IS NULL OR i.feed_id NOT IN (SELECT feed_id FROM subscriptions WHERE user_id = ?1))`
 

@@ -183,11 +183,8 @@ func parseFilter(vals url.Values, v *view) (filter, error) {
 		*p.dst = n
 	}
 	if f.q.FeedID != 0 {
-		if err := v.ensure(f.q.FeedID); err != nil {
+		if _, err := v.feed(f.q.FeedID); err != nil {
 			return f, err
-		}
-		if _, ok := v.sub(f.q.FeedID); !ok {
-			return f, errorf(http.StatusNotFound, "no feed with ID %d", f.q.FeedID)
 		}
 	}
 	if catID != 0 {
@@ -410,11 +407,8 @@ func (h *handler) feedEntries(c *call) error {
 		if c.req.URL.Query().Has("feed_id") {
 			return errorf(http.StatusBadRequest, "feed_id is given in the path already")
 		}
-		if err := v.ensure(id); err != nil {
+		if _, err := v.feed(id); err != nil {
 			return err
-		}
-		if _, ok := v.sub(id); !ok {
-			return errorf(http.StatusNotFound, "no feed with ID %d", id)
 		}
 		f.q.FeedID = id
 		return nil

@@ -400,6 +400,19 @@ func (v *view) ensure(ids ...int64) error {
 	return nil
 }
 
+// feed returns the subscription to the feed with this ID, loaded if the
+// view lacks it, or a 404 if the user does not subscribe to it.
+func (v *view) feed(id int64) (store.Subscription, error) {
+	if err := v.ensure(id); err != nil {
+		return store.Subscription{}, err
+	}
+	s, ok := v.sub(id)
+	if !ok {
+		return s, errorf(http.StatusNotFound, "no feed with ID %d", id)
+	}
+	return s, nil
+}
+
 func (v *view) sub(id int64) (store.Subscription, bool) {
 	for _, s := range v.subs {
 		if s.ID == id {
@@ -570,12 +583,9 @@ func (h *handler) feedOf(c *call) (*view, store.Subscription, error) {
 	if err != nil {
 		return nil, store.Subscription{}, err
 	}
-	if err := v.ensure(id); err != nil {
-		return nil, store.Subscription{}, err
-	}
-	s, ok := v.sub(id)
-	if !ok {
-		return nil, s, errorf(http.StatusNotFound, "no feed with ID %d", id)
+	s, err := v.feed(id)
+	if err != nil {
+		return nil, s, err
 	}
 	return v, s, nil
 }
